@@ -1,0 +1,5 @@
+"""``python -m kpireport``."""
+
+from kpireport.cli import main
+
+main()

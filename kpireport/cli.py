@@ -1,0 +1,8 @@
+"""Command-line interface (placeholder until the commands land)."""
+
+import click
+
+
+@click.group()
+def main() -> None:
+    """kpireport."""

@@ -1,0 +1,32 @@
+"""Fatal conditions: a small hierarchy, turned into one clean message and exit code by the CLI."""
+
+from __future__ import annotations
+
+
+class KpiReportError(Exception):
+    """Base class: something kpireport cannot go on from; the message is for the user."""
+
+    exit_code = 1
+
+
+class WorkbookError(KpiReportError):
+    """A file cannot be read as a KPI workbook (missing, wrong type, damaged, hostile)."""
+
+    def __init__(self, path: object, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+        self.reason = message
+
+
+class UnsafeWorkbookError(WorkbookError):
+    """A workbook was refused because reading it could exhaust memory or reach outside the file."""
+
+
+class OutputError(KpiReportError):
+    """An output file or folder cannot be written."""
+
+
+class UsageError(KpiReportError):
+    """The command was called wrongly in a way click cannot see (e.g. a bad option combination)."""
+
+    exit_code = 2

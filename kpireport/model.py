@@ -1,0 +1,173 @@
+"""The KPI model read from a workbook: plain data, every value traceable to its sheet and cell.
+
+Rows keep their Excel row number; each sheet keeps where its columns are. So any later stage can
+say ``KPIs!F7`` without carrying a cell reference on every value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kpireport.schema import Unit
+
+
+def column_letter(index: int) -> str:
+    """Excel column letters for a 0-based column index (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def cell_name(row: int, col: int) -> str:
+    """``B7`` for 1-based row 7 and 0-based column 1."""
+    return f"{column_letter(col)}{row}"
+
+
+@dataclass(frozen=True)
+class Loc:
+    """Where a value came from: the sheet as named in the workbook, and the Excel cell."""
+
+    sheet: str
+    cell: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.sheet}!{self.cell}" if self.cell else self.sheet
+
+
+@dataclass
+class SheetInfo:
+    """A contract sheet as found in the workbook."""
+
+    key: str
+    name: str  # as spelled in the workbook
+    header_row: int = 0  # 1-based; 0 when the sheet has no header
+    columns: dict[str, int] = field(default_factory=dict)  # column key -> 0-based index
+    width: int = 0
+    height: int = 0
+
+    def loc(self, row: int, column: str | None = None) -> Loc:
+        if column is None or column not in self.columns:
+            col = 0
+        else:
+            col = self.columns[column]
+        return Loc(self.name, cell_name(row, col))
+
+
+@dataclass
+class Settings:
+    """The Settings sheet, with defaults filled in."""
+
+    company: str | None = None
+    title: str | None = None
+    report_date: dt.date | None = None
+    language: str = "en"
+    currency: str = "DKK"
+    logo: str | None = None
+    primary_color: str | None = None
+    accent_color: str | None = None
+    on_track: float = 0.95
+    at_risk: float = 0.80
+    board_recipients: list[str] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)  # key -> Excel row of its value
+
+
+@dataclass
+class Department:
+    """One row of the Departments sheet (or a department only named on the KPIs sheet)."""
+
+    name: str
+    head: str | None = None
+    emails: list[str] = field(default_factory=list)
+    color: str | None = None
+    logo: str | None = None
+    row: int = 0  # 0: not on the Departments sheet
+
+
+@dataclass
+class KPI:
+    """One row of the KPIs sheet. Percent values are fractions (42 % is 0.42)."""
+
+    id: str
+    department: str
+    name: str
+    row: int
+    unit: Unit
+    direction: str | None  # "higher" | "lower"; None when invalid or missing
+    target: float | None
+    deadline: dt.date | None
+    frequency: str | None
+    description: str | None = None
+    baseline: float | None = None
+    baseline_date: dt.date | None = None
+    aggregation: str | None = None
+    objective: str | None = None
+    owner: str | None = None
+    data_source: str | None = None
+    weight: float = 1.0
+
+
+@dataclass(slots=True)
+class Measurement:
+    """One row of the Measurements sheet.
+
+    ``date`` is the first day of the period the value was given for; ``granularity`` says how
+    precisely it was given ("day" for a date, "month" for ``2026-03``, and so on).
+    """
+
+    kpi_id: str
+    date: dt.date
+    granularity: str
+    value: float
+    row: int
+    note: str | None = None
+
+
+@dataclass
+class Benchmark:
+    """One row of the Benchmarks sheet."""
+
+    kpi_id: str
+    source: str
+    value: float
+    row: int
+    kind: str | None = None
+    date: dt.date | None = None
+
+
+@dataclass
+class Workbook:
+    """Everything read from one workbook file."""
+
+    path: Path
+    sha256: str
+    sheets: dict[str, SheetInfo]  # contract key -> sheet as found
+    settings: Settings
+    departments: list[Department]
+    kpis: list[KPI]
+    measurements: list[Measurement]
+    benchmarks: list[Benchmark]
+
+    @property
+    def language(self) -> str:
+        return self.settings.language
+
+    def loc(self, sheet_key: str, row: int, column: str | None = None) -> Loc:
+        """The cell of ``column`` in Excel row ``row`` of the contract sheet ``sheet_key``."""
+        from kpireport.schema import SHEETS
+
+        info = self.sheets.get(sheet_key)
+        if info is None:
+            spec = next(s for s in SHEETS if s.key == sheet_key)
+            return Loc(spec.title(self.language))
+        return info.loc(row, column)
+
+    def kpi(self, kpi_id: str) -> KPI | None:
+        for kpi in self.kpis:
+            if kpi.id == kpi_id:
+                return kpi
+        return None
