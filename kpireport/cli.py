@@ -1,8 +1,187 @@
-"""Command-line interface (placeholder until the commands land)."""
+"""The command line: a thin click layer over the stages. Exit codes: 0 ok, 1 invalid data or a
+failed step, 2 wrong usage."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
 
 import click
 
+from kpireport import __version__
+from kpireport.errors import KpiReportError, WorkbookError
 
-@click.group()
-def main() -> None:
-    """kpireport."""
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+LANG = click.Choice(["en", "da"], case_sensitive=False)
+
+
+def _color() -> bool | None:
+    """Colour on a terminal, never with NO_COLOR set (https://no-color.org)."""
+    return False if os.environ.get("NO_COLOR") else None
+
+
+def _handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn kpireport's fatal errors into one clean message and exit code; tracebacks only
+    with --debug."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        debug = (ctx.find_root().params or {}).get("debug", False)
+        try:
+            return func(*args, **kwargs)
+        except KpiReportError as exc:
+            if debug:
+                raise
+            lang = kwargs.get("lang") or "en"
+            text = exc.message(lang) if isinstance(exc, WorkbookError) else str(exc)
+            click.secho(f"Error: {text}", fg="red", err=True, color=_color())
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+        except Exception as exc:  # a bug: say so plainly, keep the traceback for --debug
+            if debug:
+                raise
+            click.secho(
+                f"Error: kpireport failed unexpectedly ({type(exc).__name__}: {exc}). "
+                "Run again with --debug for details, and please report it.",
+                fg="red",
+                err=True,
+                color=_color(),
+            )
+            sys.exit(1)
+
+    return wrapper
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, "-V", "--version", prog_name="kpireport")
+@click.option("--debug", is_flag=True, help="Show full tracebacks for unexpected errors.")
+def main(debug: bool) -> None:
+    """Turn a standard KPI workbook into validated, board-ready reports.
+
+    Start with 'kpireport init' for a workbook to fill in, then 'kpireport validate' it.
+    """
+
+
+# -- validate ---------------------------------------------------------------------------
+
+
+def workbook_paths(paths: Iterable[str]) -> list[Path]:
+    """The workbooks named: files as given, folders by their .xlsx/.xlsm files (not lock files)."""
+    out: list[Path] = []
+    for text in paths:
+        path = Path(text)
+        if path.is_dir():
+            out.extend(
+                sorted(
+                    p
+                    for p in path.iterdir()
+                    if p.suffix.lower() in (".xlsx", ".xlsm")
+                    and not p.name.startswith(("~$", "."))
+                    and p.is_file()
+                )
+            )
+        else:
+            out.append(path)
+    return out
+
+
+@main.command("validate", context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    help="text: a table grouped by sheet on stdout; json: one JSON object on stdout.",
+)
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
+@click.option("--lang", type=LANG, default=None, help="Language of the messages (default: the workbook's).")
+@_handle_errors
+def validate_command(paths: tuple[str, ...], output_format: str, strict: bool, lang: str | None) -> None:
+    """Check workbooks against the format and the SMART criteria.
+
+    PATHS are workbook files or folders of workbooks. Every problem is listed with its sheet and
+    cell, how bad it is, and how to fix it. Exit code 0 when there is no error (warnings
+    allowed), 1 when there is an error (or, with --strict, a warning) or a file cannot be read.
+
+    \b
+    Example:
+        kpireport validate sample_workbooks/
+        kpireport validate budget.xlsx --format json --lang da
+    """
+    from kpireport.issues import ValidationReport
+    from kpireport.validate import check
+
+    files = workbook_paths(paths)
+    if not files:
+        raise click.UsageError(f"no .xlsx or .xlsm workbooks in {', '.join(paths)}")
+    results: list[tuple[Path, Any, ValidationReport]] = []
+    failed = False
+    for path in files:
+        try:
+            workbook, report = check(path, lang=lang)
+        except WorkbookError as exc:
+            report = ValidationReport(str(path), [exc.issue], lang=lang or "en")
+            workbook = None
+        results.append((path, workbook, report))
+        failed |= not report.ok(strict)
+    if output_format == "json":
+        click.echo(json.dumps(_json_result(results, strict), ensure_ascii=False, indent=2))
+    else:
+        from kpireport.textreport import render_text
+
+        for n, (_path, workbook, report) in enumerate(results):
+            if n:
+                click.echo()
+            click.echo(render_text(report, workbook, strict=strict), color=_color())
+    sys.exit(1 if failed else 0)
+
+
+def _json_result(results: list[tuple[Path, Any, Any]], strict: bool) -> dict[str, Any]:
+    issues = []
+    files = []
+    for path, _workbook, report in results:
+        data = report.to_dict()
+        files.append({k: data[k] for k in ("path", "valid", "errors", "warnings")})
+        for issue in data["issues"]:
+            issues.append({**issue, "file": str(path)})
+    return {"valid": all(r.ok(strict) for _p, _w, r in results), "issues": issues, "files": files}
+
+
+# -- init -----------------------------------------------------------------------------------
+
+
+@main.command("init", context_settings=CONTEXT)
+@click.argument("path", required=False, type=click.Path())
+@click.option("--lang", type=LANG, default="en", show_default=True, help="Language of the sheets, headers and examples.")
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+@_handle_errors
+def init_command(path: str | None, lang: str, force: bool) -> None:
+    """Write a ready-to-fill KPI workbook.
+
+    It has every sheet and column of the format, a few example rows, dropdowns for the fixed
+    choices, and an Instructions sheet. Without PATH it is written to kpi-workbook.xlsx
+    (kpi-projektmappe.xlsx in Danish) in the current folder. An existing file is never
+    overwritten without --force.
+
+    \b
+    Example:
+        kpireport init
+        kpireport init board/kpis-2027.xlsx --lang da
+    """
+    from kpireport.template import default_name, write_template
+
+    target = Path(path) if path else Path(default_name(lang))
+    written = write_template(target, lang, force=force)
+    click.echo(str(written))
+    click.echo(
+        "Fill it in, then run: kpireport validate " + str(written)
+        if lang != "da"
+        else "Udfyld den, og kør derefter: kpireport validate " + str(written),
+        err=True,
+    )

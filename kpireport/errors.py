@@ -12,10 +12,20 @@ class KpiReportError(Exception):
 class WorkbookError(KpiReportError):
     """A file cannot be read as a KPI workbook (missing, wrong type, damaged, hostile)."""
 
-    def __init__(self, path: object, message: str) -> None:
-        super().__init__(f"{path}: {message}")
+    def __init__(self, path: object, code: str, **args: object) -> None:
+        from kpireport.issues import Issue
+
         self.path = path
-        self.reason = message
+        self.issue = Issue(code, None, None, args)
+        super().__init__(f"{path}: {self.issue.message('en')}")
+
+    @property
+    def code(self) -> str:
+        return self.issue.code
+
+    def message(self, lang: str = "en") -> str:
+        """One sentence naming the file and the problem, and one saying what to do."""
+        return f"{self.path}: {self.issue.message(lang)} {self.issue.hint(lang)}"
 
 
 class UnsafeWorkbookError(WorkbookError):

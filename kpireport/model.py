@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kpireport.issues import Issue
 from kpireport.schema import Unit
 
 
@@ -151,6 +152,7 @@ class Workbook:
     kpis: list[KPI]
     measurements: list[Measurement]
     benchmarks: list[Benchmark]
+    issues: list[Issue] = field(default_factory=list)  # problems found while reading
 
     @property
     def language(self) -> str:

@@ -1,0 +1,64 @@
+"""Numbers, percentages, currencies and dates in the reader's language, formatted by Babel."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal, format_percent
+
+from kpireport.schema import Unit
+
+LOCALES = {"en": "en_GB", "da": "da_DK"}
+UNIT_LABELS = {
+    "en": {"hours": "hours", "minutes": "min", "days": "days"},
+    "da": {"hours": "timer", "minutes": "min.", "days": "dage"},
+}
+
+
+def locale(lang: str) -> str:
+    return LOCALES.get(lang, "en_GB")
+
+
+@cache
+def _percent_pattern(lang: str) -> str:
+    # The locale's own pattern ("#,##0 %" in Danish, "#,##0%" in English) with one decimal.
+    pattern = Locale.parse(locale(lang)).percent_formats[None].pattern
+    return pattern.replace("0", "0.#", 1) if "0.#" not in pattern else pattern
+
+
+def number(value: float, lang: str, digits: int = 2) -> str:
+    """``1,234.5`` in English, ``1.234,5`` in Danish; at most ``digits`` decimals."""
+    pattern = "#,##0" + ("." + "#" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=locale(lang))
+
+
+def percent(value: float, lang: str) -> str:
+    """A fraction as a percentage: ``86.7%`` in English, ``86,7 %`` in Danish."""
+    return format_percent(value, format=_percent_pattern(lang), locale=locale(lang))
+
+
+def value(value: float, unit: Unit, lang: str) -> str:
+    """A KPI value with its unit: ``86.7%`` / ``86,7 %``, ``DKK 2,150,000`` / ``2.150.000 kr.``."""
+    if unit.kind == "percent":
+        return percent(value, lang)
+    if unit.kind == "currency" and unit.currency:
+        digits = 0 if abs(value) >= 100 else 2
+        decimals = "." + "0" * digits if digits else ""
+        pattern = f"#,##0{decimals} ¤" if lang == "da" else f"¤ #,##0{decimals}"
+        return format_currency(
+            value, unit.currency, format=pattern, locale=locale(lang), currency_digits=False
+        )
+    text = number(value, lang)
+    if unit.kind == "duration":
+        return f"{text} {UNIT_LABELS.get(lang, UNIT_LABELS['en'])[unit.label]}"
+    if unit.kind == "text" and unit.label:
+        return f"{text} {unit.label}"
+    return text
+
+
+def date(when: dt.date, lang: str) -> str:
+    """A date as a board member reads it: ``15 Mar 2026`` / ``15. mar. 2026``."""
+    return format_date(when, format="medium", locale=locale(lang))

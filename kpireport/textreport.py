@@ -1,0 +1,104 @@
+"""The validation report as a readable table for the terminal, grouped by sheet."""
+
+from __future__ import annotations
+
+import textwrap
+from collections import Counter
+from typing import Any
+
+import click
+
+from kpireport.issues import ERROR, SMART_LETTERS, ValidationReport, group_by_sheet
+
+# Lines shown per sheet and code before the rest is summed up ("... and 9,840 more").
+MAX_PER_CODE = 10
+WIDTH = 100
+
+LABELS = {
+    "en": {
+        "valid": "valid",
+        "invalid": "not valid",
+        "error": "error",
+        "warning": "warning",
+        "errors": "errors",
+        "warnings": "warnings",
+        "1error": "error",
+        "1warning": "warning",
+        "summary": "{kpis} KPIs in {departments} departments, {measurements} measurements, {benchmarks} benchmarks",
+        "file": "File",
+        "more": "... and {n} more like this (use --format json to see all)",
+        "smart": "SMART warnings",
+        "strict": "(--strict: warnings count as failures)",
+    },
+    "da": {
+        "valid": "gyldig",
+        "invalid": "ikke gyldig",
+        "error": "fejl",
+        "warning": "advarsel",
+        "errors": "fejl",
+        "warnings": "advarsler",
+        "1error": "fejl",
+        "1warning": "advarsel",
+        "summary": "{kpis} KPI'er i {departments} afdelinger, {measurements} målinger, {benchmarks} benchmarks",
+        "file": "Fil",
+        "more": "... og {n} mere af samme slags (brug --format json for at se alle)",
+        "smart": "SMART-advarsler",
+        "strict": "(--strict: advarsler tæller som fejl)",
+    },
+}
+
+
+def render_text(report: ValidationReport, workbook: Any = None, strict: bool = False) -> str:
+    """The report as text: a headline, then the issues grouped by sheet with their hints."""
+    t = LABELS.get(report.lang, LABELS["en"])
+    ok = report.ok(strict)
+    status = click.style(t["valid"] if ok else t["invalid"], fg="green" if ok else "red", bold=True)
+    lines = [f"{click.style(report.path, bold=True)}: {status}"]
+    if workbook is not None:
+        lines.append(
+            "  "
+            + t["summary"].format(
+                kpis=len(workbook.kpis),
+                departments=len({k.department for k in workbook.kpis if k.department}),
+                measurements=f"{len(workbook.measurements):,}",
+                benchmarks=len(workbook.benchmarks),
+            )
+        )
+    n_err, n_warn = len(report.errors), len(report.warnings)
+    counts = (
+        f"  {n_err} {t['1error'] if n_err == 1 else t['errors']},"
+        f" {n_warn} {t['1warning'] if n_warn == 1 else t['warnings']}"
+    )
+    if strict and report.warnings:
+        counts += " " + t["strict"]
+    lines.append(counts)
+    smart = Counter(i.smart for i in report.warnings if i.smart)
+    if smart:
+        lines.append("  " + t["smart"] + ": " + " · ".join(f"{k} {smart.get(k, 0)}" for k in SMART_LETTERS))
+    for sheet, issues in group_by_sheet(report.sorted_issues()).items():
+        lines.append("")
+        lines.append(click.style(sheet or t["file"], bold=True, underline=True))
+        shown: Counter[str] = Counter()
+        hidden: Counter[str] = Counter()
+        for issue in issues:
+            shown[issue.code] += 1
+            if shown[issue.code] > MAX_PER_CODE:
+                hidden[issue.code] += 1
+                continue
+            lines.extend(_issue_lines(issue, report.lang, t))
+        for code, n in hidden.items():
+            lines.append(f"  {code}: " + t["more"].format(n=f"{n:,}"))
+    return "\n".join(lines)
+
+
+def _issue_lines(issue: Any, lang: str, t: dict[str, str]) -> list[str]:
+    severity = t[issue.severity]
+    colour = "red" if issue.severity == ERROR else "yellow"
+    head = f"  {issue.cell or '-':<7} {click.style(f'{severity:<9}', fg=colour)} {issue.code:<26} "
+    indent = " " * 46
+    body = textwrap.wrap(issue.message(lang), WIDTH - len(indent)) or [""]
+    hint = textwrap.wrap("→ " + issue.hint(lang), WIDTH - len(indent))
+    out = [head + body[0]]
+    out.extend(indent + line for line in body[1:])
+    out.extend(indent + click.style(line, dim=True) for line in hint)
+    return out

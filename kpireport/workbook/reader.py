@@ -1,0 +1,651 @@
+"""Read a workbook into the KPI model, collecting every problem as an Issue on the way.
+
+Only what needs the cell to explain is checked here (a value that is not a number, a date that is
+not a date, a required cell left empty). Rules across rows and sheets, and the SMART criteria,
+are in :mod:`kpireport.validate`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections.abc import Callable
+from typing import Any
+
+from kpireport import schema
+from kpireport.errors import WorkbookError
+from kpireport.issues import Issue
+from kpireport.model import (
+    KPI,
+    Benchmark,
+    Department,
+    Measurement,
+    Settings,
+    SheetInfo,
+    Workbook,
+    cell_name,
+)
+from kpireport.periods import granularity_end
+from kpireport.schema import SheetSpec, Unit
+from kpireport.workbook.cells import RawSheet, percent_styles, read_sheet
+from kpireport.workbook.container import Container, open_container
+from kpireport.workbook.values import NotADate, NotANumber, parse_date, parse_number
+
+_COLOR = re.compile(r"^#?([0-9A-Fa-f]{6})$")
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
+_NAMED_ADDRESS = re.compile(r"^[^<>]*<([^<>]+)>$")
+
+
+def read_workbook(path: Any) -> Workbook:
+    """Read ``path`` into the model. Problems are in ``workbook.issues``; an unreadable file
+    raises :class:`~kpireport.errors.WorkbookError`."""
+    container = open_container(path)
+    return _Reader(container).read()
+
+
+def split_addresses(text: str) -> list[str]:
+    """Addresses separated by ``,`` or ``;`` (line breaks too, as people paste lists)."""
+    return [part.strip() for part in re.split(r"[,;\n]", text) if part.strip()]
+
+
+def email_address(text: str) -> str | None:
+    """The bare address of ``a@b.dk`` or ``Name <a@b.dk>``, or None when it is not one."""
+    if any(ch in text for ch in "\r\n\0"):
+        return None
+    m = _NAMED_ADDRESS.match(text)
+    address = (m.group(1) if m else text).strip()
+    return address if _EMAIL.match(address) and len(address) <= 254 else None
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+class _Reader:
+    """One read of one workbook; collects issues as it goes."""
+
+    def __init__(self, container: Container) -> None:
+        self.c = container
+        self.issues: list[Issue] = []
+        self.lang = "en"
+        self.sheets: dict[str, SheetInfo] = {}
+        self.raw: dict[str, RawSheet] = {}
+
+    # -- top level -----------------------------------------------------------------------
+
+    def read(self) -> Workbook:
+        from python_calamine import CalamineWorkbook
+
+        try:
+            calamine = CalamineWorkbook.from_filelike(io.BytesIO(self.c.data))
+        except Exception:  # calamine's errors are several types; all mean a damaged file here
+            raise WorkbookError(self.c.path, "damaged", part="the workbook") from None
+        percent_ids = percent_styles(self.c)
+        found: dict[str, str] = {}
+        for name in calamine.sheet_names:
+            spec = schema.find_sheet_spec(name)
+            if spec is None:
+                continue
+            if spec.key in found:
+                self.issues.append(
+                    Issue("duplicate-sheet", name, None, {"first": found[spec.key], "sheet": name, "what": spec.en})
+                )
+                continue
+            found[spec.key] = name
+        for key, name in found.items():
+            try:
+                self.raw[key] = read_sheet(self.c, name, calamine, percent_ids)
+            except WorkbookError:
+                raise
+            except Exception:
+                raise WorkbookError(self.c.path, "damaged", part=f"the sheet '{name}'") from None
+        settings = self._settings()
+        self.lang = settings.language
+        for spec in schema.SHEETS:
+            if spec.key == "settings":
+                continue
+            if spec.key not in self.raw:
+                if spec.required:
+                    other = spec.da if spec.en == spec.title(self.lang) else spec.en
+                    self.issues.append(
+                        Issue("missing-sheet", spec.title(self.lang), None, {"sheet": spec.title(self.lang), "other": other})
+                    )
+                continue
+            self._header(spec)
+        departments = self._departments()
+        kpis = self._kpis()
+        units = {k.id: k.unit for k in kpis}
+        measurements = self._measurements(units)
+        benchmarks = self._benchmarks(units)
+        for raw in self.raw.values():
+            if raw.formula_count > len(raw.formula_missing) and raw.first_formula is not None:
+                self.issues.append(
+                    Issue(
+                        "formula-not-calculated",
+                        raw.name,
+                        cell_name(raw.first_formula[0] + 1, raw.first_formula[1]),
+                        {"count": raw.formula_count - len(raw.formula_missing)},
+                    )
+                )
+        return Workbook(
+            path=self.c.path,
+            sha256=self.c.sha256,
+            sheets=self.sheets,
+            settings=settings,
+            departments=departments,
+            kpis=kpis,
+            measurements=measurements,
+            benchmarks=benchmarks,
+            issues=self.issues,
+        )
+
+    # -- headers ------------------------------------------------------------------------------
+
+    def _header(self, spec: SheetSpec) -> None:
+        raw = self.raw[spec.key]
+        info = SheetInfo(spec.key, raw.name, width=raw.width, height=len(raw.rows))
+        self.sheets[spec.key] = info
+        header_index = next(
+            (i for i, row in enumerate(raw.rows) if any(not _blank(v) for v in row)), None
+        )
+        if header_index is None:
+            if spec.required:
+                what = {"kpis": "KPI", "measurements": "measurement"}.get(spec.key, "row")
+                if self.lang == "da":
+                    what = {"kpis": "KPI", "measurements": "måling"}.get(spec.key, "række")
+                self.issues.append(Issue("empty-sheet", raw.name, "A1", {"sheet": raw.name, "what": what}))
+            return
+        info.header_row = header_index + 1
+        first_cells: dict[str, str] = {}
+        for col, value in enumerate(raw.rows[header_index]):
+            if _blank(value):
+                continue
+            text = str(value).strip()
+            cell = cell_name(info.header_row, col)
+            column = spec.match_header(text)
+            if column is None:
+                expected = ", ".join(c.en if self.lang != "da" else c.da for c in spec.columns)
+                self.issues.append(
+                    Issue("unknown-column", raw.name, cell, {"column": text, "expected": expected})
+                )
+                continue
+            if column.key in info.columns:
+                self.issues.append(
+                    Issue(
+                        "duplicate-column",
+                        raw.name,
+                        cell,
+                        {"column": text, "first": first_cells[column.key], "cell": cell},
+                    )
+                )
+                continue
+            info.columns[column.key] = col
+            first_cells[column.key] = cell
+        first_header = cell_name(info.header_row, min(info.columns.values(), default=0))
+        for column in spec.columns:
+            if column.required and column.key not in info.columns:
+                name = column.da if self.lang == "da" else column.en
+                other = column.en if self.lang == "da" else column.da
+                self.issues.append(
+                    Issue(
+                        "missing-column",
+                        raw.name,
+                        first_header,
+                        {"sheet": raw.name, "column": name, "other": other, "row": info.header_row},
+                    )
+                )
+
+    def _rows(self, key: str) -> list[tuple[int, list[Any]]]:
+        """(Excel row, cells) of each non-blank row below the header."""
+        info = self.sheets.get(key)
+        if info is None or not info.header_row:
+            return []
+        raw = self.raw[key]
+        used = sorted(info.columns.values())
+        out = []
+        for index in range(info.header_row, len(raw.rows)):
+            cells = raw.rows[index]
+            if all(_blank(cells[c]) if c < len(cells) else True for c in used):
+                # a row whose only content is a formula without result is not blank
+                if not any((index, c) in raw.formula_missing or (index, c) in raw.errors for c in used):
+                    continue
+            out.append((index + 1, cells))
+        return out
+
+    # -- cell readers -----------------------------------------------------------------------
+
+    def _cell(self, key: str, row: int, column: str) -> tuple[Any, str | None, bool]:
+        """(value, cell name, unusable): unusable when the cell has a formula without a result
+        or an error value, which has been reported."""
+        info = self.sheets[key]
+        col = info.columns.get(column)
+        if col is None:
+            return None, None, False
+        raw = self.raw[key]
+        cell = cell_name(row, col)
+        pos = (row - 1, col)
+        if pos in raw.formula_missing:
+            self.issues.append(Issue("formula-no-value", raw.name, cell, {"formula": raw.formula_missing[pos]}))
+            return None, cell, True
+        if pos in raw.errors:
+            self.issues.append(Issue("cell-error", raw.name, cell, {"value": raw.errors[pos]}))
+            return None, cell, True
+        value = raw.value(row - 1, col)
+        return (None if _blank(value) else value), cell, False
+
+    def _label(self, key: str, column: str) -> str:
+        spec = next(s for s in schema.SHEETS if s.key == key)
+        col = spec.column(column)
+        return col.da if self.lang == "da" else col.en
+
+    def _missing(self, key: str, row: int, column: str, kpi: str | None = None) -> None:
+        info = self.sheets[key]
+        for_kpi = ""
+        if kpi:
+            for_kpi = f" for KPI '{kpi}'" if self.lang != "da" else f" for KPI'en '{kpi}'"
+        self.issues.append(
+            Issue(
+                "missing-value",
+                info.name,
+                info.loc(row, column).cell,
+                {"column": self._label(key, column), "for_kpi": for_kpi},
+            )
+        )
+
+    def text(self, key: str, row: int, column: str, required: bool = False, kpi: str | None = None) -> str | None:
+        value, cell, unusable = self._cell(key, row, column)
+        if unusable:
+            return None
+        if value is None:
+            if required and column in self.sheets[key].columns:
+                self._missing(key, row, column, kpi)
+            return None
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        if isinstance(value, dt.datetime | dt.date):
+            return value.isoformat()[:10]
+        return str(value).strip()
+
+    def number(
+        self,
+        key: str,
+        row: int,
+        column: str,
+        unit: Unit | None = None,
+        required: bool = False,
+        kpi: str | None = None,
+    ) -> float | None:
+        value, cell, unusable = self._cell(key, row, column)
+        if unusable:
+            return None
+        if value is None:
+            if required and column in self.sheets[key].columns:
+                self._missing(key, row, column, kpi)
+            return None
+        return self._to_number(key, row, column, value, cell, unit)
+
+    def _to_number(self, key: str, row: int, column: str, value: Any, cell: str | None, unit: Unit | None) -> float | None:
+        sheet = self.sheets[key].name
+        try:
+            parsed = parse_number(value, self.lang)
+        except NotANumber:
+            shown = value.isoformat() if isinstance(value, dt.date | dt.time) else str(value)
+            self.issues.append(
+                Issue("not-a-number", sheet, cell, {"value": shown, "column": self._label(key, column)})
+            )
+            return None
+        result = parsed.value
+        if parsed.percent_sign:
+            result /= 100
+        elif unit is not None and unit.is_percent:
+            # The percent rule: 42 % shown from 0.42 in a percent-formatted cell, or a plain 42.
+            in_percent_cell = (row - 1, self.sheets[key].columns[column]) in self.raw[key].percent
+            if parsed.from_text or not in_percent_cell:
+                result /= 100
+        if parsed.from_text:
+            from kpireport import fmt
+
+            shown = fmt.percent(result, self.lang) if (parsed.percent_sign or (unit and unit.is_percent)) else fmt.number(result, self.lang, 6)
+            self.issues.append(Issue("number-as-text", sheet, cell, {"value": str(value).strip(), "number": shown}))
+        return result
+
+    def date(
+        self, key: str, row: int, column: str, required: bool = False, end: bool = False, kpi: str | None = None
+    ) -> tuple[dt.date, str] | None:
+        """(date, granularity). ``end``: a period stands for its last day (for deadlines)."""
+        value, cell, unusable = self._cell(key, row, column)
+        if unusable:
+            return None
+        if value is None:
+            if required and column in self.sheets[key].columns:
+                self._missing(key, row, column, kpi)
+            return None
+        return self._to_date(key, value, cell, end)
+
+    def _to_date(self, key: str, value: Any, cell: str | None, end: bool = False) -> tuple[dt.date, str] | None:
+        sheet = self.sheets[key].name
+        try:
+            when = parse_date(value)
+        except NotADate:
+            shown = value.isoformat() if isinstance(value, dt.time) else str(value)
+            if isinstance(value, float) and value.is_integer():
+                shown = str(int(value))
+            self.issues.append(Issue("bad-date", sheet, cell, {"value": shown}))
+            return None
+        if when.note:
+            from kpireport import fmt
+
+            shown_number = str(int(value)) if float(value).is_integer() else str(value)
+            self.issues.append(
+                Issue("date-as-number", sheet, cell, {"value": shown_number, "date": fmt.date(when.date, self.lang)})
+            )
+        date = granularity_end(when.date, when.granularity) if end else when.date
+        return date, when.granularity
+
+    def choice(
+        self, key: str, row: int, column: str, choices: dict[str, tuple[str, ...]], code: str,
+        required: bool = False, kpi: str | None = None,
+    ) -> str | None:
+        text = self.text(key, row, column, required=required, kpi=kpi)
+        if text is None:
+            return None
+        canonical = schema.match_choice(choices, text)
+        if canonical is None:
+            info = self.sheets[key]
+            self.issues.append(Issue(code, info.name, info.loc(row, column).cell, {"value": text}))
+        return canonical
+
+    def color(self, key: str, row: int, column: str, cell: str | None = None, value: Any = None) -> str | None:
+        text = self.text(key, row, column) if cell is None else (None if _blank(value) else str(value).strip())
+        if text is None:
+            return None
+        m = _COLOR.match(text)
+        if m is None:
+            info = self.sheets[key]
+            self.issues.append(Issue("bad-color", info.name, cell or info.loc(row, column).cell, {"value": text}))
+            return None
+        return "#" + m.group(1).upper()
+
+    def emails(self, sheet: str, cell: str | None, text: str | None) -> list[str]:
+        if text is None:
+            return []
+        out = []
+        for part in split_addresses(text):
+            address = email_address(part)
+            if address is None:
+                self.issues.append(Issue("bad-email", sheet, cell, {"value": part}))
+            else:
+                out.append(address)
+        # Line breaks inside one address are an injection attempt, not a list: refuse the cell.
+        if any(ch in text for ch in "\r\0"):
+            self.issues.append(Issue("bad-email", sheet, cell, {"value": text.replace("\r", "\\r").replace("\n", "\\n")}))
+            return []
+        return out
+
+    # -- sheets ---------------------------------------------------------------------------
+
+    def _settings(self) -> Settings:
+        settings = Settings()
+        raw = self.raw.get("settings")
+        if raw is None:
+            return settings
+        info = SheetInfo("settings", raw.name, width=raw.width, height=len(raw.rows))
+        self.sheets["settings"] = info
+        key_col = min(
+            (c for row in raw.rows for c, v in enumerate(row) if not _blank(v)), default=None
+        )
+        if key_col is None:
+            return settings
+        info.columns = {"key": key_col, "value": key_col + 1}
+        entries: list[tuple[int, str, Any]] = []
+        for index, row in enumerate(raw.rows):
+            key = row[key_col] if key_col < len(row) else ""
+            value = row[key_col + 1] if key_col + 1 < len(row) else ""
+            if _blank(key) and _blank(value):
+                continue
+            if not entries and not info.header_row and schema.normalize(str(key)) in schema.SETTINGS_HEADERS:
+                info.header_row = index + 1
+                continue
+            entries.append((index + 1, str(key).strip(), value))
+        # Language first: it decides how ambiguous numbers in the other settings are read.
+        for row, key, value in entries:
+            spec = schema.match_setting(key)
+            if spec is not None and spec.key == "language" and not _blank(value):
+                lang = schema.match_choice(schema.LANGUAGES, str(value))
+                if lang is not None:
+                    settings.language = lang
+                    self.lang = lang
+        expected = ", ".join(k.da if settings.language == "da" else k.en for k in schema.SETTING_KEYS)
+        for row, key, value in entries:
+            cell = cell_name(row, key_col + 1)
+            spec = schema.match_setting(key)
+            if spec is None:
+                self.issues.append(Issue("unknown-setting", raw.name, cell_name(row, key_col), {"key": key, "expected": expected}))
+                continue
+            settings.rows[spec.key] = row
+            self._setting(settings, spec.key, row, cell, value)
+        if not 0 < settings.at_risk < settings.on_track <= 1:
+            row = settings.rows.get("at_risk") or settings.rows.get("on_track") or 1
+            self.issues.append(
+                Issue(
+                    "bad-thresholds",
+                    raw.name,
+                    cell_name(row, key_col + 1),
+                    {"on_track": settings.on_track, "at_risk": settings.at_risk},
+                )
+            )
+        return settings
+
+    def _setting(self, settings: Settings, key: str, row: int, cell: str, value: Any) -> None:
+        sheet = self.raw["settings"].name
+        pos = (row - 1, self.sheets["settings"].columns["value"])
+        raw = self.raw["settings"]
+        if pos in raw.formula_missing:
+            self.issues.append(Issue("formula-no-value", sheet, cell, {"formula": raw.formula_missing[pos]}))
+            return
+        if _blank(value):
+            return
+        text = str(value).strip()
+        da = settings.language == "da"
+
+        def bad(default: str, expected_en: str, expected_da: str) -> None:
+            self.issues.append(
+                Issue(
+                    "bad-setting",
+                    sheet,
+                    cell,
+                    {"value": text, "key": key, "default": default, "expected": expected_da if da else expected_en},
+                )
+            )
+
+        if key in ("company", "title", "logo"):
+            setattr(settings, key, text)
+        elif key == "language":
+            if schema.match_choice(schema.LANGUAGES, text) is None:
+                bad("en", "Write en (English) or da (Danish).", "Skriv en (engelsk) eller da (dansk).")
+        elif key == "report_date":
+            parsed = self._to_date("settings", value, cell, end=True)
+            if parsed is not None:
+                settings.report_date = parsed[0]
+        elif key == "currency":
+            unit = schema.parse_unit(text)
+            if unit.kind == "currency" and unit.currency:
+                settings.currency = unit.currency
+            else:
+                bad("DKK", "Write a currency code such as DKK or EUR.", "Skriv en valutakode som DKK eller EUR.")
+        elif key in ("primary_color", "accent_color"):
+            setattr(settings, key, self.color("settings", row, "value", cell=cell, value=value))
+        elif key in ("on_track", "at_risk"):
+            try:
+                number = parse_number(value, settings.language)
+            except NotANumber:
+                bad(str(getattr(settings, key)), "Write a share such as 0.95 or 95%.", "Skriv en andel som 0,95 eller 95 %.")
+                return
+            share = number.value / 100 if (number.percent_sign or number.value > 1) else number.value
+            setattr(settings, key, share)
+        elif key == "board_recipients":
+            settings.board_recipients = self.emails(sheet, cell, text)
+
+    def _departments(self) -> list[Department]:
+        out: list[Department] = []
+        seen: dict[str, str] = {}
+        key = "departments"
+        for row, _cells in self._rows(key):
+            name = self.text(key, row, "department", required=True)
+            head = self.text(key, row, "head")
+            info = self.sheets[key]
+            emails = self.emails(info.name, info.loc(row, "email").cell, self.text(key, row, "email"))
+            color = self.color(key, row, "color")
+            logo = self.text(key, row, "logo")
+            if name is None:
+                continue
+            folded = name.casefold()
+            if folded in seen:
+                self.issues.append(
+                    Issue("duplicate-department", info.name, info.loc(row, "department").cell, {"department": name, "first": seen[folded]})
+                )
+                continue
+            seen[folded] = f"{info.name}!{info.loc(row, 'department').cell}"
+            out.append(Department(name=name, head=head, emails=emails, color=color, logo=logo, row=row))
+        return out
+
+    def _kpis(self) -> list[KPI]:
+        key = "kpis"
+        out: list[KPI] = []
+        for row, _cells in self._rows(key):
+            kpi_id = self.text(key, row, "id", required=True)
+            label = kpi_id
+            department = self.text(key, row, "department", required=True, kpi=label)
+            name = self.text(key, row, "name", required=True, kpi=label)
+            unit_text = self.text(key, row, "unit")
+            unit = schema.parse_unit(unit_text) if unit_text else Unit("text", "")
+            direction = self.choice(key, row, "direction", schema.DIRECTIONS, "bad-direction", required=True, kpi=label)
+            target = self.number(key, row, "target", unit, required=True, kpi=label)
+            deadline = self.date(key, row, "deadline", end=True)
+            baseline = self.number(key, row, "baseline", unit)
+            baseline_date = self.date(key, row, "baseline_date")
+            frequency = self.choice(key, row, "frequency", schema.FREQUENCIES, "bad-frequency", required=True, kpi=label)
+            aggregation = self.choice(key, row, "aggregation", schema.AGGREGATIONS, "bad-aggregation")
+            weight = self._weight(row)
+            if kpi_id is None:
+                continue
+            out.append(
+                KPI(
+                    id=kpi_id,
+                    department=department or "",
+                    name=name or kpi_id,
+                    row=row,
+                    unit=unit,
+                    direction=direction,
+                    target=target,
+                    deadline=deadline[0] if deadline else None,
+                    frequency=frequency,
+                    description=self.text(key, row, "description"),
+                    baseline=baseline,
+                    baseline_date=baseline_date[0] if baseline_date else None,
+                    aggregation=aggregation,
+                    objective=self.text(key, row, "objective"),
+                    owner=self.text(key, row, "owner"),
+                    data_source=self.text(key, row, "data_source"),
+                    weight=weight,
+                )
+            )
+        if "kpis" in self.sheets and self.sheets["kpis"].header_row and not out and not any(
+            i.sheet == self.sheets["kpis"].name and i.severity == "error" for i in self.issues
+        ):
+            info = self.sheets["kpis"]
+            self.issues.append(Issue("no-kpis", info.name, info.loc(info.header_row + 1).cell, {"sheet": info.name}))
+        return out
+
+    def _weight(self, row: int) -> float:
+        weight = self.number("kpis", row, "weight")
+        if weight is None:
+            return 1.0
+        if weight < 0:
+            info = self.sheets["kpis"]
+            self.issues.append(Issue("bad-weight", info.name, info.loc(row, "weight").cell, {"value": weight}))
+            return 1.0
+        return weight
+
+    def _measurements(self, units: dict[str, Unit]) -> list[Measurement]:
+        key = "measurements"
+        info = self.sheets.get(key)
+        if info is None or not info.header_row:
+            return []
+        raw = self.raw[key]
+        cols = info.columns
+        if not {"kpi", "date", "value"} <= cols.keys():
+            return []
+        kpi_col, date_col, value_col = cols["kpi"], cols["date"], cols["value"]
+        note_col = cols.get("note")
+        percent_cells = raw.percent
+        out: list[Measurement] = []
+        append = out.append
+        no_unit = Unit("text", "")
+        date_type, datetime_type = dt.date, dt.datetime
+        slow: Callable[..., Any]
+        for row, cells in self._rows(key):
+            n = len(cells)
+            kpi_raw = cells[kpi_col] if kpi_col < n else ""
+            date_raw = cells[date_col] if date_col < n else ""
+            value_raw = cells[value_col] if value_col < n else ""
+            # Fast path: the common row (a text id, a real date, a plain number) costs no calls.
+            if (
+                type(kpi_raw) is str
+                and kpi_raw
+                and type(value_raw) is float
+                and type(date_raw) in (date_type, datetime_type)
+            ):
+                kpi_id = kpi_raw.strip()
+                unit = units.get(kpi_id, no_unit)
+                value = value_raw
+                if unit.kind == "percent" and (row - 1, value_col) not in percent_cells:
+                    value = value / 100
+                date = date_raw.date() if type(date_raw) is datetime_type else date_raw
+                granularity = "day"
+            else:
+                slow = self._measurement_slow
+                parsed = slow(row, units)
+                if parsed is None:
+                    continue
+                kpi_id, date, granularity, value = parsed
+            note = None
+            if note_col is not None and note_col < n:
+                note_value = cells[note_col]
+                if not _blank(note_value):
+                    note = str(note_value).strip()
+            append(Measurement(kpi_id, date, granularity, value, row, note))
+        return out
+
+    def _measurement_slow(self, row: int, units: dict[str, Unit]) -> tuple[str, dt.date, str, float] | None:
+        key = "measurements"
+        kpi_id = self.text(key, row, "kpi", required=True)
+        when = self.date(key, row, "date", required=True, kpi=kpi_id)
+        unit = units.get(kpi_id or "")
+        value = self.number(key, row, "value", unit, required=True, kpi=kpi_id)
+        if kpi_id is None or when is None or value is None:
+            return None
+        return kpi_id, when[0], when[1], value
+
+    def _benchmarks(self, units: dict[str, Unit]) -> list[Benchmark]:
+        key = "benchmarks"
+        out: list[Benchmark] = []
+        for row, _cells in self._rows(key):
+            kpi_id = self.text(key, row, "kpi", required=True)
+            source = self.text(key, row, "source", required=True, kpi=kpi_id)
+            value = self.number(key, row, "value", units.get(kpi_id or ""), required=True, kpi=kpi_id)
+            kind_text = self.text(key, row, "kind")
+            kind = schema.match_choice(schema.BENCHMARK_KINDS, kind_text) if kind_text else None
+            if kind_text and kind is None:
+                info = self.sheets[key]
+                self.issues.append(Issue("bad-kind", info.name, info.loc(row, "kind").cell, {"value": kind_text}))
+                kind = kind_text
+            when = self.date(key, row, "date")
+            if kpi_id is None or source is None or value is None:
+                continue
+            out.append(Benchmark(kpi_id, source, value, row, kind=kind, date=when[0] if when else None))
+        return out
