@@ -65,14 +65,24 @@ def aggregate(values: list[float], how: str | None) -> float:
     return values[-1]
 
 
+def group_periods(kpi: KPI, measurements: list[Measurement]) -> dict[dt.date, list[Measurement]]:
+    """The KPI's measurements by period of its frequency, oldest period first, each period's
+    measurements in date order (then row order, for several on one day)."""
+    if kpi.frequency is None:
+        return {}
+    groups: dict[dt.date, list[Measurement]] = defaultdict(list)
+    frequency = kpi.frequency
+    for m in sorted(measurements, key=lambda m: (m.date, m.row)):
+        groups[m.date if frequency == "daily" else period_start(m.date, frequency)].append(m)
+    return dict(sorted(groups.items()))
+
+
 def series(kpi: KPI, measurements: list[Measurement]) -> list[tuple[dt.date, float]]:
     """The KPI's values per period of its frequency, oldest first."""
-    if kpi.frequency is None:
-        return []
-    groups: dict[dt.date, list[float]] = defaultdict(list)
-    for m in sorted(measurements, key=lambda m: (m.date, m.row)):
-        groups[period_start(m.date, kpi.frequency)].append(m.value)
-    return [(p, aggregate(v, kpi.aggregation)) for p, v in sorted(groups.items())]
+    return [
+        (p, aggregate([m.value for m in ms], kpi.aggregation))
+        for p, ms in group_periods(kpi, measurements).items()
+    ]
 
 
 class _Validator:
@@ -80,6 +90,7 @@ class _Validator:
         self.wb = workbook
         self.lang = workbook.language
         self.report_date = report_date or effective_report_date(workbook)
+        self._periods: dict[str, dict[dt.date, list[Measurement]]] = {}
         self.by_kpi: dict[str, list[Measurement]] = defaultdict(list)
         for m in workbook.measurements:
             self.by_kpi[m.kpi_id].append(m)
@@ -122,6 +133,11 @@ class _Validator:
                 suggestion = f" (did you mean '{close[0]}'?)" if self.lang != "da" else f" (mente du '{close[0]}'?)"
             yield Issue("unknown-kpi", *self.at(sheet, row, "kpi"), {"kpi": kpi_id, "kpi_sheet": kpi_sheet, "suggestion": suggestion})
 
+    def periods(self, kpi: KPI) -> dict[dt.date, list[Measurement]]:
+        if kpi.id not in self._periods:
+            self._periods[kpi.id] = group_periods(kpi, self.by_kpi.get(kpi.id, []))
+        return self._periods[kpi.id]
+
     def baseline_date(self, kpi: KPI) -> dt.date | None:
         if kpi.baseline_date is not None:
             return kpi.baseline_date
@@ -146,9 +162,7 @@ class _Validator:
             )
         if kpi.frequency is None:
             return
-        periods: dict[dt.date, list[Measurement]] = defaultdict(list)
-        for m in self.by_kpi.get(kpi.id, []):
-            periods[period_start(m.date, kpi.frequency)].append(m)
+        periods = self.periods(kpi)
         if kpi.aggregation is None:
             crowded = sorted((p, ms) for p, ms in periods.items() if len(ms) > 1)
             if crowded:
@@ -173,7 +187,7 @@ class _Validator:
                     },
                 )
         for m in self.by_kpi.get(kpi.id, []):
-            if coarser(m.granularity, kpi.frequency):
+            if m.granularity != "day" and coarser(m.granularity, kpi.frequency):
                 yield Issue(
                     "coarse-date",
                     *self.at("measurements", m.row, "date"),
@@ -201,7 +215,9 @@ class _Validator:
             yield Issue("M-no-unit", *self.at("kpis", row, "unit"), args)
         if not kpi.data_source:
             yield Issue("M-no-data-source", *self.at("kpis", row, "data_source"), args)
-        values = series(kpi, self.by_kpi.get(kpi.id, []))
+        values = [
+            (p, aggregate([m.value for m in ms], kpi.aggregation)) for p, ms in self.periods(kpi).items()
+        ]
         if len(values) < MIN_MEASUREMENTS and kpi.frequency is not None:
             yield Issue(
                 "M-few-measurements",

@@ -86,14 +86,19 @@ def percent_styles(container: Container) -> frozenset[int]:
     return frozenset(result)
 
 
+def _column_index(letters: bytes) -> int:
+    """0-based column index of Excel column letters (b"A" -> 0)."""
+    col = 0
+    for ch in letters:
+        col = col * 26 + ch - 64
+    return col - 1
+
+
 def _ref(attrs: bytes) -> tuple[int, int] | None:
     m = _REF.search(attrs)
     if m is None:
         return None
-    col = 0
-    for ch in m.group(1):
-        col = col * 26 + ch - 64
-    return int(m.group(2)) - 1, col - 1
+    return int(m.group(2)) - 1, _column_index(m.group(1))
 
 
 class _NoReferences(Exception):
@@ -124,15 +129,20 @@ def _scan(xml: bytes, sheet: RawSheet, percent_ids: frozenset[int], full_calc: b
     prefix = re.escape(root.group(1) + b":") if root and root.group(1) else b""
     if percent_ids:
         alternatives = b"|".join(str(i).encode() for i in sorted(percent_ids))
+        # Both lookaheads read the same start tag; the second captures its reference, if any.
         pattern = re.compile(
-            rb"<" + prefix + rb"c\s(?=[^>]*\bs=\"(?:" + alternatives + rb")\")([^>]*)>"
+            rb"<" + prefix + rb"c\s(?=[^>]*\bs=\"(?:" + alternatives + rb")\")"
+            rb"(?=[^>]*\br=\"\$?([A-Z]{1,3})\$?([0-9]{1,7})\")?"
         )
-        for m in pattern.finditer(xml):
-            ref = _ref(m.group(1))
-            if ref is None:
+        refs = pattern.findall(xml)
+        columns: dict[bytes, int] = {}
+        for letters, _digits in refs:
+            if not letters:
                 raise _NoReferences
-            sheet.percent.add(ref)
-    if re.search(rb'\bt="e"', xml):
+            if letters not in columns:
+                columns[letters] = _column_index(letters)
+        sheet.percent.update((int(digits) - 1, columns[letters]) for letters, digits in refs)
+    if xml.find(b't="e"') >= 0:  # bytes.find is many times faster than a regex scan
         pattern = re.compile(rb"<" + prefix + rb"c\s(?=[^>]*\bt=\"e\")([^>]*)>(.*?)</" + prefix + rb"c>", re.S)
         for m in pattern.finditer(xml):
             ref = _ref(m.group(1))
@@ -141,7 +151,8 @@ def _scan(xml: bytes, sheet: RawSheet, percent_ids: frozenset[int], full_calc: b
             value = re.search(rb"<" + prefix + rb"v>([^<]*)</", m.group(2))
             sheet.errors[ref] = html.unescape(value.group(1).decode()) if value else "#ERROR"
     f_tag = re.compile(rb"<" + prefix + rb"f[\s>/]")
-    if not f_tag.search(xml):
+    first = xml.find(b"<" + (root.group(1) + b":" if root and root.group(1) else b"") + b"f")
+    if first < 0 or not f_tag.search(xml, first):
         return
     cell_open = b"<" + (root.group(1) + b":" if root and root.group(1) else b"") + b"c"
     cell_close = b"</" + cell_open[1:] + b">"

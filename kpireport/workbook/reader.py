@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from collections.abc import Callable
 from typing import Any
 
 from kpireport import schema
@@ -206,15 +205,19 @@ class _Reader:
             return []
         raw = self.raw[key]
         used = sorted(info.columns.values())
-        out = []
-        for index in range(info.header_row, len(raw.rows)):
-            cells = raw.rows[index]
-            if all(_blank(cells[c]) if c < len(cells) else True for c in used):
-                # a row whose only content is a formula without result is not blank
-                if not any((index, c) in raw.formula_missing or (index, c) in raw.errors for c in used):
-                    continue
-            out.append((index + 1, cells))
-        return out
+        return [
+            (index + 1, raw.rows[index])
+            for index in range(info.header_row, len(raw.rows))
+            if not self._blank_row(raw, index, used)
+        ]
+
+    @staticmethod
+    def _blank_row(raw: RawSheet, index: int, used: list[int]) -> bool:
+        """No value in any contract column; a formula without a result is not blank."""
+        cells = raw.rows[index]
+        if any(not _blank(cells[c]) for c in used if c < len(cells)):
+            return False
+        return not any((index, c) in raw.formula_missing or (index, c) in raw.errors for c in used)
 
     # -- cell readers -----------------------------------------------------------------------
 
@@ -587,8 +590,10 @@ class _Reader:
         append = out.append
         no_unit = Unit("text", "")
         date_type, datetime_type = dt.date, dt.datetime
-        slow: Callable[..., Any]
-        for row, cells in self._rows(key):
+        used = sorted(cols.values())
+        rows = raw.rows
+        for index in range(info.header_row, len(rows)):
+            cells = rows[index]
             n = len(cells)
             kpi_raw = cells[kpi_col] if kpi_col < n else ""
             date_raw = cells[date_col] if date_col < n else ""
@@ -603,22 +608,23 @@ class _Reader:
                 kpi_id = kpi_raw.strip()
                 unit = units.get(kpi_id, no_unit)
                 value = value_raw
-                if unit.kind == "percent" and (row - 1, value_col) not in percent_cells:
+                if unit.kind == "percent" and (index, value_col) not in percent_cells:
                     value = value / 100
                 date = date_raw.date() if type(date_raw) is datetime_type else date_raw
                 granularity = "day"
             else:
-                slow = self._measurement_slow
-                parsed = slow(row, units)
+                if self._blank_row(raw, index, used):
+                    continue
+                parsed = self._measurement_slow(index + 1, units)
                 if parsed is None:
                     continue
                 kpi_id, date, granularity, value = parsed
             note = None
             if note_col is not None and note_col < n:
                 note_value = cells[note_col]
-                if not _blank(note_value):
-                    note = str(note_value).strip()
-            append(Measurement(kpi_id, date, granularity, value, row, note))
+                if note_value != "" and note_value is not None:
+                    note = str(note_value).strip() or None
+            append(Measurement(kpi_id, date, granularity, value, index + 1, note))
         return out
 
     def _measurement_slow(self, row: int, units: dict[str, Unit]) -> tuple[str, dt.date, str, float] | None:

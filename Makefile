@@ -1,0 +1,110 @@
+# kpireport developer tasks. `make` alone lists them; a newcomer needs `make demo` and `make test`.
+#
+# Everything runs from the virtualenv in .venv, created on first use and reinstalled only when
+# pyproject.toml changes. System packages come from Debian: as root the missing ones are
+# installed, otherwise the exact `sudo apt-get install ...` line is printed and the target fails.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+# Two apt-get runs at once (make -j) would fight over the dpkg lock; pytest parallelises itself.
+.NOTPARALLEL:
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Touched after a successful install: older than pyproject.toml means install again.
+STAMP := $(VENV)/.installed
+# Extra pytest arguments, e.g. make test PYTEST_ARGS="-k packaging -x"
+PYTEST_ARGS ?=
+
+# Libraries WeasyPrint loads at run time (pip cannot install them), and a font so PDFs have text.
+SYSDEPS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-dejavu-core
+# What the tests use on top: LibreOffice saves workbooks the way users' office suites do;
+# qpdf and poppler-utils (pdftotext, pdfinfo) look inside the PDFs.
+TEST_SYSDEPS := libreoffice-calc-nogui qpdf poppler-utils
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+# Shell code for one recipe line: install the Debian packages in $(1) that are missing (as root),
+# or print the sudo line and fail. Quick when all are there: only dpkg-query runs.
+define apt_ensure
+missing=""; \
+if ! command -v dpkg-query >/dev/null 2>&1; then \
+  echo "Not a Debian-based system: make sure these (Debian names) are installed: $(1)"; \
+else \
+  for p in $(1); do \
+    dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q ' ok installed$$' || missing="$$missing $$p"; \
+  done; \
+fi; \
+if [ -n "$$missing" ]; then \
+  if [ "$$(id -u)" -eq 0 ]; then \
+    echo "Installing Debian packages:$$missing"; \
+    apt-get update -q && \
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+  else \
+    echo "Missing Debian packages:$$missing" >&2; \
+    echo "Install them with:" >&2; \
+    echo "    sudo apt-get install -y --no-install-recommends$$missing" >&2; \
+    false; \
+  fi; \
+fi
+endef
+
+.PHONY: help venv sysdeps test-sysdeps test test-fast demo lint format clean distclean
+
+help: ## List the targets
+	@echo "Usage: make TARGET"
+	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-13s %s\n", $$1, $$2 }'
+
+venv: $(STAMP) ## Create .venv and install kpireport (editable) with the dev tools
+
+# Debian's python3 has no ensurepip until python3-venv is installed.
+$(STAMP): pyproject.toml
+	@if [ ! -x $(BIN)/pip ]; then \
+	  $(PYTHON) -c 'import ensurepip, venv' >/dev/null 2>&1 || { $(call apt_ensure,python3-venv); } || exit 1; \
+	  echo "$(PYTHON) -m venv $(VENV)"; \
+	  $(PYTHON) -m venv $(VENV) || exit 1; \
+	fi
+	$(BIN)/pip install -e '.[dev]'
+	@touch $(STAMP)
+
+sysdeps: ## Install the system libraries WeasyPrint needs (pango, harfbuzz, fontconfig, a font)
+	@$(call apt_ensure,$(SYSDEPS))
+
+test-sysdeps: sysdeps ## Install the system packages the tests use (LibreOffice Calc, qpdf, poppler)
+	@$(call apt_ensure,$(TEST_SYSDEPS))
+
+# pytest exits 5 when it collects no tests (e.g. a PYTEST_ARGS filter that matches nothing):
+# say so, but don't fail.
+test: venv sysdeps test-sysdeps ## Run all tests in parallel (PYTEST_ARGS="-k word" to pick some)
+	@echo "$(BIN)/pytest -n auto -q $(PYTEST_ARGS)"; \
+	rc=0; $(BIN)/pytest -n auto -q $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests"; rc=0; fi; \
+	exit $$rc
+
+test-fast: venv sysdeps test-sysdeps ## Run the tests not marked slow
+	$(BIN)/pytest -n auto -q -m "not slow" $(PYTEST_ARGS)
+
+demo: venv sysdeps ## Validate the sample workbooks, then show what a broken one reports
+	$(BIN)/kpireport validate sample_workbooks/*.xlsx
+	@echo
+	@echo "(broken-en.xlsx is meant to fail: it shows what validation reports)"
+	$(BIN)/kpireport validate sample_workbooks/invalid/broken-en.xlsx || true
+
+lint: venv ## ruff check, ruff format --check and mypy (all run; any failure fails)
+	@rc=0; \
+	for cmd in "$(BIN)/ruff check ." "$(BIN)/ruff format --check ." "$(BIN)/mypy"; do \
+	  echo "$$cmd"; $$cmd || rc=1; \
+	done; \
+	exit $$rc
+
+format: venv ## Reformat the code and apply ruff's automatic fixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean: ## Remove build artifacts and caches (keeps .venv and reports/)
+	rm -rf build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	find . \( -path ./.venv -o -path ./.git \) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean ## Also remove .venv
+	rm -rf $(VENV)

@@ -1,0 +1,121 @@
+"""Shared fixtures: build workbooks in tests with openpyxl, from plain lists of rows."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "sample_workbooks"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@dataclass(frozen=True)
+class Fmt:
+    """A cell value with an Excel number format, e.g. ``Fmt(0.42, "0%")``."""
+
+    value: Any
+    number_format: str
+
+
+def write_workbook(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
+    """Write ``sheets`` (sheet name -> rows, top to bottom from A1) to ``path``."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row, start=1):
+                if value is None:
+                    continue
+                if isinstance(value, Fmt):
+                    cell = ws.cell(row=r, column=c, value=value.value)
+                    cell.number_format = value.number_format
+                else:
+                    ws.cell(row=r, column=c, value=value)
+    wb.save(path)
+    return path
+
+
+KPI_HEADER = [
+    "id", "department", "name", "description", "unit", "direction", "target", "deadline",
+    "baseline", "baseline_date", "frequency", "aggregation", "objective", "owner", "data_source",
+    "weight",
+]
+
+
+def kpi_row(**overrides: Any) -> list[Any]:
+    """A complete, SMART KPI row; keyword arguments replace columns by header name."""
+    values = {
+        "id": "SALES-01",
+        "department": "Sales",
+        "name": "New customers per month",
+        "description": "Customers who signed a first paid order in the month",
+        "unit": "count",
+        "direction": "higher",
+        "target": 60,
+        "deadline": dt.date(2026, 12, 31),
+        "baseline": 40,
+        "baseline_date": dt.date(2026, 1, 1),
+        "frequency": "monthly",
+        "aggregation": "sum",
+        "objective": "Grow the customer base",
+        "owner": "Mette Hansen",
+        "data_source": "CRM monthly export",
+        "weight": 1,
+    }
+    values.update(overrides)
+    return [values[h] for h in KPI_HEADER]
+
+
+def valid_sheets() -> dict[str, list[list[Any]]]:
+    """A small workbook that validates with no issue at all: edit a copy to make one."""
+    months = [dt.date(2026, m, 1) for m in range(1, 7)]
+    return {
+        "Settings": [
+            ["key", "value"],
+            ["company", "Test A/S"],
+            ["report_date", dt.date(2026, 6, 30)],
+            ["language", "en"],
+        ],
+        "Departments": [
+            ["department", "head", "email", "color"],
+            ["Sales", "Mette Hansen", "mette@example.com", "#1F4E79"],
+        ],
+        "KPIs": [KPI_HEADER, kpi_row()],
+        "Measurements": [["kpi", "date", "value", "note"]]
+        + [["SALES-01", d, 40 + 2 * i, None] for i, d in enumerate(months)],
+        "Benchmarks": [
+            ["kpi", "source", "value", "kind", "date"],
+            ["SALES-01", "Industry average 2025", 50, "industry", dt.date(2025, 12, 31)],
+        ],
+    }
+
+
+@pytest.fixture
+def sheets() -> dict[str, list[list[Any]]]:
+    """A fresh copy of :func:`valid_sheets` to edit."""
+    return copy.deepcopy(valid_sheets())
+
+
+@pytest.fixture
+def make_workbook(tmp_path: Path) -> Callable[..., Path]:
+    """``make_workbook(sheets, name="wb.xlsx")`` writes a workbook into tmp_path."""
+    counter = iter(range(1_000_000))
+
+    def make(sheets: dict[str, list[list[Any]]], name: str | None = None) -> Path:
+        return write_workbook(tmp_path / (name or f"wb{next(counter)}.xlsx"), sheets)
+
+    return make
+
+
+def codes(report: Any) -> list[tuple[str, str | None, str | None]]:
+    """(code, sheet, cell) of every issue, for compact assertions."""
+    return [(i.code, i.sheet, i.cell) for i in report.issues]
