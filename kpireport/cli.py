@@ -42,6 +42,8 @@ def _handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             text = exc.message(lang) if isinstance(exc, WorkbookError) else str(exc)
             click.secho(f"Error: {text}", fg="red", err=True, color=_color())
             sys.exit(exc.exit_code)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise  # click's own: usage errors exit 2 with its message
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             sys.exit(130)

@@ -51,6 +51,13 @@ LABELS = {
 def render_text(report: ValidationReport, workbook: Any = None, strict: bool = False) -> str:
     """The report as text: a headline, then the issues grouped by sheet with their hints."""
     t = LABELS.get(report.lang, LABELS["en"])
+    if workbook is None and len(report.issues) == 1 and report.issues[0].sheet is None:
+        # The file could not be read at all: one sentence says why, one what to do.
+        issue = report.issues[0]
+        return (
+            f"{click.style(report.path, bold=True)}: "
+            f"{click.style(issue.message(report.lang), fg='red')} {issue.hint(report.lang)}"
+        )
     ok = report.ok(strict)
     status = click.style(t["valid"] if ok else t["invalid"], fg="green" if ok else "red", bold=True)
     lines = [f"{click.style(report.path, bold=True)}: {status}"]

@@ -1,0 +1,185 @@
+"""The command line: exit codes, output streams, messages (click's CliRunner, and one real process)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from kpireport import __version__
+from kpireport.cli import main
+from tests.conftest import SAMPLES, kpi_row
+
+
+def run(*args: str, **kwargs: Any) -> Any:
+    return CliRunner().invoke(main, list(args), catch_exceptions=False, **kwargs)
+
+
+def test_version_and_help() -> None:
+    result = run("--version")
+    assert result.exit_code == 0 and __version__ in result.output
+    assert run("-h").exit_code == 0
+
+
+@pytest.mark.parametrize("command", sorted(main.commands))
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert "Example:" in result.output
+    assert main.commands[command].help
+
+
+def test_valid_workbook_exits_0(make_workbook, sheets) -> None:  # type: ignore[no-untyped-def]
+    path = make_workbook(sheets)
+    result = run("validate", str(path))
+    assert result.exit_code == 0
+    assert f"{path}: valid" in result.stdout
+    assert "0 errors, 0 warnings" in result.stdout
+
+
+def test_errors_exit_1_with_table_grouped_by_sheet(make_workbook, sheets) -> None:  # type: ignore[no-untyped-def]
+    sheets["KPIs"][1] = kpi_row(direction="sideways")
+    sheets["Measurements"].append(["NOPE-1", "2026-06-15", 3, None])
+    result = run("validate", str(make_workbook(sheets)))
+    assert result.exit_code == 1
+    out = result.stdout
+    assert "not valid" in out and "2 errors" in out
+    # grouped by sheet, in the workbook's sheet order
+    assert out.index("\nKPIs\n") < out.index("\nMeasurements\n")
+    assert "F2" in out and "'sideways' is not a direction." in out
+    assert "A8" in out and "'NOPE-1'" in out
+
+
+def test_warnings_pass_unless_strict(make_workbook, sheets) -> None:  # type: ignore[no-untyped-def]
+    sheets["KPIs"][1] = kpi_row(owner=None)
+    path = str(make_workbook(sheets))
+    assert run("validate", path).exit_code == 0
+    strict = run("validate", "--strict", path)
+    assert strict.exit_code == 1
+    assert "S-no-owner" in strict.stdout
+
+
+def test_json_output_on_stdout(make_workbook, sheets) -> None:  # type: ignore[no-untyped-def]
+    sheets["KPIs"][1] = kpi_row(frequency="fortnightly")
+    path = make_workbook(sheets)
+    result = run("validate", "--format", "json", str(path))
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["valid"] is False
+    assert data["issues"] == [
+        {
+            "code": "bad-frequency",
+            "severity": "error",
+            "sheet": "KPIs",
+            "cell": "K2",
+            "message": "'fortnightly' is not a frequency.",
+            "hint": "Write one of: daily, weekly, monthly, quarterly, yearly.",
+            "file": str(path),
+        }
+    ]
+    assert data["files"] == [{"path": str(path), "valid": False, "errors": 1, "warnings": 0}]
+
+
+def test_lang_overrides_the_workbook_language(make_workbook, sheets) -> None:  # type: ignore[no-untyped-def]
+    sheets["KPIs"][1] = kpi_row(direction="sideways")
+    path = str(make_workbook(sheets))
+    data = json.loads(run("validate", "--format", "json", "--lang", "da", path).stdout)
+    assert data["issues"][0]["message"] == "'sideways' er ikke en retning."
+    text = run("validate", "--lang", "da", path).stdout
+    assert "ikke gyldig" in text and "1 fejl" in text
+
+
+def test_danish_workbook_speaks_danish(make_workbook, sheets) -> None:  # type: ignore[no-untyped-def]
+    sheets["Settings"][3] = ["language", "da"]
+    sheets["KPIs"][1] = kpi_row(direction="sideways")
+    result = run("validate", str(make_workbook(sheets)))
+    assert "'sideways' er ikke en retning." in result.stdout
+
+
+def test_unreadable_file_exits_1_with_one_sentence(tmp_path: Path) -> None:
+    bad = tmp_path / "notes.xlsx"
+    bad.write_text("just text")
+    result = run("validate", str(bad))
+    assert result.exit_code == 1
+    assert "This is not an Excel workbook (it is not a zip archive)." in result.stdout
+    data = json.loads(run("validate", "--format", "json", str(bad)).stdout)
+    assert [i["code"] for i in data["issues"]] == ["not-zip"]
+
+
+def test_several_files_and_folders(make_workbook, sheets, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    good = make_workbook(sheets, "good.xlsx")
+    (tmp_path / "~$good.xlsx").write_bytes(b"lock file")  # Excel's lock file: never a workbook
+    (tmp_path / ".hidden.xlsx").write_bytes(b"")
+    data = json.loads(run("validate", "--format", "json", str(tmp_path)).stdout)
+    assert [f["path"] for f in data["files"]] == [str(good)]
+    sheets["KPIs"][1] = kpi_row(target="lots")
+    bad = make_workbook(sheets, "bad.xlsx")
+    result = run("validate", "--format", "json", str(good), str(bad))
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert [(f["path"], f["valid"]) for f in data["files"]] == [(str(good), True), (str(bad), False)]
+
+
+def test_wrong_usage_exits_2(tmp_path: Path) -> None:
+    assert run("validate").exit_code == 2
+    assert run("validate", "--format", "xml", "x.xlsx").exit_code == 2
+    assert run("validate", str(tmp_path)).exit_code == 2  # a folder with no workbooks
+    assert run("init", "--lang", "de").exit_code == 2
+
+
+def test_init_writes_a_workbook_that_validates_clean(tmp_path: Path) -> None:
+    for lang in ("en", "da"):
+        target = tmp_path / f"kpis-{lang}.xlsx"
+        result = run("init", str(target), "--lang", lang)
+        assert result.exit_code == 0, result.output
+        assert target.exists()
+        check = run("validate", "--strict", "--format", "json", str(target))
+        assert json.loads(check.stdout)["issues"] == []
+        assert check.exit_code == 0
+
+
+def test_init_default_name_and_never_overwrites(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run("init").exit_code == 0
+    target = tmp_path / "kpi-workbook.xlsx"
+    before = target.read_bytes()
+    again = CliRunner().invoke(main, ["init"])
+    assert again.exit_code == 1
+    assert "already exists; use --force to overwrite it" in again.output
+    assert target.read_bytes() == before
+    assert run("init", "--force").exit_code == 0
+    assert run("init", "--lang", "da").exit_code == 0
+    assert (tmp_path / "kpi-projektmappe.xlsx").exists()
+
+
+def test_samples_validate() -> None:
+    good = sorted(SAMPLES.glob("*.xlsx"))
+    assert len(good) >= 2
+    result = run("validate", *map(str, good))
+    assert result.exit_code == 0, result.stdout
+    broken = run("validate", str(SAMPLES / "invalid" / "broken-en.xlsx"))
+    assert broken.exit_code == 1
+
+
+def test_real_process_keeps_stdout_clean_and_no_traceback(tmp_path: Path) -> None:
+    """JSON on stdout only; messages on stderr; NO_COLOR respected."""
+    bad = tmp_path / "empty.xlsx"
+    bad.write_bytes(b"")
+    proc = subprocess.run(
+        [sys.executable, "-m", "kpireport", "validate", "--format", "json", str(bad)],
+        capture_output=True, text=True, timeout=60, env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"},
+    )
+    assert proc.returncode == 1
+    assert json.loads(proc.stdout)["issues"][0]["code"] == "empty-file"
+    assert "Traceback" not in proc.stderr
+    text = subprocess.run(
+        [sys.executable, "-m", "kpireport", "validate", str(bad)],
+        capture_output=True, text=True, timeout=60, env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"},
+    )
+    assert "\x1b[" not in text.stdout
+    assert "The file is empty (0 bytes)." in text.stdout
