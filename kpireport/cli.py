@@ -98,13 +98,21 @@ def workbook_paths(paths: Iterable[str]) -> list[Path]:
 @main.command("validate", context_settings=CONTEXT)
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option(
-    "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
     help="text: a table grouped by sheet on stdout; json: one JSON object on stdout.",
 )
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
-@click.option("--lang", type=LANG, default=None, help="Language of the messages (default: the workbook's).")
+@click.option(
+    "--lang", type=LANG, default=None, help="Language of the messages (default: the workbook's)."
+)
 @_handle_errors
-def validate_command(paths: tuple[str, ...], output_format: str, strict: bool, lang: str | None) -> None:
+def validate_command(
+    paths: tuple[str, ...], output_format: str, strict: bool, lang: str | None
+) -> None:
     """Check workbooks against the format and the SMART criteria.
 
     PATHS are workbook files or folders of workbooks. Every problem is listed with its sheet and
@@ -160,7 +168,13 @@ def _json_result(results: list[tuple[Path, Any, Any]], strict: bool) -> dict[str
 
 @main.command("init", context_settings=CONTEXT)
 @click.argument("path", required=False, type=click.Path())
-@click.option("--lang", type=LANG, default="en", show_default=True, help="Language of the sheets, headers and examples.")
+@click.option(
+    "--lang",
+    type=LANG,
+    default="en",
+    show_default=True,
+    help="Language of the sheets, headers and examples.",
+)
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 @_handle_errors
 def init_command(path: str | None, lang: str, force: bool) -> None:

@@ -52,10 +52,7 @@ class SheetInfo:
     height: int = 0
 
     def loc(self, row: int, column: str | None = None) -> Loc:
-        if column is None or column not in self.columns:
-            col = 0
-        else:
-            col = self.columns[column]
+        col = self.columns.get(column, 0) if column is not None else 0
         return Loc(self.name, cell_name(row, col))
 
 

@@ -9,7 +9,13 @@ from __future__ import annotations
 import datetime as dt
 
 FREQUENCIES = ("daily", "weekly", "monthly", "quarterly", "yearly")
-GRANULARITY = {"daily": "day", "weekly": "week", "monthly": "month", "quarterly": "quarter", "yearly": "year"}
+GRANULARITY = {
+    "daily": "day",
+    "weekly": "week",
+    "monthly": "month",
+    "quarterly": "quarter",
+    "yearly": "year",
+}
 _RANK = {"day": 0, "week": 1, "month": 2, "quarter": 3, "year": 4}
 
 

@@ -281,7 +281,15 @@ UNIT_ALIASES: dict[str, tuple[str, ...]] = {
     "days": ("days", "dage", "day", "dag"),
     "score": ("score",),
 }
-CURRENCY_ALIASES: dict[str, str] = {"kr": "DKK", "kr.": "DKK", "dkr": "DKK", "dkr.": "DKK", "€": "EUR", "$": "USD", "£": "GBP"}
+CURRENCY_ALIASES: dict[str, str] = {
+    "kr": "DKK",
+    "kr.": "DKK",
+    "dkr": "DKK",
+    "dkr.": "DKK",
+    "€": "EUR",
+    "$": "USD",
+    "£": "GBP",
+}
 _CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
 
 

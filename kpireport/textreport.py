@@ -24,7 +24,8 @@ LABELS = {
         "warnings": "warnings",
         "1error": "error",
         "1warning": "warning",
-        "summary": "{kpis} KPIs in {departments} departments, {measurements} measurements, {benchmarks} benchmarks",
+        "summary": "{kpis} KPIs in {departments} departments, "
+        "{measurements} measurements, {benchmarks} benchmarks",
         "file": "File",
         "more": "... and {n} more like this (use --format json to see all)",
         "smart": "SMART warnings",
@@ -39,7 +40,8 @@ LABELS = {
         "warnings": "advarsler",
         "1error": "fejl",
         "1warning": "advarsel",
-        "summary": "{kpis} KPI'er i {departments} afdelinger, {measurements} målinger, {benchmarks} benchmarks",
+        "summary": "{kpis} KPI'er i {departments} afdelinger, "
+        "{measurements} målinger, {benchmarks} benchmarks",
         "file": "Fil",
         "more": "... og {n} mere af samme slags (brug --format json for at se alle)",
         "smart": "SMART-advarsler",
@@ -81,7 +83,9 @@ def render_text(report: ValidationReport, workbook: Any = None, strict: bool = F
     lines.append(counts)
     smart = Counter(i.smart for i in report.warnings if i.smart)
     if smart:
-        lines.append("  " + t["smart"] + ": " + " · ".join(f"{k} {smart.get(k, 0)}" for k in SMART_LETTERS))
+        lines.append(
+            "  " + t["smart"] + ": " + " · ".join(f"{k} {smart.get(k, 0)}" for k in SMART_LETTERS)
+        )
     for sheet, issues in group_by_sheet(report.sorted_issues()).items():
         lines.append("")
         lines.append(click.style(sheet or t["file"], bold=True, underline=True))

@@ -11,6 +11,8 @@ import difflib
 import re
 from collections import defaultdict
 from collections.abc import Iterator
+from itertools import pairwise
+from operator import attrgetter
 from pathlib import Path
 
 from kpireport import fmt
@@ -26,7 +28,9 @@ _TWO_GOALS = re.compile(r"\s+(?:and|og|samt|&|\+|as well as|plus)\s+", re.IGNORE
 _PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 
 
-def check(path: Path | str, lang: str | None = None, report_date: dt.date | None = None) -> tuple[Workbook, ValidationReport]:
+def check(
+    path: Path | str, lang: str | None = None, report_date: dt.date | None = None
+) -> tuple[Workbook, ValidationReport]:
     """Read and validate one workbook file. Raises WorkbookError when it cannot be read."""
     from kpireport.workbook import read_workbook
 
@@ -34,12 +38,19 @@ def check(path: Path | str, lang: str | None = None, report_date: dt.date | None
     return workbook, validate(workbook, lang=lang, report_date=report_date)
 
 
-def validate(workbook: Workbook, lang: str | None = None, report_date: dt.date | None = None) -> ValidationReport:
+def validate(
+    workbook: Workbook, lang: str | None = None, report_date: dt.date | None = None
+) -> ValidationReport:
     """Every problem in ``workbook``: those found while reading, and the rules across sheets."""
     issues = list(workbook.issues)
     issues.extend(_Validator(workbook, report_date).run())
-    order = tuple(info.name for info in sorted(workbook.sheets.values(), key=lambda i: _SHEET_ORDER.index(i.key)))
-    return ValidationReport(str(workbook.path), issues, lang=lang or workbook.language, sheet_order=order)
+    order = tuple(
+        info.name
+        for info in sorted(workbook.sheets.values(), key=lambda i: _SHEET_ORDER.index(i.key))
+    )
+    return ValidationReport(
+        str(workbook.path), issues, lang=lang or workbook.language, sheet_order=order
+    )
 
 
 _SHEET_ORDER = ["settings", "departments", "kpis", "measurements", "benchmarks"]
@@ -70,11 +81,21 @@ def group_periods(kpi: KPI, measurements: list[Measurement]) -> dict[dt.date, li
     measurements in date order (then row order, for several on one day)."""
     if kpi.frequency is None:
         return {}
-    groups: dict[dt.date, list[Measurement]] = defaultdict(list)
     frequency = kpi.frequency
-    for m in sorted(measurements, key=lambda m: (m.date, m.row)):
-        groups[m.date if frequency == "daily" else period_start(m.date, frequency)].append(m)
+    starts: dict[dt.date, dt.date] = {}  # dates repeat: compute each one's period once
+    groups: dict[dt.date, list[Measurement]] = defaultdict(list)
+    for m in measurements:
+        start = starts.get(m.date)
+        if start is None:
+            start = starts[m.date] = period_start(m.date, frequency)
+        groups[start].append(m)
+    for ms in groups.values():
+        if len(ms) > 1:
+            ms.sort(key=_by_date_and_row)
     return dict(sorted(groups.items()))
+
+
+_by_date_and_row = attrgetter("date", "row")
 
 
 def series(kpi: KPI, measurements: list[Measurement]) -> list[tuple[dt.date, float]]:
@@ -122,7 +143,9 @@ class _Validator:
     def unknown_ids(self) -> Iterator[Issue]:
         known = {k.id for k in self.wb.kpis}
         kpi_sheet = self.wb.loc("kpis", 1).sheet
-        rows: list[tuple[str, str, int]] = [("measurements", m.kpi_id, m.row) for m in self.wb.measurements]
+        rows: list[tuple[str, str, int]] = [
+            ("measurements", m.kpi_id, m.row) for m in self.wb.measurements
+        ]
         rows += [("benchmarks", b.kpi_id, b.row) for b in self.wb.benchmarks]
         for sheet, kpi_id, row in rows:
             if kpi_id in known:
@@ -130,8 +153,16 @@ class _Validator:
             close = difflib.get_close_matches(kpi_id, known, n=1, cutoff=0.6)
             suggestion = ""
             if close:
-                suggestion = f" (did you mean '{close[0]}'?)" if self.lang != "da" else f" (mente du '{close[0]}'?)"
-            yield Issue("unknown-kpi", *self.at(sheet, row, "kpi"), {"kpi": kpi_id, "kpi_sheet": kpi_sheet, "suggestion": suggestion})
+                suggestion = (
+                    f" (did you mean '{close[0]}'?)"
+                    if self.lang != "da"
+                    else f" (mente du '{close[0]}'?)"
+                )
+            yield Issue(
+                "unknown-kpi",
+                *self.at(sheet, row, "kpi"),
+                {"kpi": kpi_id, "kpi_sheet": kpi_sheet, "suggestion": suggestion},
+            )
 
     def periods(self, kpi: KPI) -> dict[dt.date, list[Measurement]]:
         if kpi.id not in self._periods:
@@ -149,7 +180,11 @@ class _Validator:
             baseline_cell = (
                 str(self.wb.loc("kpis", kpi.row, "baseline_date"))
                 if kpi.baseline_date
-                else str(self.wb.loc("measurements", min(self.by_kpi[kpi.id], key=lambda m: m.date).row, "date"))
+                else str(
+                    self.wb.loc(
+                        "measurements", min(self.by_kpi[kpi.id], key=lambda m: m.date).row, "date"
+                    )
+                )
             )
             yield Issue(
                 "deadline-before-baseline",
@@ -170,7 +205,9 @@ class _Validator:
                 date_col = self.wb.sheets["measurements"].columns.get("date", 0)
                 from kpireport.model import column_letter
 
-                cells = ", ".join(f"{column_letter(date_col)}{m.row}" for m in ms[:4]) + (" …" if len(ms) > 4 else "")
+                cells = ", ".join(f"{column_letter(date_col)}{m.row}" for m in ms[:4]) + (
+                    " …" if len(ms) > 4 else ""
+                )
                 sheet, cell = self.at("kpis", kpi.row, "aggregation")
                 if "aggregation" not in self.wb.sheets["kpis"].columns:
                     sheet, cell = self.at("kpis", kpi.row, "frequency")
@@ -192,11 +229,29 @@ class _Validator:
                     "coarse-date",
                     *self.at("measurements", m.row, "date"),
                     {
-                        "value": period_label(m.date, {"week": "weekly", "month": "monthly", "quarter": "quarterly", "year": "yearly", "day": "daily"}[m.granularity]),
+                        "value": period_label(
+                            m.date,
+                            {
+                                "week": "weekly",
+                                "month": "monthly",
+                                "quarter": "quarterly",
+                                "year": "yearly",
+                                "day": "daily",
+                            }[m.granularity],
+                        ),
                         "granularity": _granularity_word(m.granularity, self.lang),
                         "kpi": kpi.id,
                         "frequency": _frequency_word(kpi.frequency, self.lang),
-                        "frequency_unit": _granularity_word({"daily": "day", "weekly": "week", "monthly": "month", "quarterly": "quarter", "yearly": "year"}[kpi.frequency], self.lang),
+                        "frequency_unit": _granularity_word(
+                            {
+                                "daily": "day",
+                                "weekly": "week",
+                                "monthly": "month",
+                                "quarterly": "quarter",
+                                "yearly": "year",
+                            }[kpi.frequency],
+                            self.lang,
+                        ),
                     },
                 )
 
@@ -210,33 +265,57 @@ class _Validator:
             yield Issue("S-no-owner", *self.at("kpis", row, "owner"), args)
         parts = _two_goals(kpi.name)
         if parts:
-            yield Issue("S-two-goals", *self.at("kpis", row, "name"), {"name": kpi.name, "first": parts[0], "second": parts[1]})
+            yield Issue(
+                "S-two-goals",
+                *self.at("kpis", row, "name"),
+                {"name": kpi.name, "first": parts[0], "second": parts[1]},
+            )
         if not kpi.unit.label:
             yield Issue("M-no-unit", *self.at("kpis", row, "unit"), args)
         if not kpi.data_source:
             yield Issue("M-no-data-source", *self.at("kpis", row, "data_source"), args)
         values = [
-            (p, aggregate([m.value for m in ms], kpi.aggregation)) for p, ms in self.periods(kpi).items()
+            (p, aggregate([m.value for m in ms], kpi.aggregation))
+            for p, ms in self.periods(kpi).items()
         ]
         if len(values) < MIN_MEASUREMENTS and kpi.frequency is not None:
             yield Issue(
                 "M-few-measurements",
                 *self.at("kpis", row, "id"),
-                {"kpi": kpi.id, "count": len(values), "frequency": _frequency_word(kpi.frequency, self.lang), "sheet": self.wb.loc("measurements", 1).sheet},
+                {
+                    "kpi": kpi.id,
+                    "count": len(values),
+                    "frequency": _frequency_word(kpi.frequency, self.lang),
+                    "sheet": self.wb.loc("measurements", 1).sheet,
+                },
             )
         yield from self.achievable(kpi, values)
         if not kpi.objective:
             yield Issue("R-no-objective", *self.at("kpis", row, "objective"), args)
         departments = {d.name.casefold(): d.name for d in self.wb.departments}
-        if "departments" in self.wb.sheets and kpi.department and kpi.department.casefold() not in departments:
-            close = difflib.get_close_matches(kpi.department, list(departments.values()), n=1, cutoff=0.6)
+        if (
+            "departments" in self.wb.sheets
+            and kpi.department
+            and kpi.department.casefold() not in departments
+        ):
+            close = difflib.get_close_matches(
+                kpi.department, list(departments.values()), n=1, cutoff=0.6
+            )
             suggestion = ""
             if close:
-                suggestion = f" (did you mean '{close[0]}'?)" if self.lang != "da" else f" (mente du '{close[0]}'?)"
+                suggestion = (
+                    f" (did you mean '{close[0]}'?)"
+                    if self.lang != "da"
+                    else f" (mente du '{close[0]}'?)"
+                )
             yield Issue(
                 "R-unknown-department",
                 *self.at("kpis", row, "department"),
-                {"department": kpi.department, "departments_sheet": self.wb.sheets["departments"].name, "suggestion": suggestion},
+                {
+                    "department": kpi.department,
+                    "departments_sheet": self.wb.sheets["departments"].name,
+                    "suggestion": suggestion,
+                },
             )
         if kpi.deadline is None:
             yield Issue("T-no-deadline", *self.at("kpis", row, "deadline"), args)
@@ -244,7 +323,10 @@ class _Validator:
             yield Issue(
                 "T-deadline-passed",
                 *self.at("kpis", row, "deadline"),
-                {"deadline": fmt.date(kpi.deadline, self.lang), "report_date": fmt.date(self.report_date, self.lang)},
+                {
+                    "deadline": fmt.date(kpi.deadline, self.lang),
+                    "report_date": fmt.date(self.report_date, self.lang),
+                },
             )
 
     def achievable(self, kpi: KPI, values: list[tuple[dt.date, float]]) -> Iterator[Issue]:
@@ -254,7 +336,11 @@ class _Validator:
         baseline = kpi.baseline if kpi.baseline is not None else values[0][1]
         show = lambda v: fmt.value(v, kpi.unit, self.lang)  # noqa: E731
         if sign * (baseline - kpi.target) >= 0:
-            yield Issue("A-met-at-baseline", *self.at("kpis", kpi.row, "target"), {"target": show(kpi.target), "baseline": show(baseline)})
+            yield Issue(
+                "A-met-at-baseline",
+                *self.at("kpis", kpi.row, "target"),
+                {"target": show(kpi.target), "baseline": show(baseline)},
+            )
             return
         if len(values) < MIN_MEASUREMENTS or kpi.deadline is None or kpi.frequency is None:
             return
@@ -267,9 +353,18 @@ class _Validator:
             return
         best = max(
             sign * (b - a) / max(periods_between(pa, pb, kpi.frequency), 1)
-            for (pa, a), (pb, b) in zip(values, values[1:], strict=False)
+            for (pa, a), (pb, b) in pairwise(values)
         )
-        period = _granularity_word({"daily": "day", "weekly": "week", "monthly": "month", "quarterly": "quarter", "yearly": "year"}[kpi.frequency], self.lang)
+        period = _granularity_word(
+            {
+                "daily": "day",
+                "weekly": "week",
+                "monthly": "month",
+                "quarterly": "quarter",
+                "yearly": "year",
+            }[kpi.frequency],
+            self.lang,
+        )
         if kpi.unit.is_percent:  # a change of a percentage is in percentage points
 
             def change(v: float) -> str:
@@ -279,7 +374,12 @@ class _Validator:
             def change(v: float) -> str:
                 return fmt.number(v, self.lang)
 
-        args = {"target": show(kpi.target), "deadline": fmt.date(kpi.deadline, self.lang), "required": change(required), "period": period}
+        args = {
+            "target": show(kpi.target),
+            "deadline": fmt.date(kpi.deadline, self.lang),
+            "required": change(required),
+            "period": period,
+        }
         if best <= 0:
             yield Issue("A-no-improvement", *self.at("kpis", kpi.row, "target"), args)
         elif required > PACE_FACTOR * best:
@@ -300,8 +400,20 @@ def _two_goals(name: str) -> tuple[str, str] | None:
 
 
 _FREQUENCY_WORDS = {
-    "en": {"daily": "daily", "weekly": "weekly", "monthly": "monthly", "quarterly": "quarterly", "yearly": "yearly"},
-    "da": {"daily": "dagligt", "weekly": "ugentligt", "monthly": "månedligt", "quarterly": "kvartalsvis", "yearly": "årligt"},
+    "en": {
+        "daily": "daily",
+        "weekly": "weekly",
+        "monthly": "monthly",
+        "quarterly": "quarterly",
+        "yearly": "yearly",
+    },
+    "da": {
+        "daily": "dagligt",
+        "weekly": "ugentligt",
+        "monthly": "månedligt",
+        "quarterly": "kvartalsvis",
+        "yearly": "årligt",
+    },
 }
 _GRANULARITY_WORDS = {
     "en": {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year"},

@@ -45,8 +45,21 @@ def write_workbook(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
 
 
 KPI_HEADER = [
-    "id", "department", "name", "description", "unit", "direction", "target", "deadline",
-    "baseline", "baseline_date", "frequency", "aggregation", "objective", "owner", "data_source",
+    "id",
+    "department",
+    "name",
+    "description",
+    "unit",
+    "direction",
+    "target",
+    "deadline",
+    "baseline",
+    "baseline_date",
+    "frequency",
+    "aggregation",
+    "objective",
+    "owner",
+    "data_source",
     "weight",
 ]
 

@@ -1,4 +1,4 @@
-"""The command line: exit codes, output streams, messages (click's CliRunner, and one real process)."""
+"""The command line: exit codes, output streams and messages (CliRunner, one real process)."""
 
 from __future__ import annotations
 
@@ -122,7 +122,10 @@ def test_several_files_and_folders(make_workbook, sheets, tmp_path: Path) -> Non
     result = run("validate", "--format", "json", str(good), str(bad))
     assert result.exit_code == 1
     data = json.loads(result.stdout)
-    assert [(f["path"], f["valid"]) for f in data["files"]] == [(str(good), True), (str(bad), False)]
+    assert [(f["path"], f["valid"]) for f in data["files"]] == [
+        (str(good), True),
+        (str(bad), False),
+    ]
 
 
 def test_wrong_usage_exits_2(tmp_path: Path) -> None:
@@ -143,7 +146,9 @@ def test_init_writes_a_workbook_that_validates_clean(tmp_path: Path) -> None:
         assert check.exit_code == 0
 
 
-def test_init_default_name_and_never_overwrites(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_init_default_name_and_never_overwrites(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     assert run("init").exit_code == 0
     target = tmp_path / "kpi-workbook.xlsx"
@@ -172,14 +177,20 @@ def test_real_process_keeps_stdout_clean_and_no_traceback(tmp_path: Path) -> Non
     bad.write_bytes(b"")
     proc = subprocess.run(
         [sys.executable, "-m", "kpireport", "validate", "--format", "json", str(bad)],
-        capture_output=True, text=True, timeout=60, env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"},
     )
     assert proc.returncode == 1
     assert json.loads(proc.stdout)["issues"][0]["code"] == "empty-file"
     assert "Traceback" not in proc.stderr
     text = subprocess.run(
         [sys.executable, "-m", "kpireport", "validate", str(bad)],
-        capture_output=True, text=True, timeout=60, env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"},
     )
     assert "\x1b[" not in text.stdout
     assert "The file is empty (0 bytes)." in text.stdout

@@ -57,7 +57,22 @@ def test_percent_sign_marks_hundredths() -> None:
     assert number.value == 42.5 and number.percent_sign
 
 
-@pytest.mark.parametrize("value", ["n/a", "", "abc", "1.2.3,4,5", "12,34,5", "1,23.4", True, None, float("nan"), float("inf"), "--5"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "n/a",
+        "",
+        "abc",
+        "1.2.3,4,5",
+        "12,34,5",
+        "1,23.4",
+        True,
+        None,
+        float("nan"),
+        float("inf"),
+        "--5",
+    ],
+)
 def test_not_numbers(value: object) -> None:
     with pytest.raises(NotANumber):
         parse_number(value, "en")
@@ -69,7 +84,11 @@ def test_real_numbers_pass_through_untouched() -> None:
     assert parse_number(7).value == 7.0
 
 
-@given(st.decimals(min_value=-10**9, max_value=10**9, places=2, allow_nan=False, allow_infinity=False))
+@given(
+    st.decimals(
+        min_value=-(10**9), max_value=10**9, places=2, allow_nan=False, allow_infinity=False
+    )
+)
 def test_formatted_numbers_read_back_in_both_notations(value) -> None:  # type: ignore[no-untyped-def]
     """What Babel prints in either language reads back as the same number in that language."""
     from babel.numbers import format_decimal
@@ -109,7 +128,21 @@ def test_date_forms(value: object, expected: dt.date, granularity: str) -> None:
     assert when.note is None
 
 
-@pytest.mark.parametrize("value", ["31/02/2026", "2025-02-29", "2026-13", "2026-Q5", "2026-W54", "soon", "", True, 5.0, dt.time(10, 0)])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "31/02/2026",
+        "2025-02-29",
+        "2026-13",
+        "2026-Q5",
+        "2026-W54",
+        "soon",
+        "",
+        True,
+        5.0,
+        dt.time(10, 0),
+    ],
+)
 def test_not_dates(value: object) -> None:
     with pytest.raises(NotADate):
         parse_date(value)
@@ -124,13 +157,26 @@ def test_plain_numbers_in_a_date_column_are_read_with_a_note() -> None:
 
 @pytest.mark.parametrize(
     ("code", "percent"),
-    [("0%", True), ("0.0%", True), ("0.00 %", True), ('#,##0" %"', False), (r"0\%", False), ("[Red]0%", True), ("0.0;[Red]-0.0%", False), ("General", False), ("yyyy-mm-dd", False)],
+    [
+        ("0%", True),
+        ("0.0%", True),
+        ("0.00 %", True),
+        ('#,##0" %"', False),
+        (r"0\%", False),
+        ("[Red]0%", True),
+        ("0.0;[Red]-0.0%", False),
+        ("General", False),
+        ("yyyy-mm-dd", False),
+    ],
 )
 def test_percent_number_formats(code: str, percent: bool) -> None:
     assert is_percent_format(code) is percent
 
 
-@given(st.dates(min_value=dt.date(1950, 1, 1), max_value=dt.date(2150, 12, 31)), st.sampled_from(["daily", "weekly", "monthly", "quarterly", "yearly"]))
+@given(
+    st.dates(min_value=dt.date(1950, 1, 1), max_value=dt.date(2150, 12, 31)),
+    st.sampled_from(["daily", "weekly", "monthly", "quarterly", "yearly"]),
+)
 def test_periods_tile_the_calendar(date: dt.date, frequency: str) -> None:
     start = period_start(date, frequency)
     end = period_end(date, frequency)
@@ -164,7 +210,21 @@ def test_names_match_case_space_and_danish_letters() -> None:
 
 @pytest.mark.parametrize(
     ("text", "kind", "currency"),
-    [("count", "count", None), ("antal", "count", None), ("%", "percent", None), ("procent", "percent", None), ("DKK", "currency", "DKK"), ("kr.", "currency", "DKK"), ("eur", "currency", "EUR"), ("timer", "duration", None), ("minutes", "duration", None), ("dage", "duration", None), ("score", "score", None), ("visits", "text", None), ("ABC", "text", None)],
+    [
+        ("count", "count", None),
+        ("antal", "count", None),
+        ("%", "percent", None),
+        ("procent", "percent", None),
+        ("DKK", "currency", "DKK"),
+        ("kr.", "currency", "DKK"),
+        ("eur", "currency", "EUR"),
+        ("timer", "duration", None),
+        ("minutes", "duration", None),
+        ("dage", "duration", None),
+        ("score", "score", None),
+        ("visits", "text", None),
+        ("ABC", "text", None),
+    ],
 )
 def test_units(text: str, kind: str, currency: str | None) -> None:
     unit = schema.parse_unit(text)

@@ -82,7 +82,7 @@ def open_container(path: Path) -> Container:
                 path,
                 "too-large",
                 what=f"it is {size / 1e6:,.0f} MB and the limit is {MAX_FILE_BYTES // 2**20} MB",
-                what_da=f"den fylder {size / 1e6:,.0f} MB, og grænsen er {MAX_FILE_BYTES // 2**20} MB",
+                what_da=f"den fylder {size / 1e6:,.0f} MB; grænsen er {MAX_FILE_BYTES // 2**20} MB",
             )
         data = path.read_bytes()
     except PermissionError:
@@ -196,7 +196,11 @@ def _parse_xml(path: Path, zf: zipfile.ZipFile, name: str):  # type: ignore[no-u
     try:
         return SafeET.fromstring(zf.read(name), forbid_dtd=True)
     except Exception as exc:  # defusedxml raises several types; all mean the same to the user
-        if type(exc).__name__ in ("DTDForbidden", "EntitiesForbidden", "ExternalReferenceForbidden"):
+        if type(exc).__name__ in (
+            "DTDForbidden",
+            "EntitiesForbidden",
+            "ExternalReferenceForbidden",
+        ):
             raise UnsafeWorkbookError(path, "xml-entities", part=name) from None
         raise WorkbookError(path, "bad-xml", part=name) from None
 

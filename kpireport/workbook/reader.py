@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from typing import Any
+from typing import Any, cast
 
 from kpireport import schema
 from kpireport.errors import WorkbookError
@@ -91,7 +91,12 @@ class _Reader:
                 continue
             if spec.key in found:
                 self.issues.append(
-                    Issue("duplicate-sheet", name, None, {"first": found[spec.key], "sheet": name, "what": spec.en})
+                    Issue(
+                        "duplicate-sheet",
+                        name,
+                        None,
+                        {"first": found[spec.key], "sheet": name, "what": spec.en},
+                    )
                 )
                 continue
             found[spec.key] = name
@@ -111,7 +116,12 @@ class _Reader:
                 if spec.required:
                     other = spec.da if spec.en == spec.title(self.lang) else spec.en
                     self.issues.append(
-                        Issue("missing-sheet", spec.title(self.lang), None, {"sheet": spec.title(self.lang), "other": other})
+                        Issue(
+                            "missing-sheet",
+                            spec.title(self.lang),
+                            None,
+                            {"sheet": spec.title(self.lang), "other": other},
+                        )
                     )
                 continue
             self._header(spec)
@@ -156,7 +166,9 @@ class _Reader:
                 what = {"kpis": "KPI", "measurements": "measurement"}.get(spec.key, "row")
                 if self.lang == "da":
                     what = {"kpis": "KPI", "measurements": "måling"}.get(spec.key, "række")
-                self.issues.append(Issue("empty-sheet", raw.name, "A1", {"sheet": raw.name, "what": what}))
+                self.issues.append(
+                    Issue("empty-sheet", raw.name, "A1", {"sheet": raw.name, "what": what})
+                )
             return
         info.header_row = header_index + 1
         first_cells: dict[str, str] = {}
@@ -232,7 +244,9 @@ class _Reader:
         cell = cell_name(row, col)
         pos = (row - 1, col)
         if pos in raw.formula_missing:
-            self.issues.append(Issue("formula-no-value", raw.name, cell, {"formula": raw.formula_missing[pos]}))
+            self.issues.append(
+                Issue("formula-no-value", raw.name, cell, {"formula": raw.formula_missing[pos]})
+            )
             return None, cell, True
         if pos in raw.errors:
             self.issues.append(Issue("cell-error", raw.name, cell, {"value": raw.errors[pos]}))
@@ -259,8 +273,10 @@ class _Reader:
             )
         )
 
-    def text(self, key: str, row: int, column: str, required: bool = False, kpi: str | None = None) -> str | None:
-        value, cell, unusable = self._cell(key, row, column)
+    def text(
+        self, key: str, row: int, column: str, required: bool = False, kpi: str | None = None
+    ) -> str | None:
+        value, _cell, unusable = self._cell(key, row, column)
         if unusable:
             return None
         if value is None:
@@ -291,14 +307,21 @@ class _Reader:
             return None
         return self._to_number(key, row, column, value, cell, unit)
 
-    def _to_number(self, key: str, row: int, column: str, value: Any, cell: str | None, unit: Unit | None) -> float | None:
+    def _to_number(
+        self, key: str, row: int, column: str, value: Any, cell: str | None, unit: Unit | None
+    ) -> float | None:
         sheet = self.sheets[key].name
         try:
             parsed = parse_number(value, self.lang)
         except NotANumber:
             shown = value.isoformat() if isinstance(value, dt.date | dt.time) else str(value)
             self.issues.append(
-                Issue("not-a-number", sheet, cell, {"value": shown, "column": self._label(key, column)})
+                Issue(
+                    "not-a-number",
+                    sheet,
+                    cell,
+                    {"value": shown, "column": self._label(key, column)},
+                )
             )
             return None
         result = parsed.value
@@ -312,12 +335,24 @@ class _Reader:
         if parsed.from_text:
             from kpireport import fmt
 
-            shown = fmt.percent(result, self.lang) if (parsed.percent_sign or (unit and unit.is_percent)) else fmt.number(result, self.lang, 6)
-            self.issues.append(Issue("number-as-text", sheet, cell, {"value": str(value).strip(), "number": shown}))
+            shown = (
+                fmt.percent(result, self.lang)
+                if (parsed.percent_sign or (unit and unit.is_percent))
+                else fmt.number(result, self.lang, 6)
+            )
+            self.issues.append(
+                Issue("number-as-text", sheet, cell, {"value": str(value).strip(), "number": shown})
+            )
         return result
 
     def date(
-        self, key: str, row: int, column: str, required: bool = False, end: bool = False, kpi: str | None = None
+        self,
+        key: str,
+        row: int,
+        column: str,
+        required: bool = False,
+        end: bool = False,
+        kpi: str | None = None,
     ) -> tuple[dt.date, str] | None:
         """(date, granularity). ``end``: a period stands for its last day (for deadlines)."""
         value, cell, unusable = self._cell(key, row, column)
@@ -329,7 +364,9 @@ class _Reader:
             return None
         return self._to_date(key, value, cell, end)
 
-    def _to_date(self, key: str, value: Any, cell: str | None, end: bool = False) -> tuple[dt.date, str] | None:
+    def _to_date(
+        self, key: str, value: Any, cell: str | None, end: bool = False
+    ) -> tuple[dt.date, str] | None:
         sheet = self.sheets[key].name
         try:
             when = parse_date(value)
@@ -344,14 +381,25 @@ class _Reader:
 
             shown_number = str(int(value)) if float(value).is_integer() else str(value)
             self.issues.append(
-                Issue("date-as-number", sheet, cell, {"value": shown_number, "date": fmt.date(when.date, self.lang)})
+                Issue(
+                    "date-as-number",
+                    sheet,
+                    cell,
+                    {"value": shown_number, "date": fmt.date(when.date, self.lang)},
+                )
             )
         date = granularity_end(when.date, when.granularity) if end else when.date
         return date, when.granularity
 
     def choice(
-        self, key: str, row: int, column: str, choices: dict[str, tuple[str, ...]], code: str,
-        required: bool = False, kpi: str | None = None,
+        self,
+        key: str,
+        row: int,
+        column: str,
+        choices: dict[str, tuple[str, ...]],
+        code: str,
+        required: bool = False,
+        kpi: str | None = None,
     ) -> str | None:
         text = self.text(key, row, column, required=required, kpi=kpi)
         if text is None:
@@ -362,14 +410,22 @@ class _Reader:
             self.issues.append(Issue(code, info.name, info.loc(row, column).cell, {"value": text}))
         return canonical
 
-    def color(self, key: str, row: int, column: str, cell: str | None = None, value: Any = None) -> str | None:
-        text = self.text(key, row, column) if cell is None else (None if _blank(value) else str(value).strip())
+    def color(
+        self, key: str, row: int, column: str, cell: str | None = None, value: Any = None
+    ) -> str | None:
+        text = (
+            self.text(key, row, column)
+            if cell is None
+            else (None if _blank(value) else str(value).strip())
+        )
         if text is None:
             return None
         m = _COLOR.match(text)
         if m is None:
             info = self.sheets[key]
-            self.issues.append(Issue("bad-color", info.name, cell or info.loc(row, column).cell, {"value": text}))
+            self.issues.append(
+                Issue("bad-color", info.name, cell or info.loc(row, column).cell, {"value": text})
+            )
             return None
         return "#" + m.group(1).upper()
 
@@ -385,7 +441,14 @@ class _Reader:
                 out.append(address)
         # Line breaks inside one address are an injection attempt, not a list: refuse the cell.
         if any(ch in text for ch in "\r\0"):
-            self.issues.append(Issue("bad-email", sheet, cell, {"value": text.replace("\r", "\\r").replace("\n", "\\n")}))
+            self.issues.append(
+                Issue(
+                    "bad-email",
+                    sheet,
+                    cell,
+                    {"value": text.replace("\r", "\\r").replace("\n", "\\n")},
+                )
+            )
             return []
         return out
 
@@ -405,29 +468,42 @@ class _Reader:
             return settings
         info.columns = {"key": key_col, "value": key_col + 1}
         entries: list[tuple[int, str, Any]] = []
-        for index, row in enumerate(raw.rows):
-            key = row[key_col] if key_col < len(row) else ""
-            value = row[key_col + 1] if key_col + 1 < len(row) else ""
+        for index, cells in enumerate(raw.rows):
+            key = cells[key_col] if key_col < len(cells) else ""
+            value = cells[key_col + 1] if key_col + 1 < len(cells) else ""
             if _blank(key) and _blank(value):
                 continue
-            if not entries and not info.header_row and schema.normalize(str(key)) in schema.SETTINGS_HEADERS:
+            if (
+                not entries
+                and not info.header_row
+                and schema.normalize(str(key)) in schema.SETTINGS_HEADERS
+            ):
                 info.header_row = index + 1
                 continue
             entries.append((index + 1, str(key).strip(), value))
         # Language first: it decides how ambiguous numbers in the other settings are read.
-        for row, key, value in entries:
+        for _row, key, value in entries:
             spec = schema.match_setting(key)
             if spec is not None and spec.key == "language" and not _blank(value):
                 lang = schema.match_choice(schema.LANGUAGES, str(value))
                 if lang is not None:
                     settings.language = lang
                     self.lang = lang
-        expected = ", ".join(k.da if settings.language == "da" else k.en for k in schema.SETTING_KEYS)
+        expected = ", ".join(
+            k.da if settings.language == "da" else k.en for k in schema.SETTING_KEYS
+        )
         for row, key, value in entries:
             cell = cell_name(row, key_col + 1)
             spec = schema.match_setting(key)
             if spec is None:
-                self.issues.append(Issue("unknown-setting", raw.name, cell_name(row, key_col), {"key": key, "expected": expected}))
+                self.issues.append(
+                    Issue(
+                        "unknown-setting",
+                        raw.name,
+                        cell_name(row, key_col),
+                        {"key": key, "expected": expected},
+                    )
+                )
                 continue
             settings.rows[spec.key] = row
             self._setting(settings, spec.key, row, cell, value)
@@ -448,7 +524,9 @@ class _Reader:
         pos = (row - 1, self.sheets["settings"].columns["value"])
         raw = self.raw["settings"]
         if pos in raw.formula_missing:
-            self.issues.append(Issue("formula-no-value", sheet, cell, {"formula": raw.formula_missing[pos]}))
+            self.issues.append(
+                Issue("formula-no-value", sheet, cell, {"formula": raw.formula_missing[pos]})
+            )
             return
         if _blank(value):
             return
@@ -461,7 +539,12 @@ class _Reader:
                     "bad-setting",
                     sheet,
                     cell,
-                    {"value": text, "key": key, "default": default, "expected": expected_da if da else expected_en},
+                    {
+                        "value": text,
+                        "key": key,
+                        "default": default,
+                        "expected": expected_da if da else expected_en,
+                    },
                 )
             )
 
@@ -469,7 +552,11 @@ class _Reader:
             setattr(settings, key, text)
         elif key == "language":
             if schema.match_choice(schema.LANGUAGES, text) is None:
-                bad("en", "Write en (English) or da (Danish).", "Skriv en (engelsk) eller da (dansk).")
+                bad(
+                    "en",
+                    "Write en (English) or da (Danish).",
+                    "Skriv en (engelsk) eller da (dansk).",
+                )
         elif key == "report_date":
             parsed = self._to_date("settings", value, cell, end=True)
             if parsed is not None:
@@ -479,16 +566,26 @@ class _Reader:
             if unit.kind == "currency" and unit.currency:
                 settings.currency = unit.currency
             else:
-                bad("DKK", "Write a currency code such as DKK or EUR.", "Skriv en valutakode som DKK eller EUR.")
+                bad(
+                    "DKK",
+                    "Write a currency code such as DKK or EUR.",
+                    "Skriv en valutakode som DKK eller EUR.",
+                )
         elif key in ("primary_color", "accent_color"):
             setattr(settings, key, self.color("settings", row, "value", cell=cell, value=value))
         elif key in ("on_track", "at_risk"):
             try:
                 number = parse_number(value, settings.language)
             except NotANumber:
-                bad(str(getattr(settings, key)), "Write a share such as 0.95 or 95%.", "Skriv en andel som 0,95 eller 95 %.")
+                bad(
+                    str(getattr(settings, key)),
+                    "Write a share such as 0.95 or 95%.",
+                    "Skriv en andel som 0,95 eller 95 %.",
+                )
                 return
-            share = number.value / 100 if (number.percent_sign or number.value > 1) else number.value
+            share = (
+                number.value / 100 if (number.percent_sign or number.value > 1) else number.value
+            )
             setattr(settings, key, share)
         elif key == "board_recipients":
             settings.board_recipients = self.emails(sheet, cell, text)
@@ -501,7 +598,9 @@ class _Reader:
             name = self.text(key, row, "department", required=True)
             head = self.text(key, row, "head")
             info = self.sheets[key]
-            emails = self.emails(info.name, info.loc(row, "email").cell, self.text(key, row, "email"))
+            emails = self.emails(
+                info.name, info.loc(row, "email").cell, self.text(key, row, "email")
+            )
             color = self.color(key, row, "color")
             logo = self.text(key, row, "logo")
             if name is None:
@@ -509,11 +608,18 @@ class _Reader:
             folded = name.casefold()
             if folded in seen:
                 self.issues.append(
-                    Issue("duplicate-department", info.name, info.loc(row, "department").cell, {"department": name, "first": seen[folded]})
+                    Issue(
+                        "duplicate-department",
+                        info.name,
+                        info.loc(row, "department").cell,
+                        {"department": name, "first": seen[folded]},
+                    )
                 )
                 continue
             seen[folded] = f"{info.name}!{info.loc(row, 'department').cell}"
-            out.append(Department(name=name, head=head, emails=emails, color=color, logo=logo, row=row))
+            out.append(
+                Department(name=name, head=head, emails=emails, color=color, logo=logo, row=row)
+            )
         return out
 
     def _kpis(self) -> list[KPI]:
@@ -526,13 +632,19 @@ class _Reader:
             name = self.text(key, row, "name", required=True, kpi=label)
             unit_text = self.text(key, row, "unit")
             unit = schema.parse_unit(unit_text) if unit_text else Unit("text", "")
-            direction = self.choice(key, row, "direction", schema.DIRECTIONS, "bad-direction", required=True, kpi=label)
+            direction = self.choice(
+                key, row, "direction", schema.DIRECTIONS, "bad-direction", required=True, kpi=label
+            )
             target = self.number(key, row, "target", unit, required=True, kpi=label)
             deadline = self.date(key, row, "deadline", end=True)
             baseline = self.number(key, row, "baseline", unit)
             baseline_date = self.date(key, row, "baseline_date")
-            frequency = self.choice(key, row, "frequency", schema.FREQUENCIES, "bad-frequency", required=True, kpi=label)
-            aggregation = self.choice(key, row, "aggregation", schema.AGGREGATIONS, "bad-aggregation")
+            frequency = self.choice(
+                key, row, "frequency", schema.FREQUENCIES, "bad-frequency", required=True, kpi=label
+            )
+            aggregation = self.choice(
+                key, row, "aggregation", schema.AGGREGATIONS, "bad-aggregation"
+            )
             weight = self._weight(row)
             if kpi_id is None:
                 continue
@@ -557,11 +669,20 @@ class _Reader:
                     weight=weight,
                 )
             )
-        if "kpis" in self.sheets and self.sheets["kpis"].header_row and not out and not any(
-            i.sheet == self.sheets["kpis"].name and i.severity == "error" for i in self.issues
+        if (
+            "kpis" in self.sheets
+            and self.sheets["kpis"].header_row
+            and not out
+            and not any(
+                i.sheet == self.sheets["kpis"].name and i.severity == "error" for i in self.issues
+            )
         ):
             info = self.sheets["kpis"]
-            self.issues.append(Issue("no-kpis", info.name, info.loc(info.header_row + 1).cell, {"sheet": info.name}))
+            self.issues.append(
+                Issue(
+                    "no-kpis", info.name, info.loc(info.header_row + 1).cell, {"sheet": info.name}
+                )
+            )
         return out
 
     def _weight(self, row: int) -> float:
@@ -570,7 +691,9 @@ class _Reader:
             return 1.0
         if weight < 0:
             info = self.sheets["kpis"]
-            self.issues.append(Issue("bad-weight", info.name, info.loc(row, "weight").cell, {"value": weight}))
+            self.issues.append(
+                Issue("bad-weight", info.name, info.loc(row, "weight").cell, {"value": weight})
+            )
             return 1.0
         return weight
 
@@ -610,7 +733,9 @@ class _Reader:
                 value = value_raw
                 if unit.kind == "percent" and (index, value_col) not in percent_cells:
                     value = value / 100
-                date = date_raw.date() if type(date_raw) is datetime_type else date_raw
+                date = cast(
+                    dt.date, date_raw.date() if type(date_raw) is datetime_type else date_raw
+                )
                 granularity = "day"
             else:
                 if self._blank_row(raw, index, used):
@@ -627,7 +752,9 @@ class _Reader:
             append(Measurement(kpi_id, date, granularity, value, index + 1, note))
         return out
 
-    def _measurement_slow(self, row: int, units: dict[str, Unit]) -> tuple[str, dt.date, str, float] | None:
+    def _measurement_slow(
+        self, row: int, units: dict[str, Unit]
+    ) -> tuple[str, dt.date, str, float] | None:
         key = "measurements"
         kpi_id = self.text(key, row, "kpi", required=True)
         when = self.date(key, row, "date", required=True, kpi=kpi_id)
@@ -643,15 +770,21 @@ class _Reader:
         for row, _cells in self._rows(key):
             kpi_id = self.text(key, row, "kpi", required=True)
             source = self.text(key, row, "source", required=True, kpi=kpi_id)
-            value = self.number(key, row, "value", units.get(kpi_id or ""), required=True, kpi=kpi_id)
+            value = self.number(
+                key, row, "value", units.get(kpi_id or ""), required=True, kpi=kpi_id
+            )
             kind_text = self.text(key, row, "kind")
             kind = schema.match_choice(schema.BENCHMARK_KINDS, kind_text) if kind_text else None
             if kind_text and kind is None:
                 info = self.sheets[key]
-                self.issues.append(Issue("bad-kind", info.name, info.loc(row, "kind").cell, {"value": kind_text}))
+                self.issues.append(
+                    Issue("bad-kind", info.name, info.loc(row, "kind").cell, {"value": kind_text})
+                )
                 kind = kind_text
             when = self.date(key, row, "date")
             if kpi_id is None or source is None or value is None:
                 continue
-            out.append(Benchmark(kpi_id, source, value, row, kind=kind, date=when[0] if when else None))
+            out.append(
+                Benchmark(kpi_id, source, value, row, kind=kind, date=when[0] if when else None)
+            )
         return out
