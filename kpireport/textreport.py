@@ -105,11 +105,12 @@ def render_text(report: ValidationReport, workbook: Any = None, strict: bool = F
 def _issue_lines(issue: Any, lang: str, t: dict[str, str]) -> list[str]:
     severity = t[issue.severity]
     colour = "red" if issue.severity == ERROR else "yellow"
-    head = f"  {issue.cell or '-':<7} {click.style(f'{severity:<9}', fg=colour)} {issue.code:<26} "
-    indent = " " * 46
-    body = textwrap.wrap(issue.message(lang), WIDTH - len(indent)) or [""]
-    hint = textwrap.wrap("→ " + issue.hint(lang), WIDTH - len(indent))
-    out = [head + body[0]]
+    head = f"  {issue.cell or '-':<6} {click.style(f'{severity:<9}', fg=colour)}"
+    indent = " " * 19
+    width = max(WIDTH - len(indent), 40)
+    body = textwrap.wrap(f"{issue.message(lang)} [{issue.code}]", width, break_on_hyphens=False)
+    hint = textwrap.wrap("→ " + issue.hint(lang), width, break_on_hyphens=False)
+    out = [f"{head} {body[0] if body else ''}"]
     out.extend(indent + line for line in body[1:])
     out.extend(indent + click.style(line, dim=True) for line in hint)
     return out
