@@ -142,6 +142,7 @@ class _Validator:
 
     def unknown_ids(self) -> Iterator[Issue]:
         known = {k.id for k in self.wb.kpis}
+        folded = {k.casefold(): k for k in known}
         kpi_sheet = self.wb.loc("kpis", 1).sheet
         rows: list[tuple[str, str, int]] = [
             ("measurements", m.kpi_id, m.row) for m in self.wb.measurements
@@ -150,7 +151,8 @@ class _Validator:
         for sheet, kpi_id, row in rows:
             if kpi_id in known:
                 continue
-            close = difflib.get_close_matches(kpi_id, known, n=1, cutoff=0.6)
+            close = [folded[kpi_id.casefold()]] if kpi_id.casefold() in folded else []
+            close = close or difflib.get_close_matches(kpi_id, known, n=1, cutoff=0.6)
             suggestion = ""
             if close:
                 suggestion = (
