@@ -715,6 +715,8 @@ class _Reader:
         date_type, datetime_type = dt.date, dt.datetime
         used = sorted(cols.values())
         rows = raw.rows
+        # Cells calamine shows as empty that must not be read as empty (formula, error value).
+        unusable = raw.formula_missing.keys() | raw.errors.keys()
         for index in range(info.header_row, len(rows)):
             cells = rows[index]
             n = len(cells)
@@ -749,6 +751,8 @@ class _Reader:
                 note_value = cells[note_col]
                 if note_value != "" and note_value is not None:
                     note = str(note_value).strip() or None
+                elif unusable and ((index, note_col) in unusable):
+                    self._cell(key, index + 1, "note")  # reports the formula or error cell
             append(Measurement(kpi_id, date, granularity, value, index + 1, note))
         return out
 
