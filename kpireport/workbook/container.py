@@ -13,6 +13,7 @@ import io
 import posixpath
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +37,8 @@ PROLOGUE_LIMIT = 256 * 1024  # how far into a part we look for the root element
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 _ROOT_START = re.compile(rb"<(?![?!])")
-_COMMENT = re.compile(rb"<!--.*?(?:-->|$)", re.S)
+# Comments and processing instructions may hold anything, including text that looks like a tag.
+_COMMENT = re.compile(rb"<!--.*?(?:-->|$)|<\?.*?(?:\?>|$)", re.S)
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -81,8 +83,8 @@ def open_container(path: Path) -> Container:
             raise UnsafeWorkbookError(
                 path,
                 "too-large",
-                what=f"it is {size / 1e6:,.0f} MB and the limit is {MAX_FILE_BYTES // 2**20} MB",
-                what_da=f"den fylder {size / 1e6:,.0f} MB; grænsen er {MAX_FILE_BYTES // 2**20} MB",
+                what=f"it is {size / 2**20:,.0f} MB and the limit is {MAX_FILE_BYTES // 2**20} MB",
+                what_da=f"den fylder {size / 2**20:,.0f} MB; grænsen er {MAX_FILE_BYTES // 2**20} MB",
             )
         data = path.read_bytes()
     except PermissionError:
@@ -142,9 +144,9 @@ def _check_entries(path: Path, infos: list[zipfile.ZipInfo]) -> None:
             raise UnsafeWorkbookError(
                 path,
                 "too-large",
-                what=f"{info.filename} unpacks to {info.file_size / 1e6:,.0f} MB "
+                what=f"{info.filename} unpacks to {info.file_size / 2**20:,.0f} MB "
                 f"and the limit is {MAX_PART_BYTES // 2**20} MB",
-                what_da=f"{info.filename} fylder {info.file_size / 1e6:,.0f} MB udpakket, "
+                what_da=f"{info.filename} fylder {info.file_size / 2**20:,.0f} MB udpakket, "
                 f"og grænsen er {MAX_PART_BYTES // 2**20} MB",
             )
         ratio = info.file_size / max(info.compress_size, 1)
@@ -172,7 +174,7 @@ def _verify_entry(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Non
             head = fh.read(PROLOGUE_LIMIT)
             while fh.read(1 << 20):
                 pass
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError):
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError):
         raise WorkbookError(path, "damaged", part=info.filename) from None
     except RuntimeError:  # zipfile's word for an encrypted entry
         raise WorkbookError(path, "password-protected") from None
@@ -182,7 +184,9 @@ def _verify_entry(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Non
 
 def _check_prologue(path: Path, info: zipfile.ZipInfo, head: bytes) -> None:
     """Refuse a part that declares a DTD: workbooks never need one, entity attacks always do."""
-    # Comments may hold anything, including text that looks like a tag; look past them.
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[:2] in (b"<\x00", b"\x00<"):
+        # UTF-16: look at the text, not at bytes where every other one is a zero.
+        head = head.decode("utf-16", errors="replace").encode("utf-8")
     uncommented = _COMMENT.sub(b"", head)
     root = _ROOT_START.search(uncommented)
     prologue = uncommented if root is None else uncommented[: root.start()]
