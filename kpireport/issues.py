@@ -6,6 +6,7 @@ issue's ``args`` when shown, so one issue can be rendered in either language (``
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -100,9 +101,9 @@ CATALOG: dict[str, Message] = {
     "missing-sheet": Message(
         ERROR,
         "The workbook has no '{sheet}' sheet.",
-        "Add a sheet named '{sheet}' (or '{other}'). Run 'kpireport init' for a workbook with every sheet.",
+        "Add a sheet named '{sheet}'{other}. Run 'kpireport init' for a workbook with every sheet.",
         "Projektmappen har intet ark med navnet '{sheet}'.",
-        "Tilføj et ark med navnet '{sheet}' (eller '{other}'). Kør 'kpireport init' for at få en projektmappe med alle ark.",
+        "Tilføj et ark med navnet '{sheet}'{other}. Kør 'kpireport init' for at få en projektmappe med alle ark.",
     ),
     "empty-sheet": Message(
         ERROR,
@@ -114,9 +115,9 @@ CATALOG: dict[str, Message] = {
     "missing-column": Message(
         ERROR,
         "The '{sheet}' sheet has no '{column}' column (headers are in row {row}).",
-        "Add a column headed '{column}' (or '{other}') to row {row}.",
+        "Add a column headed '{column}'{other} to row {row}.",
         "Arket '{sheet}' har ingen kolonne '{column}' (overskrifterne står i række {row}).",
-        "Tilføj en kolonne med overskriften '{column}' (eller '{other}') i række {row}.",
+        "Tilføj en kolonne med overskriften '{column}'{other} i række {row}.",
     ),
     "duplicate-column": Message(
         ERROR,
@@ -359,9 +360,9 @@ CATALOG: dict[str, Message] = {
     ),
     "M-few-measurements": Message(
         WARNING,
-        "Measurable: KPI '{kpi}' has {count} measurement(s); at least 3 are needed to show a trend.",
+        "Measurable: KPI '{kpi}' has values for {count} {period_word}; at least 3 are needed to show a trend.",
         "Add the earlier {frequency} values on the '{sheet}' sheet.",
-        "Målbar: KPI'en '{kpi}' har {count} måling(er); der skal mindst 3 til for at vise en udvikling.",
+        "Målbar: KPI'en '{kpi}' har værdier for {count} {period_word}; der skal mindst 3 til for at vise en udvikling.",
         "Tilføj de tidligere værdier i arket '{sheet}'.",
     ),
     "A-unrealistic-pace": Message(
@@ -417,6 +418,75 @@ CATALOG: dict[str, Message] = {
 # fmt: on
 
 
+# --- arguments that are rendered in the message's language ----------------------------------
+
+
+@dataclass(frozen=True)
+class Word:
+    """A word or phrase in both languages."""
+
+    en: str
+    da: str
+
+    def render(self, lang: str) -> str:
+        return self.da if lang == "da" else self.en
+
+
+@dataclass(frozen=True)
+class Date:
+    """A date, shown as the reader's language writes dates."""
+
+    value: dt.date
+
+    def render(self, lang: str) -> str:
+        from kpireport import fmt
+
+        return fmt.date(self.value, lang)
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number in the language's notation, with an optional suffix (`` pp``)."""
+
+    value: float
+    digits: int = 2
+    suffix: str = ""
+
+    def render(self, lang: str) -> str:
+        from kpireport import fmt
+
+        return fmt.number(self.value, lang, self.digits) + self.suffix
+
+
+@dataclass(frozen=True)
+class Percent:
+    """A fraction shown as a percentage."""
+
+    value: float
+
+    def render(self, lang: str) -> str:
+        from kpireport import fmt
+
+        return fmt.percent(self.value, lang)
+
+
+@dataclass(frozen=True)
+class Value:
+    """A KPI value with its unit (currency, percent, hours...)."""
+
+    value: float
+    unit: Any  # schema.Unit
+
+    def render(self, lang: str) -> str:
+        from kpireport import fmt
+
+        return fmt.value(self.value, self.unit, lang)
+
+
+def _render_args(args: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    return {k: (v.render(lang) if hasattr(v, "render") else v) for k, v in args.items()}
+
+
 class _Blank(dict[str, Any]):
     """Format arguments where a missing key shows as nothing rather than failing."""
 
@@ -455,11 +525,15 @@ class Issue:
 
     def message(self, lang: str = "en") -> str:
         entry = CATALOG[self.code]
-        return (entry.da if lang == "da" else entry.en).format_map(_Blank(self.args))
+        return (entry.da if lang == "da" else entry.en).format_map(
+            _Blank(_render_args(self.args, lang))
+        )
 
     def hint(self, lang: str = "en") -> str:
         entry = CATALOG[self.code]
-        return (entry.da_hint if lang == "da" else entry.en_hint).format_map(_Blank(self.args))
+        return (entry.da_hint if lang == "da" else entry.en_hint).format_map(
+            _Blank(_render_args(self.args, lang))
+        )
 
     def to_dict(self, lang: str = "en") -> dict[str, Any]:
         return {

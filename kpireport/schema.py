@@ -175,8 +175,8 @@ SETTING_KEYS: tuple[SettingKey, ...] = (
     SettingKey("language", "language", "sprog"),
     SettingKey("currency", "currency", "valuta"),
     SettingKey("logo", "logo", "logo"),
-    SettingKey("primary_color", "primary_color", "primær farve"),
-    SettingKey("accent_color", "accent_color", "accentfarve"),
+    SettingKey("primary_color", "primary_color", "primær farve", aliases=("primary_colour",)),
+    SettingKey("accent_color", "accent_color", "accentfarve", aliases=("accent_colour",)),
     SettingKey("on_track", "on_track", "på sporet"),
     SettingKey("at_risk", "at_risk", "i risiko"),
     SettingKey("board_recipients", "board_recipients", "bestyrelse"),
@@ -291,6 +291,7 @@ CURRENCY_ALIASES: dict[str, str] = {
     "£": "GBP",
 }
 _CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
+_COMMON_CURRENCIES = frozenset({"DKK", "EUR", "USD", "GBP", "SEK", "NOK", "CHF"})
 
 
 @dataclass(frozen=True)
@@ -312,7 +313,11 @@ def parse_unit(text: str) -> Unit:
     folded = raw.lower()
     if folded in CURRENCY_ALIASES:
         return Unit("currency", raw, CURRENCY_ALIASES[folded])
-    if _CURRENCY_CODE.match(raw.upper()) and raw.upper() in _known_currencies():
+    # A currency code in capitals (DKK, SEK); in lower case only the common ones, so that a
+    # unit such as "cup" or "all" stays a word.
+    if (
+        _CURRENCY_CODE.match(raw) or raw.upper() in _COMMON_CURRENCIES
+    ) and raw.upper() in _known_currencies():
         return Unit("currency", raw.upper(), raw.upper())
     canonical = match_choice(UNIT_ALIASES, raw)
     if canonical == "%":

@@ -15,8 +15,7 @@ from itertools import pairwise
 from operator import attrgetter
 from pathlib import Path
 
-from kpireport import fmt
-from kpireport.issues import Issue, ValidationReport
+from kpireport.issues import Date, Issue, Number, ValidationReport, Value, Word
 from kpireport.model import KPI, Measurement, Workbook
 from kpireport.periods import coarser, period_label, period_start, periods_between
 
@@ -26,6 +25,44 @@ MIN_MEASUREMENTS = 3
 
 _TWO_GOALS = re.compile(r"\s+(?:and|og|samt|&|\+|as well as|plus)\s+", re.IGNORECASE)
 _PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+# Set phrases that name one thing although they contain "and"/"og".
+_ONE_GOAL_PHRASES = re.compile(
+    r"\b(?:profit|research|mergers|sales|general|learning|health|operations|forskning|salg|"
+    r"drift|sundhed|læring)\s+(?:and|&|og)\s+(?:loss|development|acquisitions|marketing|"
+    r"administrative|administration|safety|maintenance|udvikling|marketing|vedligehold|"
+    r"sikkerhed|administration)\b",
+    re.IGNORECASE,
+)
+
+FREQUENCY_WORDS = {
+    "daily": Word("daily", "dagligt"),
+    "weekly": Word("weekly", "ugentligt"),
+    "monthly": Word("monthly", "månedligt"),
+    "quarterly": Word("quarterly", "kvartalsvis"),
+    "yearly": Word("yearly", "årligt"),
+}
+GRANULARITY_WORDS = {
+    "day": Word("day", "dag"),
+    "week": Word("week", "uge"),
+    "month": Word("month", "måned"),
+    "quarter": Word("quarter", "kvartal"),
+    "year": Word("year", "år"),
+}
+PERIOD_PLURALS = {
+    "daily": Word("days", "dage"),
+    "weekly": Word("weeks", "uger"),
+    "monthly": Word("months", "måneder"),
+    "quarterly": Word("quarters", "kvartaler"),
+    "yearly": Word("years", "år"),
+}
+GRANULARITY_OF = {
+    "daily": "day",
+    "weekly": "week",
+    "monthly": "month",
+    "quarterly": "quarter",
+    "yearly": "year",
+}
+FREQUENCY_OF = {v: k for k, v in GRANULARITY_OF.items()}
 
 
 def check(
@@ -57,10 +94,11 @@ _SHEET_ORDER = ["settings", "departments", "kpis", "measurements", "benchmarks"]
 
 
 def effective_report_date(workbook: Workbook) -> dt.date | None:
-    """The Settings report date, or else the date of the latest measurement."""
+    """The Settings report date, or else the date of the latest measurement of a known KPI."""
     if workbook.settings.report_date is not None:
         return workbook.settings.report_date
-    return max((m.date for m in workbook.measurements), default=None)
+    known = {k.id for k in workbook.kpis}
+    return max((m.date for m in workbook.measurements if m.kpi_id in known), default=None)
 
 
 def aggregate(values: list[float], how: str | None) -> float:
@@ -109,12 +147,14 @@ def series(kpi: KPI, measurements: list[Measurement]) -> list[tuple[dt.date, flo
 class _Validator:
     def __init__(self, workbook: Workbook, report_date: dt.date | None) -> None:
         self.wb = workbook
-        self.lang = workbook.language
         self.report_date = report_date or effective_report_date(workbook)
         self._periods: dict[str, dict[dt.date, list[Measurement]]] = {}
         self.by_kpi: dict[str, list[Measurement]] = defaultdict(list)
         for m in workbook.measurements:
             self.by_kpi[m.kpi_id].append(m)
+        # Cells that already have a problem (an unreadable date, a formula without a result):
+        # a SMART "missing" warning on them would only repeat it.
+        self.flagged = {(i.sheet, i.cell) for i in workbook.issues}
 
     def run(self) -> Iterator[Issue]:
         yield from self.duplicate_ids()
@@ -126,6 +166,10 @@ class _Validator:
     def at(self, sheet: str, row: int, column: str) -> tuple[str, str | None]:
         loc = self.wb.loc(sheet, row, column)
         return loc.sheet, loc.cell
+
+    def empty(self, kpi: KPI, column: str, value: object) -> bool:
+        """The KPI's cell in ``column`` is empty (and not a cell already reported otherwise)."""
+        return not value and self.at("kpis", kpi.row, column) not in self.flagged
 
     def duplicate_ids(self) -> Iterator[Issue]:
         first: dict[str, KPI] = {}
@@ -141,25 +185,21 @@ class _Validator:
                 first[folded] = kpi
 
     def unknown_ids(self) -> Iterator[Issue]:
-        known = {k.id for k in self.wb.kpis}
-        folded = {k.casefold(): k for k in known}
+        if not self.wb.kpis:
+            return  # the KPIs sheet is missing or empty, and that is reported already
+        known = {k.id for k in self.wb.kpis}  # the reader already matched ids ignoring case
         kpi_sheet = self.wb.loc("kpis", 1).sheet
         rows: list[tuple[str, str, int]] = [
-            ("measurements", m.kpi_id, m.row) for m in self.wb.measurements
+            ("measurements", m.kpi_id, m.row) for m in self.wb.measurements if m.kpi_id not in known
         ]
-        rows += [("benchmarks", b.kpi_id, b.row) for b in self.wb.benchmarks]
+        rows += [
+            ("benchmarks", b.kpi_id, b.row) for b in self.wb.benchmarks if b.kpi_id not in known
+        ]
         for sheet, kpi_id, row in rows:
-            if kpi_id in known:
-                continue
-            close = [folded[kpi_id.casefold()]] if kpi_id.casefold() in folded else []
-            close = close or difflib.get_close_matches(kpi_id, known, n=1, cutoff=0.6)
-            suggestion = ""
+            close = difflib.get_close_matches(kpi_id, known, n=1, cutoff=0.6)
+            suggestion: Word | str = ""
             if close:
-                suggestion = (
-                    f" (did you mean '{close[0]}'?)"
-                    if self.lang != "da"
-                    else f" (mente du '{close[0]}'?)"
-                )
+                suggestion = Word(f" (did you mean '{close[0]}'?)", f" (mente du '{close[0]}'?)")
             yield Issue(
                 "unknown-kpi",
                 *self.at(sheet, row, "kpi"),
@@ -179,21 +219,17 @@ class _Validator:
     def kpi_rules(self, kpi: KPI) -> Iterator[Issue]:
         start = self.baseline_date(kpi)
         if kpi.deadline is not None and start is not None and kpi.deadline < start:
-            baseline_cell = (
-                str(self.wb.loc("kpis", kpi.row, "baseline_date"))
-                if kpi.baseline_date
-                else str(
-                    self.wb.loc(
-                        "measurements", min(self.by_kpi[kpi.id], key=lambda m: m.date).row, "date"
-                    )
-                )
-            )
+            if kpi.baseline_date:
+                baseline_cell = str(self.wb.loc("kpis", kpi.row, "baseline_date"))
+            else:
+                first = min(self.by_kpi[kpi.id], key=lambda m: m.date)
+                baseline_cell = str(self.wb.loc("measurements", first.row, "date"))
             yield Issue(
                 "deadline-before-baseline",
                 *self.at("kpis", kpi.row, "deadline"),
                 {
-                    "deadline": fmt.date(kpi.deadline, self.lang),
-                    "baseline_date": fmt.date(start, self.lang),
+                    "deadline": Date(kpi.deadline),
+                    "baseline_date": Date(start),
                     "baseline_cell": baseline_cell,
                 },
             )
@@ -201,69 +237,51 @@ class _Validator:
             return
         periods = self.periods(kpi)
         if kpi.aggregation is None:
-            crowded = sorted((p, ms) for p, ms in periods.items() if len(ms) > 1)
+            crowded = [(p, ms) for p, ms in periods.items() if len(ms) > 1]
             if crowded:
-                period, ms = crowded[0]
-                date_col = self.wb.sheets["measurements"].columns.get("date", 0)
-                from kpireport.model import column_letter
-
-                cells = ", ".join(f"{column_letter(date_col)}{m.row}" for m in ms[:4]) + (
-                    " …" if len(ms) > 4 else ""
-                )
-                sheet, cell = self.at("kpis", kpi.row, "aggregation")
-                if "aggregation" not in self.wb.sheets["kpis"].columns:
-                    sheet, cell = self.at("kpis", kpi.row, "frequency")
-                yield Issue(
-                    "needs-aggregation",
-                    sheet,
-                    cell,
-                    {
-                        "kpi": kpi.id,
-                        "count": len(ms),
-                        "frequency": _frequency_word(kpi.frequency, self.lang),
-                        "period": period_label(period, kpi.frequency),
-                        "cells": f"{self.wb.loc('measurements', 1).sheet}!{cells}",
-                    },
-                )
+                yield self.needs_aggregation(kpi, *crowded[0])
         for m in self.by_kpi.get(kpi.id, []):
             if m.granularity != "day" and coarser(m.granularity, kpi.frequency):
                 yield Issue(
                     "coarse-date",
                     *self.at("measurements", m.row, "date"),
                     {
-                        "value": period_label(
-                            m.date,
-                            {
-                                "week": "weekly",
-                                "month": "monthly",
-                                "quarter": "quarterly",
-                                "year": "yearly",
-                                "day": "daily",
-                            }[m.granularity],
-                        ),
-                        "granularity": _granularity_word(m.granularity, self.lang),
+                        "value": period_label(m.date, FREQUENCY_OF[m.granularity]),
+                        "granularity": GRANULARITY_WORDS[m.granularity],
                         "kpi": kpi.id,
-                        "frequency": _frequency_word(kpi.frequency, self.lang),
-                        "frequency_unit": _granularity_word(
-                            {
-                                "daily": "day",
-                                "weekly": "week",
-                                "monthly": "month",
-                                "quarterly": "quarter",
-                                "yearly": "year",
-                            }[kpi.frequency],
-                            self.lang,
-                        ),
+                        "frequency": FREQUENCY_WORDS[kpi.frequency],
+                        "frequency_unit": GRANULARITY_WORDS[GRANULARITY_OF[kpi.frequency]],
                     },
                 )
+
+    def needs_aggregation(self, kpi: KPI, period: dt.date, ms: list[Measurement]) -> Issue:
+        from kpireport.model import column_letter
+
+        assert kpi.frequency is not None
+        date_col = self.wb.sheets["measurements"].columns.get("date", 0)
+        cells = ", ".join(f"{column_letter(date_col)}{m.row}" for m in ms[:4])
+        if len(ms) > 4:
+            cells += " …"
+        column = "aggregation" if "aggregation" in self.wb.sheets["kpis"].columns else "frequency"
+        return Issue(
+            "needs-aggregation",
+            *self.at("kpis", kpi.row, column),
+            {
+                "kpi": kpi.id,
+                "count": len(ms),
+                "frequency": FREQUENCY_WORDS[kpi.frequency],
+                "period": period_label(period, kpi.frequency),
+                "cells": f"{self.wb.loc('measurements', 1).sheet}!{cells}",
+            },
+        )
 
     # -- SMART ------------------------------------------------------------------------------
 
     def smart(self, kpi: KPI) -> Iterator[Issue]:
         row, args = kpi.row, {"kpi": kpi.id}
-        if not kpi.description:
+        if self.empty(kpi, "description", kpi.description):
             yield Issue("S-no-description", *self.at("kpis", row, "description"), args)
-        if not kpi.owner:
+        if self.empty(kpi, "owner", kpi.owner):
             yield Issue("S-no-owner", *self.at("kpis", row, "owner"), args)
         parts = _two_goals(kpi.name)
         if parts:
@@ -272,9 +290,9 @@ class _Validator:
                 *self.at("kpis", row, "name"),
                 {"name": kpi.name, "first": parts[0], "second": parts[1]},
             )
-        if not kpi.unit.label:
+        if self.empty(kpi, "unit", kpi.unit.label):
             yield Issue("M-no-unit", *self.at("kpis", row, "unit"), args)
-        if not kpi.data_source:
+        if self.empty(kpi, "data_source", kpi.data_source):
             yield Issue("M-no-data-source", *self.at("kpis", row, "data_source"), args)
         values = [
             (p, aggregate([m.value for m in ms], kpi.aggregation))
@@ -287,61 +305,69 @@ class _Validator:
                 {
                     "kpi": kpi.id,
                     "count": len(values),
-                    "frequency": _frequency_word(kpi.frequency, self.lang),
+                    "period_word": PERIOD_PLURALS[kpi.frequency]
+                    if len(values) != 1
+                    else GRANULARITY_WORDS[GRANULARITY_OF[kpi.frequency]],
+                    "frequency": FREQUENCY_WORDS[kpi.frequency],
                     "sheet": self.wb.loc("measurements", 1).sheet,
                 },
             )
         yield from self.achievable(kpi, values)
-        if not kpi.objective:
+        if self.empty(kpi, "objective", kpi.objective):
             yield Issue("R-no-objective", *self.at("kpis", row, "objective"), args)
-        departments = {d.name.casefold(): d.name for d in self.wb.departments}
-        if (
-            "departments" in self.wb.sheets
-            and kpi.department
-            and kpi.department.casefold() not in departments
-        ):
-            close = difflib.get_close_matches(
-                kpi.department, list(departments.values()), n=1, cutoff=0.6
-            )
-            suggestion = ""
-            if close:
-                suggestion = (
-                    f" (did you mean '{close[0]}'?)"
-                    if self.lang != "da"
-                    else f" (mente du '{close[0]}'?)"
-                )
-            yield Issue(
-                "R-unknown-department",
-                *self.at("kpis", row, "department"),
-                {
-                    "department": kpi.department,
-                    "departments_sheet": self.wb.sheets["departments"].name,
-                    "suggestion": suggestion,
-                },
-            )
+        yield from self.relevant_department(kpi)
         if kpi.deadline is None:
-            yield Issue("T-no-deadline", *self.at("kpis", row, "deadline"), args)
+            if self.empty(kpi, "deadline", kpi.deadline):
+                yield Issue("T-no-deadline", *self.at("kpis", row, "deadline"), args)
         elif self.report_date is not None and kpi.deadline < self.report_date:
             yield Issue(
                 "T-deadline-passed",
                 *self.at("kpis", row, "deadline"),
-                {
-                    "deadline": fmt.date(kpi.deadline, self.lang),
-                    "report_date": fmt.date(self.report_date, self.lang),
-                },
+                {"deadline": Date(kpi.deadline), "report_date": Date(self.report_date)},
             )
 
+    def relevant_department(self, kpi: KPI) -> Iterator[Issue]:
+        # An empty Departments sheet counts as none: departments then come from the KPIs sheet.
+        if not self.wb.departments or not kpi.department:
+            return
+        departments = {d.name.casefold(): d.name for d in self.wb.departments}
+        if kpi.department.casefold() in departments:
+            return
+        close = difflib.get_close_matches(
+            kpi.department, list(departments.values()), n=1, cutoff=0.6
+        )
+        suggestion: Word | str = ""
+        if close:
+            suggestion = Word(f" (did you mean '{close[0]}'?)", f" (mente du '{close[0]}'?)")
+        yield Issue(
+            "R-unknown-department",
+            *self.at("kpis", kpi.row, "department"),
+            {
+                "department": kpi.department,
+                "departments_sheet": self.wb.sheets["departments"].name,
+                "suggestion": suggestion,
+            },
+        )
+
     def achievable(self, kpi: KPI, values: list[tuple[dt.date, float]]) -> Iterator[Issue]:
-        if kpi.target is None or kpi.direction is None or not values:
+        if kpi.target is None or kpi.direction is None:
+            return
+        baseline = kpi.baseline if kpi.baseline is not None else (values[0][1] if values else None)
+        if baseline is None:
             return
         sign = 1.0 if kpi.direction == "higher" else -1.0
-        baseline = kpi.baseline if kpi.baseline is not None else values[0][1]
-        show = lambda v: fmt.value(v, kpi.unit, self.lang)  # noqa: E731
-        if sign * (baseline - kpi.target) >= 0:
+        if baseline == kpi.target:
+            yield Issue(
+                "target-equals-baseline",
+                *self.at("kpis", kpi.row, "target"),
+                {"target": Value(kpi.target, kpi.unit), "baseline": Value(baseline, kpi.unit)},
+            )
+            return
+        if sign * (baseline - kpi.target) > 0:
             yield Issue(
                 "A-met-at-baseline",
                 *self.at("kpis", kpi.row, "target"),
-                {"target": show(kpi.target), "baseline": show(baseline)},
+                {"target": Value(kpi.target, kpi.unit), "baseline": Value(baseline, kpi.unit)},
             )
             return
         if len(values) < MIN_MEASUREMENTS or kpi.deadline is None or kpi.frequency is None:
@@ -357,30 +383,13 @@ class _Validator:
             sign * (b - a) / max(periods_between(pa, pb, kpi.frequency), 1)
             for (pa, a), (pb, b) in pairwise(values)
         )
-        period = _granularity_word(
-            {
-                "daily": "day",
-                "weekly": "week",
-                "monthly": "month",
-                "quarterly": "quarter",
-                "yearly": "year",
-            }[kpi.frequency],
-            self.lang,
-        )
-        if kpi.unit.is_percent:  # a change of a percentage is in percentage points
-
-            def change(v: float) -> str:
-                return fmt.number(v * 100, self.lang, 1) + " pp"
-        else:
-
-            def change(v: float) -> str:
-                return fmt.number(v, self.lang)
-
+        # A change of a percentage is in percentage points.
+        scale, suffix = (100.0, " pp") if kpi.unit.is_percent else (1.0, "")
         args = {
-            "target": show(kpi.target),
-            "deadline": fmt.date(kpi.deadline, self.lang),
-            "required": change(required),
-            "period": period,
+            "target": Value(kpi.target, kpi.unit),
+            "deadline": Date(kpi.deadline),
+            "required": Number(required * scale, 2, suffix),
+            "period": GRANULARITY_WORDS[GRANULARITY_OF[kpi.frequency]],
         }
         if best <= 0:
             yield Issue("A-no-improvement", *self.at("kpis", kpi.row, "target"), args)
@@ -388,44 +397,18 @@ class _Validator:
             yield Issue(
                 "A-unrealistic-pace",
                 *self.at("kpis", kpi.row, "target"),
-                {**args, "factor": fmt.number(required / best, self.lang, 1), "best": change(best)},
+                {
+                    **args,
+                    "factor": Number(required / best, 1),
+                    "best": Number(best * scale, 2, suffix),
+                },
             )
 
 
 def _two_goals(name: str) -> tuple[str, str] | None:
     """The two goals in a name like 'Revenue and customer satisfaction', or None."""
-    plain = _PARENS.sub(" ", name)
+    plain = _ONE_GOAL_PHRASES.sub("_", _PARENS.sub(" ", name))
     parts = [p.strip(" ,;") for p in _TWO_GOALS.split(plain)]
-    if len(parts) == 2 and all(len(p) >= 3 for p in parts):
-        return parts[0], parts[1]
+    if len(parts) >= 2 and all(len(p) >= 3 for p in parts):
+        return parts[0], " / ".join(parts[1:])
     return None
-
-
-_FREQUENCY_WORDS = {
-    "en": {
-        "daily": "daily",
-        "weekly": "weekly",
-        "monthly": "monthly",
-        "quarterly": "quarterly",
-        "yearly": "yearly",
-    },
-    "da": {
-        "daily": "dagligt",
-        "weekly": "ugentligt",
-        "monthly": "månedligt",
-        "quarterly": "kvartalsvis",
-        "yearly": "årligt",
-    },
-}
-_GRANULARITY_WORDS = {
-    "en": {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year"},
-    "da": {"day": "dag", "week": "uge", "month": "måned", "quarter": "kvartal", "year": "år"},
-}
-
-
-def _frequency_word(frequency: str, lang: str) -> str:
-    return _FREQUENCY_WORDS.get(lang, _FREQUENCY_WORDS["en"])[frequency]
-
-
-def _granularity_word(granularity: str, lang: str) -> str:
-    return _GRANULARITY_WORDS.get(lang, _GRANULARITY_WORDS["en"])[granularity]

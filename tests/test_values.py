@@ -42,6 +42,8 @@ from kpireport.workbook.values import NotADate, NotANumber, parse_date, parse_nu
         ("kr. 1.500", "da", 1500),
         ("1.500 kr.", "da", 1500),
         ("DKK 2,150,000", "en", 2150000),
+        ("SEK 100", "en", 100),  # any currency code in capitals
+        ("100 NOK", "da", 100),
         ("42", "en", 42),
         ("1e3", "en", 1000),
     ],
@@ -224,6 +226,10 @@ def test_names_match_case_space_and_danish_letters() -> None:
         ("score", "score", None),
         ("visits", "text", None),
         ("ABC", "text", None),
+        ("SEK", "currency", "SEK"),
+        ("sek", "currency", "SEK"),
+        ("cup", "text", None),  # a word, though CUP is also a currency code
+        ("all", "text", None),
     ],
 )
 def test_units(text: str, kind: str, currency: str | None) -> None:

@@ -125,6 +125,11 @@ def read_sheet(
         sheet.errors.clear()
         sheet.formula_count = 0
         _scan_with_openpyxl(container, name, sheet)
+    # calamine leaves out cells without a value, so a row whose only content is a formula
+    # without a result may lie below its grid; extend the grid so that row is read (and reported).
+    last = max((r for r, _c in sheet.formula_missing.keys() | sheet.errors.keys()), default=-1)
+    while len(sheet.rows) <= last:
+        sheet.rows.append([])
     return sheet
 
 

@@ -79,12 +79,13 @@ def open_container(path: Path) -> Container:
         raise WorkbookError(path, "wrong-type", suffix=suffix or "(no extension)")
     try:
         size = path.stat().st_size
+        limit = MAX_FILE_BYTES // 2**20
         if size > MAX_FILE_BYTES:
             raise UnsafeWorkbookError(
                 path,
                 "too-large",
-                what=f"it is {size / 2**20:,.0f} MB and the limit is {MAX_FILE_BYTES // 2**20} MB",
-                what_da=f"den fylder {size / 2**20:,.0f} MB; grænsen er {MAX_FILE_BYTES // 2**20} MB",
+                what=f"it is {size / 2**20:,.0f} MB and the limit is {limit} MB",
+                what_da=f"den fylder {size / 2**20:,.0f} MB; grænsen er {limit} MB",
             )
         data = path.read_bytes()
     except PermissionError:

@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from kpireport import schema
 from kpireport.errors import WorkbookError
-from kpireport.issues import Issue
+from kpireport.issues import Date, Issue, Number, Percent, Word
 from kpireport.model import (
     KPI,
     Benchmark,
@@ -60,6 +60,36 @@ def email_address(text: str) -> str | None:
     return address if _EMAIL.match(address) and len(address) <= 254 else None
 
 
+# How far down a title or a note above the table may push the header row.
+HEADER_SEARCH_ROWS = 10
+
+
+def _header_row(rows: list[list[Any]], spec: SheetSpec) -> int | None:
+    """The 0-based header row: the first row with any value, as the format says; but when that
+    row is a title above the table ("KPI list"), the first of the next rows in which at least two
+    cells are column names of the sheet."""
+    first = next((i for i, row in enumerate(rows) if any(not _blank(v) for v in row)), None)
+    if first is None:
+        return None
+
+    def known(row: list[Any]) -> int:
+        return sum(1 for v in row if isinstance(v, str) and spec.match_header(v) is not None)
+
+    if known(rows[first]) >= 2:
+        return first
+    for index in range(first + 1, min(first + HEADER_SEARCH_ROWS, len(rows))):
+        if known(rows[index]) >= 2:
+            return index
+    return first
+
+
+def _alternative(en: str, da: str) -> Word:
+    """ " (or 'kpi_id')" after a name that has another spelling in the other language."""
+    if en == da:
+        return Word("", "")
+    return Word(f" (or '{da}')", f" (eller '{en}')")
+
+
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -73,6 +103,7 @@ class _Reader:
         self.lang = "en"
         self.sheets: dict[str, SheetInfo] = {}
         self.raw: dict[str, RawSheet] = {}
+        self.canonical: dict[str, str] = {}  # casefolded KPI id -> id as on the KPIs sheet
 
     # -- top level -----------------------------------------------------------------------
 
@@ -114,13 +145,15 @@ class _Reader:
                 continue
             if spec.key not in self.raw:
                 if spec.required:
-                    other = spec.da if spec.en == spec.title(self.lang) else spec.en
                     self.issues.append(
                         Issue(
                             "missing-sheet",
                             spec.title(self.lang),
                             None,
-                            {"sheet": spec.title(self.lang), "other": other},
+                            {
+                                "sheet": Word(spec.en, spec.da),
+                                "other": _alternative(spec.en, spec.da),
+                            },
                         )
                     )
                 continue
@@ -128,6 +161,9 @@ class _Reader:
         departments = self._departments()
         kpis = self._kpis()
         units = {k.id: k.unit for k in kpis}
+        # Ids match ignoring case, as Excel's own lookups do; the KPIs sheet's spelling wins.
+        for k in reversed(kpis):
+            self.canonical[k.id.casefold()] = k.id
         measurements = self._measurements(units)
         benchmarks = self._benchmarks(units)
         for raw in self.raw.values():
@@ -158,14 +194,13 @@ class _Reader:
         raw = self.raw[spec.key]
         info = SheetInfo(spec.key, raw.name, width=raw.width, height=len(raw.rows))
         self.sheets[spec.key] = info
-        header_index = next(
-            (i for i, row in enumerate(raw.rows) if any(not _blank(v) for v in row)), None
-        )
+        header_index = _header_row(raw.rows, spec)
         if header_index is None:
             if spec.required:
-                what = {"kpis": "KPI", "measurements": "measurement"}.get(spec.key, "row")
-                if self.lang == "da":
-                    what = {"kpis": "KPI", "measurements": "måling"}.get(spec.key, "række")
+                what = {
+                    "kpis": Word("KPI", "KPI"),
+                    "measurements": Word("measurement", "måling"),
+                }.get(spec.key, Word("row", "række"))
                 self.issues.append(
                     Issue("empty-sheet", raw.name, "A1", {"sheet": raw.name, "what": what})
                 )
@@ -179,7 +214,9 @@ class _Reader:
             cell = cell_name(info.header_row, col)
             column = spec.match_header(text)
             if column is None:
-                expected = ", ".join(c.en if self.lang != "da" else c.da for c in spec.columns)
+                expected = Word(
+                    ", ".join(c.en for c in spec.columns), ", ".join(c.da for c in spec.columns)
+                )
                 self.issues.append(
                     Issue("unknown-column", raw.name, cell, {"column": text, "expected": expected})
                 )
@@ -199,14 +236,17 @@ class _Reader:
         first_header = cell_name(info.header_row, min(info.columns.values(), default=0))
         for column in spec.columns:
             if column.required and column.key not in info.columns:
-                name = column.da if self.lang == "da" else column.en
-                other = column.en if self.lang == "da" else column.da
                 self.issues.append(
                     Issue(
                         "missing-column",
                         raw.name,
                         first_header,
-                        {"sheet": raw.name, "column": name, "other": other, "row": info.header_row},
+                        {
+                            "sheet": raw.name,
+                            "column": Word(column.en, column.da),
+                            "other": _alternative(column.en, column.da),
+                            "row": info.header_row,
+                        },
                     )
                 )
 
@@ -233,6 +273,23 @@ class _Reader:
 
     # -- cell readers -----------------------------------------------------------------------
 
+    def _unusable_cell(self, key: str, row: int, col: int) -> bool:
+        """Report a formula without a result or an error value at (row, col); True if so."""
+        raw = self.raw[key]
+        pos = (row - 1, col)
+        if pos in raw.formula_missing:
+            formula = raw.formula_missing[pos]
+            self.issues.append(
+                Issue("formula-no-value", raw.name, cell_name(row, col), {"formula": formula})
+            )
+            return True
+        if pos in raw.errors:
+            self.issues.append(
+                Issue("cell-error", raw.name, cell_name(row, col), {"value": raw.errors[pos]})
+            )
+            return True
+        return False
+
     def _cell(self, key: str, row: int, column: str) -> tuple[Any, str | None, bool]:
         """(value, cell name, unusable): unusable when the cell has a formula without a result
         or an error value, which has been reported."""
@@ -240,30 +297,20 @@ class _Reader:
         col = info.columns.get(column)
         if col is None:
             return None, None, False
-        raw = self.raw[key]
         cell = cell_name(row, col)
-        pos = (row - 1, col)
-        if pos in raw.formula_missing:
-            self.issues.append(
-                Issue("formula-no-value", raw.name, cell, {"formula": raw.formula_missing[pos]})
-            )
+        if self._unusable_cell(key, row, col):
             return None, cell, True
-        if pos in raw.errors:
-            self.issues.append(Issue("cell-error", raw.name, cell, {"value": raw.errors[pos]}))
-            return None, cell, True
-        value = raw.value(row - 1, col)
+        value = self.raw[key].value(row - 1, col)
         return (None if _blank(value) else value), cell, False
 
-    def _label(self, key: str, column: str) -> str:
+    def _label(self, key: str, column: str) -> Word:
         spec = next(s for s in schema.SHEETS if s.key == key)
         col = spec.column(column)
-        return col.da if self.lang == "da" else col.en
+        return Word(col.en, col.da)
 
     def _missing(self, key: str, row: int, column: str, kpi: str | None = None) -> None:
         info = self.sheets[key]
-        for_kpi = ""
-        if kpi:
-            for_kpi = f" for KPI '{kpi}'" if self.lang != "da" else f" for KPI'en '{kpi}'"
+        for_kpi = Word(f" for KPI '{kpi}'", f" for KPI'en '{kpi}'") if kpi else ""
         self.issues.append(
             Issue(
                 "missing-value",
@@ -333,15 +380,15 @@ class _Reader:
             if parsed.from_text or not in_percent_cell:
                 result /= 100
         if parsed.from_text:
-            from kpireport import fmt
-
-            shown = (
-                fmt.percent(result, self.lang)
+            read_as: Percent | Number = (
+                Percent(result)
                 if (parsed.percent_sign or (unit and unit.is_percent))
-                else fmt.number(result, self.lang, 6)
+                else Number(result, 6)
             )
             self.issues.append(
-                Issue("number-as-text", sheet, cell, {"value": str(value).strip(), "number": shown})
+                Issue(
+                    "number-as-text", sheet, cell, {"value": str(value).strip(), "number": read_as}
+                )
             )
         return result
 
@@ -376,19 +423,12 @@ class _Reader:
                 shown = str(int(value))
             self.issues.append(Issue("bad-date", sheet, cell, {"value": shown}))
             return None
+        date = granularity_end(when.date, when.granularity) if end else when.date
         if when.note:
-            from kpireport import fmt
-
             shown_number = str(int(value)) if float(value).is_integer() else str(value)
             self.issues.append(
-                Issue(
-                    "date-as-number",
-                    sheet,
-                    cell,
-                    {"value": shown_number, "date": fmt.date(when.date, self.lang)},
-                )
+                Issue("date-as-number", sheet, cell, {"value": shown_number, "date": Date(date)})
             )
-        date = granularity_end(when.date, when.granularity) if end else when.date
         return date, when.granularity
 
     def choice(
@@ -489,11 +529,14 @@ class _Reader:
                 if lang is not None:
                     settings.language = lang
                     self.lang = lang
-        expected = ", ".join(
-            k.da if settings.language == "da" else k.en for k in schema.SETTING_KEYS
+        expected = Word(
+            ", ".join(k.en for k in schema.SETTING_KEYS),
+            ", ".join(k.da for k in schema.SETTING_KEYS),
         )
         for row, key, value in entries:
             cell = cell_name(row, key_col + 1)
+            if self._unusable_cell("settings", row, key_col):
+                continue
             spec = schema.match_setting(key)
             if spec is None:
                 self.issues.append(
@@ -514,26 +557,21 @@ class _Reader:
                     "bad-thresholds",
                     raw.name,
                     cell_name(row, key_col + 1),
-                    {"on_track": settings.on_track, "at_risk": settings.at_risk},
+                    {"on_track": Percent(settings.on_track), "at_risk": Percent(settings.at_risk)},
                 )
             )
         return settings
 
     def _setting(self, settings: Settings, key: str, row: int, cell: str, value: Any) -> None:
         sheet = self.raw["settings"].name
-        pos = (row - 1, self.sheets["settings"].columns["value"])
-        raw = self.raw["settings"]
-        if pos in raw.formula_missing:
-            self.issues.append(
-                Issue("formula-no-value", sheet, cell, {"formula": raw.formula_missing[pos]})
-            )
+        if self._unusable_cell("settings", row, self.sheets["settings"].columns["value"]):
             return
         if _blank(value):
             return
         text = str(value).strip()
-        da = settings.language == "da"
+        spec = next(k for k in schema.SETTING_KEYS if k.key == key)
 
-        def bad(default: str, expected_en: str, expected_da: str) -> None:
+        def bad(default: Any, expected_en: str, expected_da: str) -> None:
             self.issues.append(
                 Issue(
                     "bad-setting",
@@ -541,9 +579,9 @@ class _Reader:
                     cell,
                     {
                         "value": text,
-                        "key": key,
+                        "key": Word(spec.en, spec.da),
                         "default": default,
-                        "expected": expected_da if da else expected_en,
+                        "expected": Word(expected_en, expected_da),
                     },
                 )
             )
@@ -578,7 +616,7 @@ class _Reader:
                 number = parse_number(value, settings.language)
             except NotANumber:
                 bad(
-                    str(getattr(settings, key)),
+                    Number(getattr(settings, key)),
                     "Write a share such as 0.95 or 95%.",
                     "Skriv en andel som 0,95 eller 95 %.",
                 )
@@ -692,7 +730,12 @@ class _Reader:
         if weight < 0:
             info = self.sheets["kpis"]
             self.issues.append(
-                Issue("bad-weight", info.name, info.loc(row, "weight").cell, {"value": weight})
+                Issue(
+                    "bad-weight",
+                    info.name,
+                    info.loc(row, "weight").cell,
+                    {"value": Number(weight, 6)},
+                )
             )
             return 1.0
         return weight
@@ -731,7 +774,10 @@ class _Reader:
                 and type(date_raw) in (date_type, datetime_type)
             ):
                 kpi_id = kpi_raw.strip()
-                unit = units.get(kpi_id, no_unit)
+                unit = units.get(kpi_id)
+                if unit is None:
+                    kpi_id = self.canonical.get(kpi_id.casefold(), kpi_id)
+                    unit = units.get(kpi_id, no_unit)
                 value = value_raw
                 if unit.kind == "percent" and (index, value_col) not in percent_cells:
                     value = value / 100
@@ -761,6 +807,8 @@ class _Reader:
     ) -> tuple[str, dt.date, str, float] | None:
         key = "measurements"
         kpi_id = self.text(key, row, "kpi", required=True)
+        if kpi_id is not None:
+            kpi_id = self.canonical.get(kpi_id.casefold(), kpi_id)
         when = self.date(key, row, "date", required=True, kpi=kpi_id)
         unit = units.get(kpi_id or "")
         value = self.number(key, row, "value", unit, required=True, kpi=kpi_id)
@@ -773,6 +821,8 @@ class _Reader:
         out: list[Benchmark] = []
         for row, _cells in self._rows(key):
             kpi_id = self.text(key, row, "kpi", required=True)
+            if kpi_id is not None:
+                kpi_id = self.canonical.get(kpi_id.casefold(), kpi_id)
             source = self.text(key, row, "source", required=True, kpi=kpi_id)
             value = self.number(
                 key, row, "value", units.get(kpi_id or ""), required=True, kpi=kpi_id

@@ -14,7 +14,8 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 # Text that may surround a number typed as text: currency and percent signs, units.
 _NUMBER_DECORATION = re.compile(
-    r"^(?:dkk|kr\.?|eur|€|usd|\$|£)\s*|\s*(?:dkk|kr\.?|eur|€|usd|\$|£|%)$", re.IGNORECASE
+    r"^(?:[A-Z]{3}|(?i:dkk|kr\.?|eur|usd)|€|\$|£)\s*"
+    r"|\s*(?:[A-Z]{3}|(?i:dkk|kr\.?|eur|usd)|€|\$|£|%)$"
 )
 _NUMBER_TEXT = re.compile(r"^[+-]?(?:\d[\d.,' ]*\d|\d)(?:[eE][+-]?\d+)?$")
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
