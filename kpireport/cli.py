@@ -157,7 +157,8 @@ def _json_result(results: list[tuple[Path, Any, Any]], strict: bool) -> dict[str
     files = []
     for path, _workbook, report in results:
         data = report.to_dict()
-        files.append({k: data[k] for k in ("path", "valid", "errors", "warnings")})
+        files.append({k: data[k] for k in ("path", "errors", "warnings")})
+        files[-1]["valid"] = report.ok(strict)  # --strict: warnings fail here too
         for issue in data["issues"]:
             issues.append({**issue, "file": str(path)})
     return {"valid": all(r.ok(strict) for _p, _w, r in results), "issues": issues, "files": files}

@@ -62,6 +62,8 @@ def test_warnings_pass_unless_strict(make_workbook, sheets) -> None:  # type: ig
     strict = run("validate", "--strict", path)
     assert strict.exit_code == 1
     assert "S-no-owner" in strict.stdout
+    data = json.loads(run("validate", "--strict", "--format", "json", path).stdout)
+    assert data["valid"] is False and data["files"][0]["valid"] is False
 
 
 def test_json_output_on_stdout(make_workbook, sheets) -> None:  # type: ignore[no-untyped-def]
