@@ -164,6 +164,72 @@ def _json_result(results: list[tuple[Path, Any, Any]], strict: bool) -> dict[str
     return {"valid": all(r.ok(strict) for _p, _w, r in results), "issues": issues, "files": files}
 
 
+# -- build ----------------------------------------------------------------------------------
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    from kpireport.build import FORMATS
+
+    chosen = tuple(dict.fromkeys(part.strip().lower() for part in value.split(",") if part.strip()))
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        raise click.BadParameter(
+            f"{', '.join(unknown) or value!r} is not a format; available: {', '.join(FORMATS)}"
+        )
+    return chosen
+
+
+@main.command("build", context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default="reports",
+    show_default=True,
+    help="Folder for the report sets.",
+)
+@click.option(
+    "--format",
+    "formats",
+    default="json",
+    show_default=True,
+    help="Comma-separated outputs to write (json: results.json).",
+)
+@click.option(
+    "--lang", type=LANG, default=None, help="Language of the output (default: the workbook's)."
+)
+@_handle_errors
+def build_command(paths: tuple[str, ...], out_dir: str, formats: str, lang: str | None) -> None:
+    """Validate workbooks and write their report sets.
+
+    Each workbook gets a folder DIR/<workbook name>/<report date>/, so earlier report sets are
+    kept. A workbook with errors writes nothing: its validation report is printed and the exit
+    code is 1; the other workbooks are still built.
+
+    \b
+    Example:
+        kpireport build sample_workbooks/ -o reports --format json
+    """
+    from kpireport.build import build
+    from kpireport.textreport import render_text
+
+    chosen = _formats(formats)
+    files = workbook_paths(paths)
+    if not files:
+        raise click.UsageError(f"no .xlsx or .xlsm workbooks in {', '.join(paths)}")
+    failed = False
+    for result in build(files, Path(out_dir), chosen, lang):
+        if result.ok:
+            for written in result.written:
+                click.echo(str(written))
+        else:
+            failed = True
+            click.echo(render_text(result.report, None), err=True, color=_color())
+    sys.exit(1 if failed else 0)
+
+
 # -- init -----------------------------------------------------------------------------------
 
 
