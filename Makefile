@@ -85,8 +85,10 @@ test: venv sysdeps test-sysdeps ## Run all tests in parallel (PYTEST_ARGS="-k wo
 test-fast: venv sysdeps test-sysdeps ## Run the tests not marked slow
 	$(BIN)/pytest -n auto -q -m "not slow" $(PYTEST_ARGS)
 
-demo: venv sysdeps ## Validate the sample workbooks, then show what a broken one reports
+demo: venv sysdeps ## Validate and build the sample workbooks, then show what a broken one reports
 	$(BIN)/kpireport validate sample_workbooks/*.xlsx
+	@echo
+	$(BIN)/kpireport build sample_workbooks/ -o reports --format json
 	@echo
 	@echo "(broken-en.xlsx is meant to fail: it shows what validation reports)"
 	$(BIN)/kpireport validate sample_workbooks/invalid/broken-en.xlsx || true

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kpireport.errors import WorkbookError
 from kpireport.issues import ValidationReport
@@ -22,6 +23,8 @@ class BuildResult:
     report: ValidationReport
     folder: Path | None = None  # the report set written, when the workbook was valid
     written: tuple[Path, ...] = ()
+    summary: dict[str, Any] | None = None  # the company summary of the results
+    language: str = "en"
 
     @property
     def ok(self) -> bool:
@@ -53,7 +56,7 @@ def build_workbook(
     if "json" in formats:
         data = json.dumps(to_dict(results), ensure_ascii=False, indent=2) + "\n"
         written.append(write_atomic(folder / "results.json", data))
-    return BuildResult(path, report, folder, tuple(written))
+    return BuildResult(path, report, folder, tuple(written), results.summary, results.language)
 
 
 def build(

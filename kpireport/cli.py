@@ -224,10 +224,24 @@ def build_command(paths: tuple[str, ...], out_dir: str, formats: str, lang: str 
         if result.ok:
             for written in result.written:
                 click.echo(str(written))
+            click.echo(f"{result.path}: {_status_line(result)}", err=True)
         else:
             failed = True
             click.echo(render_text(result.report, None), err=True, color=_color())
     sys.exit(1 if failed else 0)
+
+
+def _status_line(result: Any) -> str:
+    """``12 KPIs: 2 achieved, 4 on track, 3 at risk, 3 off track; score 50%``."""
+    from kpireport import fmt, labels
+
+    summary, lang = result.summary, result.language
+    counts = ", ".join(
+        f"{n} {labels.status(code, lang)}" for code, n in summary["counts"].items() if n
+    )
+    score = fmt.percent(summary["score"], lang) if summary["score"] is not None else "-"
+    kpis = "KPI'er" if lang == "da" else "KPIs"
+    return f"{summary['kpis']} {kpis}: {counts}; score {score}"
 
 
 # -- init -----------------------------------------------------------------------------------
