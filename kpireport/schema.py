@@ -332,6 +332,11 @@ def parse_unit(text: str) -> Unit:
 _CURRENCIES: frozenset[str] | None = None
 
 
+def is_currency_code(code: str) -> bool:
+    """Whether ``code`` is an ISO 4217 currency code (DKK, SEK, ...)."""
+    return code in _known_currencies()
+
+
 def _known_currencies() -> frozenset[str]:
     global _CURRENCIES
     if _CURRENCIES is None:

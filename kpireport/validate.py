@@ -27,10 +27,10 @@ _TWO_GOALS = re.compile(r"\s+(?:and|og|samt|&|\+|as well as|plus)\s+", re.IGNORE
 _PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 # Set phrases that name one thing although they contain "and"/"og".
 _ONE_GOAL_PHRASES = re.compile(
-    r"\b(?:profit|research|mergers|sales|general|learning|health|operations|forskning|salg|"
-    r"drift|sundhed|læring)\s+(?:and|&|og)\s+(?:loss|development|acquisitions|marketing|"
-    r"administrative|administration|safety|maintenance|udvikling|marketing|vedligehold|"
-    r"sikkerhed|administration)\b",
+    r"\b(?:profit (?:and|&) loss|research (?:and|&) development|mergers (?:and|&) acquisitions"
+    r"|sales (?:and|&) marketing|learning (?:and|&) development|health (?:and|&) safety"
+    r"|general (?:and|&) administrative|forskning og udvikling|salg og marketing"
+    r"|drift og vedligehold|sundhed og sikkerhed)\b",
     re.IGNORECASE,
 )
 
@@ -313,14 +313,14 @@ class _Validator:
         if baseline is None:
             return
         sign = 1.0 if kpi.direction == "higher" else -1.0
-        if baseline == kpi.target:
+        if baseline == kpi.target and kpi.baseline is not None:
             yield Issue(
                 "target-equals-baseline",
                 *self.at("kpis", kpi.row, "target"),
                 {"target": Value(kpi.target, kpi.unit), "baseline": Value(baseline, kpi.unit)},
             )
             return
-        if sign * (baseline - kpi.target) > 0:
+        if sign * (baseline - kpi.target) >= 0:
             yield Issue(
                 "A-met-at-baseline",
                 *self.at("kpis", kpi.row, "target"),
@@ -364,8 +364,9 @@ class _Validator:
 
 def _two_goals(name: str) -> tuple[str, str] | None:
     """The two goals in a name like 'Revenue and customer satisfaction', or None."""
-    plain = _ONE_GOAL_PHRASES.sub("_", _PARENS.sub(" ", name))
-    parts = [p.strip(" ,;") for p in _TWO_GOALS.split(plain)]
+    # A set phrase is kept whole: its spaces become NUL (never typed) and come back after.
+    plain = _ONE_GOAL_PHRASES.sub(lambda m: m.group(0).replace(" ", "\0"), _PARENS.sub(" ", name))
+    parts = [p.strip(" ,;").replace("\0", " ") for p in _TWO_GOALS.split(plain)]
     if len(parts) >= 2 and all(len(p) >= 3 for p in parts):
         return parts[0], " / ".join(parts[1:])
     return None

@@ -873,6 +873,14 @@ def test_target_equals_baseline(run: Check, sheets: Sheets) -> None:
     assert_issue(report, ERROR, shows=("40",))
 
 
+def test_target_equal_to_the_first_value_is_met_at_baseline(run: Check, sheets: Sheets) -> None:
+    """Without a baseline cell the first value is the baseline: reaching the target there is a
+    KPI met from the start (a warning), not a broken definition."""
+    sheets["KPIs"][1] = kpi_row(target=40, baseline=None)  # the first measurement is 40
+    _, report = run(sheets)
+    assert codes(report) == [("A-met-at-baseline", "KPIs", "G2")]
+
+
 def test_R_no_objective(run: Check, sheets: Sheets) -> None:
     sheets["KPIs"][1] = kpi_row(objective=None)
     _, report = run(sheets)

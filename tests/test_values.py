@@ -247,3 +247,22 @@ def test_choices_in_both_languages() -> None:
     assert schema.match_choice(schema.AGGREGATIONS, "maks") == "max"
     assert schema.match_choice(schema.BENCHMARK_KINDS, "branche") == "industry"
     assert schema.match_choice(schema.DIRECTIONS, "up-ish") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "goals"),
+    [
+        ("Revenue and customer satisfaction", ("Revenue", "customer satisfaction")),
+        ("Omsætning og kundetilfredshed", ("Omsætning", "kundetilfredshed")),
+        ("Revenue, margin and NPS", ("Revenue, margin", "NPS")),
+        ("Research and development spend and NPS", ("Research and development spend", "NPS")),
+        ("Profit and loss", None),
+        ("Learning and development hours per employee", None),
+        ("Engagement on social media (likes, comments and shares)", None),
+        ("Tid brugt på onboarding af nye medarbejdere", None),
+    ],
+)
+def test_two_goals_in_one_name(name: str, goals: tuple[str, str] | None) -> None:
+    from kpireport.validate import _two_goals
+
+    assert _two_goals(name) == goals

@@ -20,6 +20,7 @@ from pathlib import Path
 from defusedxml import ElementTree as SafeET
 
 from kpireport.errors import UnsafeWorkbookError, WorkbookError
+from kpireport.issues import Number, Word
 
 EXTENSIONS = (".xlsx", ".xlsm")
 
@@ -85,11 +86,13 @@ def open_container(path: Path) -> Container:
                 path,
                 "too-large",
                 what=f"it is {size / 2**20:,.0f} MB and the limit is {limit} MB",
-                what_da=f"den fylder {size / 2**20:,.0f} MB; grænsen er {limit} MB",
+                what_da=f"den fylder {_da(size / 2**20)} MB; grænsen er {limit} MB",
             )
         data = path.read_bytes()
     except PermissionError:
-        raise WorkbookError(path, "unreadable", reason="permission denied") from None
+        raise WorkbookError(
+            path, "unreadable", reason=Word("permission denied", "adgang nægtet")
+        ) from None
     except OSError as exc:
         raise WorkbookError(path, "unreadable", reason=exc.strerror or str(exc)) from None
     return open_bytes(path, data)
@@ -109,7 +112,9 @@ def open_bytes(path: Path, data: bytes) -> Container:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, EOFError, ValueError, OSError):
-        raise WorkbookError(path, "damaged", part="the zip directory") from None
+        raise WorkbookError(
+            path, "damaged", part=Word("the zip directory", "zip-indholdsfortegnelsen")
+        ) from None
     _check_entries(path, infos)
     names = {i.filename for i in infos}
     if "xl/workbook.xml" not in names and "[Content_Types].xml" not in names:
@@ -129,13 +134,20 @@ def open_bytes(path: Path, data: bytes) -> Container:
     )
 
 
+def _da(number: float) -> str:
+    """A whole number in Danish notation (5.000), for the Danish text of a message."""
+    from kpireport import fmt
+
+    return fmt.number(number, "da", 0)
+
+
 def _check_entries(path: Path, infos: list[zipfile.ZipInfo]) -> None:
     if len(infos) > MAX_ENTRIES:
         raise UnsafeWorkbookError(
             path,
             "too-large",
             what=f"it holds {len(infos):,} files and the limit is {MAX_ENTRIES:,}",
-            what_da=f"den indeholder {len(infos):,} filer, og grænsen er {MAX_ENTRIES:,}",
+            what_da=f"den indeholder {_da(len(infos))} filer, og grænsen er {_da(MAX_ENTRIES)}",
         )
     total = 0
     for info in infos:
@@ -147,12 +159,12 @@ def _check_entries(path: Path, infos: list[zipfile.ZipInfo]) -> None:
                 "too-large",
                 what=f"{info.filename} unpacks to {info.file_size / 2**20:,.0f} MB "
                 f"and the limit is {MAX_PART_BYTES // 2**20} MB",
-                what_da=f"{info.filename} fylder {info.file_size / 2**20:,.0f} MB udpakket, "
+                what_da=f"{info.filename} fylder {_da(info.file_size / 2**20)} MB udpakket, "
                 f"og grænsen er {MAX_PART_BYTES // 2**20} MB",
             )
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > RATIO_FLOOR and ratio > MAX_RATIO:
-            raise UnsafeWorkbookError(path, "zip-bomb", part=info.filename, ratio=f"{ratio:,.0f}")
+            raise UnsafeWorkbookError(path, "zip-bomb", part=info.filename, ratio=Number(ratio, 0))
         total += info.file_size
         if total > MAX_UNPACKED_BYTES:
             raise UnsafeWorkbookError(

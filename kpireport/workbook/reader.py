@@ -113,7 +113,9 @@ class _Reader:
         try:
             calamine = CalamineWorkbook.from_filelike(io.BytesIO(self.c.data))
         except Exception:  # calamine's errors are several types; all mean a damaged file here
-            raise WorkbookError(self.c.path, "damaged", part="the workbook") from None
+            raise WorkbookError(
+                self.c.path, "damaged", part=Word("the workbook", "projektmappen")
+            ) from None
         percent_ids = percent_styles(self.c)
         found: dict[str, str] = {}
         for name in calamine.sheet_names:
@@ -137,7 +139,9 @@ class _Reader:
             except WorkbookError:
                 raise
             except Exception:
-                raise WorkbookError(self.c.path, "damaged", part=f"the sheet '{name}'") from None
+                raise WorkbookError(
+                    self.c.path, "damaged", part=Word(f"the sheet '{name}'", f"arket '{name}'")
+                ) from None
         settings = self._settings()
         self.lang = settings.language
         for spec in schema.SHEETS:
@@ -511,7 +515,8 @@ class _Reader:
         for index, cells in enumerate(raw.rows):
             key = cells[key_col] if key_col < len(cells) else ""
             value = cells[key_col + 1] if key_col + 1 < len(cells) else ""
-            if _blank(key) and _blank(value):
+            unusable_key = (index, key_col) in raw.errors or (index, key_col) in raw.formula_missing
+            if _blank(key) and _blank(value) and not unusable_key:
                 continue
             if (
                 not entries
@@ -813,6 +818,7 @@ class _Reader:
         unit = units.get(kpi_id or "")
         value = self.number(key, row, "value", unit, required=True, kpi=kpi_id)
         if kpi_id is None or when is None or value is None:
+            self._cell(key, row, "note")  # names a note formula without a result, if any
             return None
         return kpi_id, when[0], when[1], value
 

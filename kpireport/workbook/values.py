@@ -14,9 +14,10 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 # Text that may surround a number typed as text: currency and percent signs, units.
 _NUMBER_DECORATION = re.compile(
-    r"^(?:[A-Z]{3}|(?i:dkk|kr\.?|eur|usd)|€|\$|£)\s*"
-    r"|\s*(?:[A-Z]{3}|(?i:dkk|kr\.?|eur|usd)|€|\$|£|%)$"
+    r"^(?:(?i:dkk|kr\.?|eur|usd)|€|\$|£)\s*|\s*(?:(?i:dkk|kr\.?|eur|usd)|€|\$|£|%)$"
 )
+# Any other currency code, in capitals, before or after the number ("SEK 100", "100 NOK").
+_CURRENCY_AROUND = re.compile(r"^([A-Z]{3})\s*(.+)$|^(.+?)\s*([A-Z]{3})$")
 _NUMBER_TEXT = re.compile(r"^[+-]?(?:\d[\d.,' ]*\d|\d)(?:[eE][+-]?\d+)?$")
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
 
@@ -54,6 +55,12 @@ def parse_number(value: object, lang: str = "en") -> Number:
     core = text
     for _ in range(2):
         core = _NUMBER_DECORATION.sub("", core).strip()
+    if m := _CURRENCY_AROUND.match(core):
+        from kpireport.schema import is_currency_code
+
+        code, rest = (m[1], m[2]) if m[1] else (m[4], m[3])
+        if is_currency_code(code):
+            core = rest.strip()
     # a typographic minus, as pasted from reports; spaces and apostrophes group thousands
     core = _SPACES.sub("", core.replace("−", "-"))
     if not core or not _NUMBER_TEXT.match(core):
