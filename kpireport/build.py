@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kpireport.errors import WorkbookError
-from kpireport.issues import ValidationReport
+from kpireport.errors import OutputError, WorkbookError
+from kpireport.issues import Issue, ValidationReport
 
 FORMATS = ("json",)
 
@@ -53,14 +53,38 @@ def build_workbook(
     results = compute(workbook, report, lang=lang)
     folder = report_folder(out_dir, path, results.report_date.isoformat())
     written = []
-    if "json" in formats:
-        data = json.dumps(to_dict(results), ensure_ascii=False, indent=2) + "\n"
-        written.append(write_atomic(folder / "results.json", data))
+    try:
+        if "json" in formats:
+            data = json.dumps(to_dict(results), ensure_ascii=False, indent=2) + "\n"
+            written.append(write_atomic(folder / "results.json", data))
+    except OutputError as exc:
+        issue = Issue("write-failed", None, None, {"reason": str(exc)})
+        return BuildResult(path, ValidationReport(str(path), [issue], lang=report.lang))
     return BuildResult(path, report, folder, tuple(written), results.summary, results.language)
 
 
 def build(
     paths: list[Path], out_dir: Path, formats: tuple[str, ...] = FORMATS, lang: str | None = None
 ) -> list[BuildResult]:
-    """Build every workbook in ``paths``; one failing workbook does not stop the others."""
-    return [build_workbook(Path(p), Path(out_dir), formats, lang) for p in paths]
+    """Build every workbook in ``paths``; one failing workbook does not stop the others.
+
+    Two workbooks with the same name (``a/x.xlsx`` and ``b/x.xlsx``) would write the same
+    folder: the second is refused rather than overwriting the first one's reports.
+    """
+    results = []
+    seen: dict[str, Path] = {}
+    for path in map(Path, paths):
+        other = seen.setdefault(path.stem.casefold(), path)
+        if other != path:
+            issue = Issue(
+                "duplicate-workbook-name",
+                None,
+                None,
+                {"other": str(other), "folder": str(Path(out_dir) / path.stem)},
+            )
+            results.append(
+                BuildResult(path, ValidationReport(str(path), [issue], lang=lang or "en"))
+            )
+            continue
+        results.append(build_workbook(path, Path(out_dir), formats, lang))
+    return results

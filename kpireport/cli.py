@@ -240,8 +240,8 @@ def _status_line(result: Any) -> str:
         f"{n} {labels.status(code, lang)}" for code, n in summary["counts"].items() if n
     )
     score = fmt.percent(summary["score"], lang) if summary["score"] is not None else "-"
-    kpis = "KPI'er" if lang == "da" else "KPIs"
-    return f"{summary['kpis']} {kpis}: {counts}; score {score}"
+    kpis = "KPI" if summary["kpi_count"] == 1 else ("KPI'er" if lang == "da" else "KPIs")
+    return f"{summary['kpi_count']} {kpis}: {counts}; score {score}"
 
 
 # -- init -----------------------------------------------------------------------------------

@@ -65,9 +65,9 @@ class Change:
 class Forecast:
     """Where the recent trend leads: the value at the deadline and when the target is reached."""
 
-    method: str
+    method: str  # "theil-sen", or "none" with too few periods for a trend
     periods_used: int
-    slope: float
+    slope: float | None
     value: float | None
     date_reached: dt.date | None
 
@@ -132,7 +132,7 @@ class KpiResult:
 class Summary:
     """Status counts and score over a set of KPIs."""
 
-    kpis: int
+    kpi_count: int
     score: float | None
     counts: dict[str, int]
     attention: list[dict[str, Any]]
@@ -168,6 +168,7 @@ class Results:
     thresholds: dict[str, float]
     summary: dict[str, Any]
     departments: list[DepartmentResult]
+    warnings: list[KpiWarning] = field(default_factory=list)  # not about one KPI
 
 
 # --- the pipeline ----------------------------------------------------------------------------
@@ -187,7 +188,7 @@ def compute(
         as_of = dt.date.today()
     lang = lang or workbook.language
     settings = workbook.settings
-    warnings = _warnings_by_kpi(workbook, report, lang)
+    warnings, general_warnings = _warnings_by_kpi(workbook, report, lang)
     by_kpi: dict[str, list[Measurement]] = {}
     for m in workbook.measurements:
         by_kpi.setdefault(m.kpi_id, []).append(m)
@@ -207,7 +208,7 @@ def compute(
         for kpi in workbook.kpis
     ]
     departments = _departments(workbook, results)
-    title = settings.title or ("KPI-rapport" if workbook.language == "da" else "KPI report")
+    title = settings.title or ("KPI-rapport" if lang == "da" else "KPI report")
     return Results(
         workbook=workbook.path.name,
         sha256=workbook.sha256,
@@ -223,6 +224,7 @@ def compute(
         thresholds={"on_track": settings.on_track, "at_risk": settings.at_risk},
         summary=_company_summary(departments),
         departments=departments,
+        warnings=general_warnings,
     )
 
 
@@ -249,15 +251,19 @@ def compute_kpi(
     last = points[-1] if points else None
     prog = progress(current, baseline, kpi.target) if current is not None else None
     expected = expected_progress(baseline_date, kpi.deadline, as_of)
-    fc = forecast(points, kpi.target, kpi.deadline, frequency, sign) if points else None
+    fc = forecast(points, kpi.target, kpi.deadline, frequency, sign, as_of) if points else None
     status = status_of(
         current, kpi.target, sign, prog, expected, kpi.deadline, as_of, fc, on_track, at_risk
     )
-    if status == "achieved" and fc is not None:
+    if status == "achieved":
+        # Reached already: say since when, also when there are too few periods for a trend.
+        if fc is None:
+            fc = Forecast("none", len(points), None, None, None)
         fc.date_reached = _reached_since(points, kpi.target, sign)
     shortfall = None
-    if prog is not None:
-        shortfall = (1.0 if status == "missed" else expected) - prog
+    if current is not None and status != "achieved":
+        # how far behind: from the progress expected by now (or all of it, once missed)
+        shortfall = (1.0 if status == "missed" else expected) - (prog if prog is not None else 0.0)
     return KpiResult(
         id=kpi.id,
         name=kpi.name,
@@ -345,8 +351,10 @@ def status_of(
         return "achieved"
     if deadline < as_of:
         return "missed"
-    if current is None or prog is None:
+    if current is None:
         return "no_data"
+    if prog is None:  # started at the target (baseline = target) and has moved away from it
+        return "off_track"
     if prog >= expected * on_track:
         return "on_track"
     if fc is not None and fc.value is not None and reached(fc.value, target, sign):
@@ -358,7 +366,8 @@ def status_of(
 
 def theil_sen(xs: list[float], ys: list[float]) -> tuple[float, float]:
     """Slope and intercept of the Theil-Sen line: the median of the slopes between every pair
-    of points, and the median of y - slope * x. One outlier cannot swing it."""
+    of points, and the median of y - slope * x. From five points on, one outlier cannot swing
+    it (it touches only n - 1 of the n(n - 1) / 2 slopes)."""
     slopes = [
         (yb - ya) / (xb - xa)
         for (xa, ya), (xb, yb) in combinations(zip(xs, ys, strict=True), 2)
@@ -370,12 +379,18 @@ def theil_sen(xs: list[float], ys: list[float]) -> tuple[float, float]:
 
 
 def forecast(
-    points: list[Point], target: float, deadline: dt.date, frequency: str, sign: float
+    points: list[Point],
+    target: float,
+    deadline: dt.date,
+    frequency: str,
+    sign: float,
+    as_of: dt.date | None = None,
 ) -> Forecast | None:
     """The Theil-Sen trend of the latest periods, projected to the deadline's period."""
     recent = points[-FORECAST_PERIODS:]
     if len(recent) < MIN_FORECAST_PERIODS:
         return None
+    as_of = as_of or recent[-1].end
     origin = recent[0].start
     xs = [float(periods_between(origin, p.start, frequency)) for p in recent]
     slope, intercept = theil_sen(xs, [p.value for p in recent])
@@ -386,7 +401,7 @@ def forecast(
         x_target = (target - intercept) / slope
         index = max(math.ceil(x_target - 1e-9), int(xs[-1]) + 1)
         start = _shift(origin, index, frequency)
-        if start is not None and start.year - origin.year <= MAX_FORECAST_YEARS:
+        if start is not None and start.year - as_of.year <= MAX_FORECAST_YEARS:
             date_reached = period_end(start, frequency)
     return Forecast("theil-sen", len(recent), slope, value, date_reached)
 
@@ -408,7 +423,8 @@ def required_pace(
         return 0.0
     if deadline < as_of:
         return None
-    remaining = periods_between(last.start, deadline, frequency)
+    # From now: the later of the latest value's period and the report date's period.
+    remaining = periods_between(max(last.start, as_of), deadline, frequency)
     if remaining < 1:
         return None
     return (target - current) / remaining
@@ -498,27 +514,27 @@ def _year_on_year(points: list[Point], frequency: str, sign: float) -> Change | 
 
 def _warnings_by_kpi(
     workbook: Workbook, report: ValidationReport | None, lang: str
-) -> dict[str, list[KpiWarning]]:
-    """The validation warnings about each KPI: on its KPIs row or its measurement rows."""
+) -> tuple[dict[str, list[KpiWarning]], list[KpiWarning]]:
+    """The validation warnings about each KPI (on its KPIs row, its measurement rows or its
+    benchmark rows), and the rest (settings, departments, columns...)."""
     if report is None:
-        return {}
-    kpi_sheet = workbook.sheets.get("kpis")
-    m_sheet = workbook.sheets.get("measurements")
-    by_row = {k.row: k.id for k in workbook.kpis}
-    m_rows = {m.row: m.kpi_id for m in workbook.measurements}
-    out: dict[str, list[KpiWarning]] = {}
-    for issue in report.warnings:
-        kpi_id = None
-        row = _row_of(issue)
-        if kpi_sheet is not None and issue.sheet == kpi_sheet.name:
-            kpi_id = by_row.get(row)
-        elif m_sheet is not None and issue.sheet == m_sheet.name:
-            kpi_id = m_rows.get(row)
+        return {}, []
+    rows: dict[str, dict[int, str]] = {"kpis": {k.row: k.id for k in workbook.kpis}}
+    rows["measurements"] = {m.row: m.kpi_id for m in workbook.measurements}
+    rows["benchmarks"] = {b.row: b.kpi_id for b in workbook.benchmarks}
+    sheet_keys = {info.name: key for key, info in workbook.sheets.items()}
+    by_kpi: dict[str, list[KpiWarning]] = {}
+    general: list[KpiWarning] = []
+    for issue in report.sorted_issues():
+        if issue.severity != "warning":
+            continue
+        warning = KpiWarning(issue.code, issue.where, issue.message(lang), issue.hint(lang))
+        kpi_id = rows.get(sheet_keys.get(issue.sheet or "", ""), {}).get(_row_of(issue))
         if kpi_id is not None:
-            out.setdefault(kpi_id, []).append(
-                KpiWarning(issue.code, issue.where, issue.message(lang), issue.hint(lang))
-            )
-    return out
+            by_kpi.setdefault(kpi_id, []).append(warning)
+        else:
+            general.append(warning)
+    return by_kpi, general
 
 
 def _row_of(issue: Issue) -> int:
@@ -533,7 +549,7 @@ def _summary(kpis: list[KpiResult]) -> Summary:
     attention = [k for k in kpis if k.status in ATTENTION or k.stale]
     attention.sort(key=lambda k: (-(k.shortfall if k.shortfall is not None else math.inf), k.id))
     return Summary(
-        kpis=len(kpis),
+        kpi_count=len(kpis),
         score=good / total if total else None,
         counts={s: counts.get(s, 0) for s in STATUSES},
         attention=[
@@ -585,7 +601,7 @@ def _departments(workbook: Workbook, results: list[KpiResult]) -> list[Departmen
 def _company_summary(departments: list[DepartmentResult]) -> dict[str, Any]:
     everything = _summary([k for d in departments for k in d.kpis])
     return {
-        "kpis": everything.kpis,
+        "kpi_count": everything.kpi_count,
         "score": everything.score,
         "counts": everything.counts,
         "attention": everything.attention,
@@ -595,7 +611,7 @@ def _company_summary(departments: list[DepartmentResult]) -> dict[str, Any]:
                 "slug": d.slug,
                 "score": d.score,
                 "counts": d.counts,
-                "kpis": len(d.kpis),
+                "kpi_count": len(d.kpis),
             }
             for d in departments
         ],

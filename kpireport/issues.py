@@ -97,6 +97,19 @@ CATALOG: dict[str, Message] = {
         ERROR, "The file is damaged: {part} is not valid XML.", "Open it in Excel or LibreOffice and save it again.",
         "Filen er beskadiget: {part} er ikke gyldig XML.", "Åbn den i Excel eller LibreOffice, og gem den igen.",
     ),
+    # --- building report sets (fatal for one workbook; the others are still built) ----------
+    "duplicate-workbook-name": Message(
+        ERROR, "Another workbook in this build, {other}, has the same name; both would write to {folder}.",
+        "Rename one of them, or build them into different output folders.",
+        "En anden projektmappe i samme kørsel, {other}, har samme navn; begge ville skrive til {folder}.",
+        "Omdøb den ene, eller byg dem til hver sin mappe.",
+    ),
+    "write-failed": Message(
+        ERROR, "The report set could not be written: {reason}.",
+        "Check that the output folder exists, is writable and has free space. Earlier report sets are untouched.",
+        "Rapportsættet kunne ikke skrives: {reason}.",
+        "Tjek, at outputmappen findes, er skrivbar og har ledig plads. Tidligere rapportsæt er urørte.",
+    ),
     # --- structure -------------------------------------------------------------------------
     "missing-sheet": Message(
         ERROR,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from kpireport.issues import Date, Issue, Number, ValidationReport, Value, Word
 from kpireport.model import KPI, Measurement, Workbook
-from kpireport.periods import coarser, period_label, periods_between
+from kpireport.periods import coarser, granularity_end, period_label, periods_between
 from kpireport.series import aggregate, group_periods
 
 # "Far beyond the best pace in the KPI's own history": more than this many times it.
@@ -94,11 +94,19 @@ _SHEET_ORDER = ["settings", "departments", "kpis", "measurements", "benchmarks"]
 
 
 def effective_report_date(workbook: Workbook) -> dt.date | None:
-    """The Settings report date, or else the date of the latest measurement of a known KPI."""
+    """The Settings report date, or else the date of the latest measurement of a known KPI
+    (the last day of its period when it names a period: 2026-09 means up to 30 September)."""
     if workbook.settings.report_date is not None:
         return workbook.settings.report_date
     known = {k.id for k in workbook.kpis}
-    return max((m.date for m in workbook.measurements if m.kpi_id in known), default=None)
+    return max(
+        (
+            m.date if m.granularity == "day" else granularity_end(m.date, m.granularity)
+            for m in workbook.measurements
+            if m.kpi_id in known
+        ),
+        default=None,
+    )
 
 
 class _Validator:

@@ -52,6 +52,9 @@ FATAL = frozenset(
         "zip-bomb",
         "xml-entities",
         "bad-xml",
+        # build-level, tested in tests/test_build.py
+        "duplicate-workbook-name",
+        "write-failed",
     }
 )
 
