@@ -353,12 +353,12 @@ def status_of(
         return "missed"
     if current is None:
         return "no_data"
-    if prog is None:  # started at the target (baseline = target) and has moved away from it
-        return "off_track"
-    if prog >= expected * on_track:
+    if prog is not None and prog >= expected * on_track:
         return "on_track"
     if fc is not None and fc.value is not None and reached(fc.value, target, sign):
         return "on_track"
+    if prog is None:  # started at the target (baseline = target) and has moved away from it
+        return "off_track"
     if prog >= expected * at_risk:
         return "at_risk"
     return "off_track"
@@ -458,11 +458,15 @@ def _series(kpi: KPI, measurements: list[Measurement]) -> list[Point]:
 
 
 def _shift(start: dt.date, periods: int, frequency: str) -> dt.date | None:
-    """The start of the period ``periods`` after the one starting on ``start``."""
-    if frequency == "daily":
-        return start + dt.timedelta(days=periods)
-    if frequency == "weekly":
-        return start + dt.timedelta(weeks=periods)
+    """The start of the period ``periods`` after the one starting on ``start``; None past the
+    calendar's end (a trend so slow it never gets there)."""
+    try:
+        if frequency == "daily":
+            return start + dt.timedelta(days=periods)
+        if frequency == "weekly":
+            return start + dt.timedelta(weeks=periods)
+    except OverflowError:
+        return None
     months = periods * {"monthly": 1, "quarterly": 3, "yearly": 12}[frequency]
     index = start.year * 12 + start.month - 1 + months
     if index // 12 > dt.MAXYEAR:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -468,7 +469,10 @@ class Number:
     def render(self, lang: str) -> str:
         from kpireport import fmt
 
-        return fmt.number(self.value, lang, self.digits) + self.suffix
+        digits = self.digits
+        if 0 < abs(self.value) < 10**-digits:  # keep two significant digits of a tiny number
+            digits = 1 - math.floor(math.log10(abs(self.value)))
+        return fmt.number(self.value, lang, digits) + self.suffix
 
 
 @dataclass(frozen=True)
