@@ -17,8 +17,9 @@ STAMP := $(VENV)/.installed
 # Extra pytest arguments, e.g. make test PYTEST_ARGS="-k packaging -x"
 PYTEST_ARGS ?=
 
-# Libraries WeasyPrint loads at run time (pip cannot install them), and a font so PDFs have text.
-SYSDEPS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-dejavu-core
+# Libraries WeasyPrint loads at run time (pip cannot install them); Inter is the reports' font
+# (embedded in every PDF), DejaVu the fallback for characters Inter lacks.
+SYSDEPS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-dejavu-core fonts-inter
 # What the tests use on top: LibreOffice saves workbooks the way users' office suites do;
 # qpdf and poppler-utils (pdftotext, pdfinfo) look inside the PDFs.
 TEST_SYSDEPS := libreoffice-calc-nogui qpdf poppler-utils

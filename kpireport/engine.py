@@ -563,6 +563,7 @@ def _summary(kpis: list[KpiResult]) -> Summary:
                 "department": k.department,
                 "status": k.status,
                 "stale": k.stale,
+                "progress": k.progress,
                 "shortfall": k.shortfall,
             }
             for k in attention

@@ -338,7 +338,9 @@ class _Validator:
         if len(values) < MIN_MEASUREMENTS or kpi.deadline is None or kpi.frequency is None:
             return
         last_period, current = values[-1]
-        remaining = periods_between(last_period, kpi.deadline, kpi.frequency)
+        # Periods left from now: the later of the latest value's and the report date's period.
+        start = max(last_period, self.report_date) if self.report_date else last_period
+        remaining = periods_between(start, kpi.deadline, kpi.frequency)
         if remaining <= 0:
             return
         required = sign * (kpi.target - current) / remaining

@@ -985,6 +985,7 @@ def test_company_summary(tmp_path: Path) -> None:
         "department": "Customer service",
         "status": "missed",
         "stale": False,
+        "progress": pytest.approx(0.3),  # 1 - 0.3 = the shortfall 0.7 of a missed KPI
         "shortfall": pytest.approx(0.7),
     }
     assert [(d["name"], d["kpi_count"], d["score"]) for d in summary["departments"]] == [

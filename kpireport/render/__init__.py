@@ -1,0 +1,179 @@
+"""Stage 4: render results as HTML (Jinja2 templates with inline CSS and SVG) and PDF
+(WeasyPrint). Templates are looked up in a user folder first, then in the defaults, which a user
+template can extend with ``{% extends "default:department.html" %}``."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from kpireport import __version__, fmt, labels
+from kpireport.engine import Change, DepartmentResult, KpiResult, Results, unit_of
+from kpireport.render import charts
+from kpireport.resources import templates_dir
+
+DEFAULT_PRIMARY = "#1f4e79"
+DEFAULT_ACCENT = "#c8553d"
+TEMPLATE_NAMES = (
+    "department.html",
+    "board-pack.html",
+    "validation.html",
+    "index.html",
+    "home.html",
+)
+
+
+def default_templates() -> Path:
+    return templates_dir() / "report"
+
+
+def environment(user_dir: Path | None = None) -> jinja2.Environment:
+    """The Jinja2 environment: ``user_dir`` (if any) before the defaults; ``default:`` names a
+    default template even when a user template of the same name exists."""
+    default = str(default_templates())
+    search = [str(user_dir), default] if user_dir else [default]
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(
+            [
+                jinja2.FileSystemLoader(search),
+                jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(default)}, delimiter=":"),
+            ]
+        ),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        {
+            "date": _date,
+            "pct": _percent,
+            "signed_pct": _signed_percent,
+        }
+    )
+    return env
+
+
+class View:
+    """What templates need to show one report set: labels, formatting and branding."""
+
+    def __init__(self, results: Results, logo: str | None = None) -> None:
+        self.r = results
+        self.lang = results.language
+        self.t = labels.text(self.lang)
+        self.primary = results.primary_color or DEFAULT_PRIMARY
+        self.accent = results.accent_color or DEFAULT_ACCENT
+        self.logo = logo  # a data: URI, checked by the caller
+        self.version = __version__
+
+    # -- formatting ---------------------------------------------------------------------------
+
+    def value(self, kpi: KpiResult, value: float | None) -> str:
+        return self.t["none"] if value is None else fmt.value(value, unit_of(kpi), self.lang)
+
+    def change(self, kpi: KpiResult, change: Change | None) -> str:
+        """``+1.2 pp`` for a percent KPI, ``+340 (+4.1%)`` otherwise."""
+        if change is None:
+            return self.t["none"]
+        sign = "+" if change.change > 0 else ("−" if change.change < 0 else "±")
+        if kpi.unit_kind == "percent":
+            return f"{sign}{fmt.number(abs(change.change) * 100, self.lang, 1)} pp"
+        text = sign + fmt.value(abs(change.change), unit_of(kpi), self.lang)
+        if change.relative is not None:
+            text += f" ({_signed_percent(change.relative, self.lang)})"
+        return text
+
+    def short_change(self, kpi: KpiResult, change: Change | None) -> str:
+        """For the table: ``−0.4 pp`` for a percent KPI, else the relative change ``+5.1%``."""
+        if change is None:
+            return self.t["none"]
+        if kpi.unit_kind == "percent" or change.relative is None:
+            return self.change(kpi, change)
+        return _signed_percent(change.relative, self.lang)
+
+    def pace(self, kpi: KpiResult, pace: float | None) -> str:
+        if pace is None:
+            return self.t["none"]
+        period = labels.PERIOD.get(self.lang, labels.PERIOD["en"])[kpi.frequency]
+        sign = "+" if pace > 0 else ("−" if pace < 0 else "±")
+        if kpi.unit_kind == "percent":
+            amount = f"{fmt.number(abs(pace) * 100, self.lang, 2)} pp"
+        else:
+            amount = fmt.value(abs(pace), unit_of(kpi), self.lang)
+        return f"{sign}{amount} {self.t['per']} {period}"
+
+    def pct(self, value: float | None) -> str:
+        return self.t["none"] if value is None else fmt.percent(value, self.lang)
+
+    def date(self, value: dt.date | None) -> str:
+        return self.t["none"] if value is None else fmt.date(value, self.lang)
+
+    def status(self, status: str) -> str:
+        return labels.status(status, self.lang)
+
+    def icon(self, status: str) -> Markup:
+        return Markup(charts.status_icon(status))
+
+    def chart(self, kpi: KpiResult, dept: DepartmentResult) -> Markup:
+        return Markup(charts.kpi_chart(kpi, self.lang, self.color(dept), self.accent))
+
+    def color(self, dept: DepartmentResult | None = None) -> str:
+        return (dept.color if dept and dept.color else None) or self.primary
+
+    def bar(self, kpi: KpiResult) -> dict[str, float]:
+        """Widths in percent for the progress bar: progress (0-100) and the expected marker."""
+        progress = 0.0 if kpi.progress is None else max(0.0, min(kpi.progress, 1.0))
+        return {
+            "progress": round(progress * 100, 1),
+            "expected": round(kpi.expected_progress * 100, 1),
+        }
+
+
+def _date(value: dt.date | None, lang: str = "en") -> str:
+    return "" if value is None else fmt.date(value, lang)
+
+
+def _percent(value: float | None, lang: str = "en") -> str:
+    return "" if value is None else fmt.percent(value, lang)
+
+
+def _signed_percent(value: float | None, lang: str = "en") -> str:
+    if value is None:
+        return ""
+    text = fmt.percent(abs(value), lang)
+    return ("+" if value > 0 else "−" if value < 0 else "±") + text
+
+
+def render(env: jinja2.Environment, template: str, view: View, **context: Any) -> str:
+    """A template rendered to a string (written to disk by the build stage)."""
+    common = {"v": view, "view": view, "t": view.t, "r": view.r}
+    css = env.get_template("style.css").render(**common)
+    return env.get_template(template).render(**common, css=Markup(css), **context)
+
+
+IMAGE_TYPES = {
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"GIF87a": "image/gif",
+    b"GIF89a": "image/gif",
+}
+MAX_LOGO_BYTES = 2 * 1024 * 1024
+
+
+def image_data_uri(path: Path) -> str | None:
+    """A PNG, JPEG or GIF file as a data: URI, or None when it is not one (by content)."""
+    try:
+        data = path.read_bytes()[: MAX_LOGO_BYTES + 1]
+    except OSError:
+        return None
+    if len(data) > MAX_LOGO_BYTES:
+        return None
+    for magic, mime in IMAGE_TYPES.items():
+        if data.startswith(magic):
+            return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+    return None

@@ -1,0 +1,209 @@
+"""KPI charts as small hand-built SVG: a few lines and labels, so WeasyPrint lays out hundreds of
+them quickly, and every line differs by its dash pattern as well as its colour (readable when
+printed in greyscale)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from html import escape
+
+from babel.numbers import format_compact_decimal
+
+from kpireport import fmt, labels
+from kpireport.engine import KpiResult, unit_of
+
+WIDTH, HEIGHT = 400, 170
+LEFT, RIGHT, TOP, BOTTOM = 44, 62, 8, 20
+# Text is styled by attributes, not by the page's CSS: WeasyPrint draws inline SVG on its own.
+FONT = 'font-family="Inter, DejaVu Sans, sans-serif"'
+TICK = f'{FONT} font-size="8" fill="#6b7785"'
+SERIES = f'{FONT} font-size="8.5" font-weight="600"'
+
+INK = "#1f2933"
+GRID = "#d9dee3"
+MUTED = "#6b7785"
+
+
+def axis_value(value: float, result: KpiResult, lang: str) -> str:
+    """A short tick label: 4.5M / 4,5 mio. for large numbers, 86% for percentages."""
+    if result.unit_kind == "percent":
+        return fmt.percent(value, lang)
+    if abs(value) >= 10_000:
+        return format_compact_decimal(value, locale=fmt.locale(lang), fraction_digits=1)
+    return fmt.number(value, lang, 1 if abs(value) < 100 else 0)
+
+
+def _nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
+    span = high - low or abs(high) or 1.0
+    step = 10 ** math.floor(math.log10(span / count))
+    for factor in (1, 2, 2.5, 5, 10):
+        if span / (step * factor) <= count:
+            step *= factor
+            break
+    start = math.ceil(low / step) * step
+    ticks = []
+    value = start
+    while value <= high + step * 1e-9:
+        ticks.append(round(value, 12))
+        value += step
+    return ticks
+
+
+def kpi_chart(result: KpiResult, lang: str, color: str, accent: str) -> str:
+    """The KPI's chart: measured values, target, plan (glide path), benchmark, forecast."""
+    t = labels.text(lang)
+    points = result.series
+    if not points:
+        return ""
+    start = min(points[0].end, result.baseline_date or points[0].end)
+    end = max(result.deadline, points[-1].end)
+    values = [p.value for p in points] + [result.target]
+    if result.baseline is not None:
+        values.append(result.baseline)
+    benchmark = result.benchmarks[0] if result.benchmarks else None
+    if benchmark is not None:
+        values.append(benchmark.value)
+    forecast = (
+        result.forecast.value if result.forecast and result.forecast.value is not None else None
+    )
+    if forecast is not None:
+        values.append(forecast)
+    low, high = min(values), max(values)
+    pad = (high - low) * 0.08 or abs(high) * 0.1 or 1.0
+    low, high = low - pad, high + pad
+    if result.unit_kind != "percent" and min(values) >= 0 > low:
+        low = 0.0
+    ticks = _nice_ticks(low, high)
+    low, high = min(low, ticks[0]), max(high, ticks[-1])
+
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    days = max((end - start).days, 1)
+
+    def x(date: dt.date) -> float:
+        return LEFT + plot_w * (date - start).days / days
+
+    def y(value: float) -> float:
+        return TOP + plot_h * (1 - (value - low) / (high - low))
+
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'role="img" aria-label="{escape(result.name)}">'
+    ]
+    for tick in ticks:
+        out.append(
+            f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
+            f'stroke="{GRID}" stroke-width="0.8"/>'
+            f'<text x="{LEFT - 6}" y="{y(tick) + 3.5:.1f}" text-anchor="end" {TICK}>'
+            f"{escape(axis_value(tick, result, lang))}</text>"
+        )
+    # the deadline
+    out.append(
+        f'<line x1="{x(result.deadline):.1f}" x2="{x(result.deadline):.1f}" y1="{TOP}" '
+        f'y2="{TOP + plot_h}" stroke="{MUTED}" stroke-width="0.8" stroke-dasharray="2 3"/>'
+    )
+    labels_right: list[tuple[float, str, str]] = []
+    # plan: a straight glide path from the baseline to the target at the deadline
+    if result.baseline is not None and result.baseline_date is not None:
+        out.append(
+            f'<line x1="{x(result.baseline_date):.1f}" y1="{y(result.baseline):.1f}" '
+            f'x2="{x(result.deadline):.1f}" y2="{y(result.target):.1f}" stroke="{MUTED}" '
+            f'stroke-width="1.2" stroke-dasharray="1 3" stroke-linecap="round"/>'
+        )
+    # target
+    out.append(
+        f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(result.target):.1f}" '
+        f'y2="{y(result.target):.1f}" stroke="{INK}" stroke-width="1.3" stroke-dasharray="7 4"/>'
+    )
+    labels_right.append((y(result.target), t["chart_target"], INK))
+    if benchmark is not None:
+        out.append(
+            f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(benchmark.value):.1f}" '
+            f'y2="{y(benchmark.value):.1f}" stroke="{MUTED}" stroke-width="1.2" '
+            f'stroke-dasharray="9 3 2 3"/>'
+        )
+        labels_right.append((y(benchmark.value), t["chart_benchmark"], MUTED))
+    # forecast: from the latest value to the deadline
+    last = points[-1]
+    if forecast is not None:
+        out.append(
+            f'<line x1="{x(last.end):.1f}" y1="{y(last.value):.1f}" x2="{x(result.deadline):.1f}" '
+            f'y2="{y(forecast):.1f}" stroke="{accent}" stroke-width="2" stroke-dasharray="5 4"/>'
+        )
+        labels_right.append((y(forecast), t["chart_forecast"], accent))
+    # measured values
+    coords = " ".join(f"{x(p.end):.1f},{y(p.value):.1f}" for p in points)
+    out.append(
+        f'<polyline points="{coords}" fill="none" stroke="{color}" stroke-width="2.2" '
+        f'stroke-linejoin="round"/>'
+    )
+    radius = 2.4 if len(points) <= 40 else 0
+    if radius:
+        out.extend(
+            f'<circle cx="{x(p.end):.1f}" cy="{y(p.value):.1f}" r="{radius}" fill="{color}"/>'
+            for p in points
+        )
+    labels_right.append((y(last.value), t["chart_measured"], color))
+    out.extend(_right_labels(labels_right, LEFT + plot_w + 6, TOP, TOP + plot_h))
+    # time axis: first period, latest period, deadline
+    out.append(
+        f'<text x="{x(points[0].end):.1f}" y="{HEIGHT - 6}" {TICK} text-anchor="start">'
+        f"{escape(points[0].period)}</text>"
+    )
+    if x(result.deadline) - x(last.end) > 70 or len(points) == 1:
+        out.append(
+            f'<text x="{x(last.end):.1f}" y="{HEIGHT - 6}" {TICK} text-anchor="middle">'
+            f"{escape(last.period)}</text>"
+        )
+    out.append(
+        f'<text x="{x(result.deadline):.1f}" y="{HEIGHT - 6}" {TICK} text-anchor="end">'
+        f"{escape(fmt.date(result.deadline, lang))}</text>"
+    )
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _right_labels(
+    items: list[tuple[float, str, str]], x: float, top: float, bottom: float
+) -> list[str]:
+    """Labels beside the plot's right edge, nudged apart so they never overlap."""
+    items = sorted(items)
+    gap = 10.0
+    placed: list[float] = []
+    for y, _text, _color in items:
+        y = max(y, top + 4, (placed[-1] + gap) if placed else -math.inf)
+        placed.append(y)
+    overflow = placed[-1] - (bottom + 4) if placed else 0
+    if overflow > 0:
+        placed = [p - overflow for p in placed]
+    return [
+        f'<text x="{x:.1f}" y="{y + 3:.1f}" {SERIES} fill="{color}">{escape(text)}</text>'
+        for (_y, text, color), y in zip(items, placed, strict=True)
+    ]
+
+
+def status_icon(status: str) -> str:
+    """A small SVG icon per status, so a status is never told by colour alone."""
+    shapes = {
+        "achieved": '<circle cx="8" cy="8" r="7"/><path d="M4.5 8.2l2.3 2.3 4.7-4.9" '
+        'fill="none" stroke="#fff" stroke-width="1.8" stroke-linecap="round"/>',
+        "on_track": '<circle cx="8" cy="8" r="7"/><path d="M5 10.5l5.5-5.5M6.2 5h4.3v4.3" '
+        'fill="none" stroke="#fff" stroke-width="1.7" stroke-linecap="round"/>',
+        "at_risk": '<path d="M8 1.2l7 13H1z"/><path d="M8 5.6v4" stroke="#fff" '
+        'stroke-width="1.8" stroke-linecap="round"/><circle cx="8" cy="12" r="1" fill="#fff"/>',
+        "off_track": '<rect x="1.5" y="1.5" width="13" height="13" rx="2.5"/><path d="M8 4.3v6.4'
+        'M5.2 8l2.8 2.8 2.8-2.8" fill="none" stroke="#fff" stroke-width="1.7" '
+        'stroke-linecap="round"/>',
+        "missed": '<circle cx="8" cy="8" r="7"/><path d="M5.3 5.3l5.4 5.4M10.7 5.3l-5.4 5.4" '
+        'stroke="#fff" stroke-width="1.8" stroke-linecap="round"/>',
+        "no_data": '<circle cx="8" cy="8" r="6.2" fill="none" stroke="currentColor" '
+        'stroke-width="1.6" stroke-dasharray="2.4 1.8"/>',
+    }
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" class="icon" viewBox="0 0 16 16" '
+        f'aria-hidden="true" fill="currentColor">{shapes[status]}</svg>'
+    )
+
+
+def unit_label(result: KpiResult) -> str:
+    return unit_of(result).label
