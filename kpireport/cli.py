@@ -15,6 +15,7 @@ import click
 
 from kpireport import __version__
 from kpireport.errors import KpiReportError, WorkbookError
+from kpireport.textreport import render_text
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 LANG = click.Choice(["en", "da"], case_sensitive=False)
@@ -143,8 +144,6 @@ def validate_command(
     if output_format == "json":
         click.echo(json.dumps(_json_result(results, strict), ensure_ascii=False, indent=2))
     else:
-        from kpireport.textreport import render_text
-
         for n, (_path, workbook, report) in enumerate(results):
             if n:
                 click.echo()
@@ -179,8 +178,32 @@ def _formats(value: str) -> tuple[str, ...]:
     return chosen
 
 
+class _Progress:
+    """Progress on stderr: one updating line on a terminal, plain lines otherwise, or nothing."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.tty = sys.stderr.isatty()
+        self.count = 0
+
+    def __call__(self, message: str) -> None:
+        """``message``: "<workbook>: <file written>"."""
+        if self.quiet:
+            return
+        self.count += 1
+        if self.tty:
+            click.echo(f"\r\x1b[K{message} ({self.count} files)", nl=False, err=True)
+        else:
+            click.echo(f"wrote {message}", err=True)
+
+    def done(self) -> None:
+        if self.tty and not self.quiet and self.count:
+            click.echo("\r\x1b[K", nl=False, err=True)
+        self.count = 0
+
+
 @main.command("build", context_settings=CONTEXT)
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path())
 @click.option(
     "-o",
     "--output",
@@ -193,42 +216,121 @@ def _formats(value: str) -> tuple[str, ...]:
 @click.option(
     "--format",
     "formats",
-    default="json",
+    default="pdf,html,json",
     show_default=True,
-    help="Comma-separated outputs to write (json: results.json).",
+    help="Comma-separated outputs: pdf, html, json.",
 )
 @click.option(
-    "--lang", type=LANG, default=None, help="Language of the output (default: the workbook's)."
+    "--department",
+    "departments",
+    multiple=True,
+    metavar="NAME",
+    help="Only this department's report (repeat for several); no board pack then.",
 )
+@click.option(
+    "--lang", type=LANG, default=None, help="Language of the reports (default: the workbook's)."
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="PDFs rendered in parallel (default: the number of cores).",
+)
+@click.option("--force", is_flag=True, help="Rebuild every file, even when nothing changed.")
+@click.option(
+    "--templates",
+    "templates",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of your own templates, searched before the defaults.",
+)
+@click.option(
+    "--pdf-variant",
+    type=click.Choice(["pdf/a-3b"]),
+    default=None,
+    help="pdf/a-3b: archival PDFs, results.json attached to the board pack.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress messages.")
 @_handle_errors
-def build_command(paths: tuple[str, ...], out_dir: str, formats: str, lang: str | None) -> None:
-    """Validate workbooks and write their report sets.
+def build_command(
+    paths: tuple[str, ...],
+    out_dir: str,
+    formats: str,
+    departments: tuple[str, ...],
+    lang: str | None,
+    jobs: int | None,
+    force: bool,
+    templates: Path | None,
+    pdf_variant: str | None,
+    quiet: bool,
+) -> None:
+    """Build the reports: a PDF and HTML per department, a board pack, results.json.
 
-    Each workbook gets a folder DIR/<workbook name>/<report date>/, so earlier report sets are
-    kept. A workbook with errors writes nothing: its validation report is printed and the exit
-    code is 1; the other workbooks are still built.
+    PATHS are workbooks or folders of workbooks (default: ./workbooks). Each workbook gets a
+    folder DIR/<workbook name>/<report date>/, so earlier report sets are kept; a rebuild with
+    nothing changed rewrites nothing. A workbook with errors gets only DIR/<workbook
+    name>/validation.html, its earlier report sets are left untouched, and the exit code is 1;
+    the other workbooks are still built. The path of each board pack is printed on stdout.
 
     \b
     Example:
-        kpireport build sample_workbooks/ -o reports --format json
+        kpireport build sample_workbooks/ -o reports
+        kpireport build kpis.xlsx --format pdf --department Sales --lang da
     """
-    from kpireport.build import build
-    from kpireport.textreport import render_text
+    from kpireport.build import BuildOptions, build, default_jobs
 
     chosen = _formats(formats)
-    files = workbook_paths(paths)
+    files = workbook_paths(paths or ("workbooks",))
     if not files:
-        raise click.UsageError(f"no .xlsx or .xlsm workbooks in {', '.join(paths)}")
+        raise click.UsageError(
+            f"no .xlsx or .xlsm workbooks in {', '.join(paths or ('workbooks',))}"
+        )
+    options = BuildOptions(
+        formats=chosen,
+        departments=departments,
+        lang=lang,
+        force=force,
+        templates=templates,
+        pdf_variant=pdf_variant,
+        jobs=jobs or default_jobs(),
+    )
+    if templates is not None:
+        _check_templates(templates)
+    progress = _Progress(quiet)
     failed = False
-    for result in build(files, Path(out_dir), chosen, lang):
+
+    def report(result: Any) -> None:
+        nonlocal failed
+        progress.done()
         if result.ok:
-            for written in result.written:
-                click.echo(str(written))
-            click.echo(f"{result.path}: {_status_line(result)}", err=True)
+            click.echo(str(result.board_pack or result.folder))
+            if not quiet:
+                kept = f"; {len(result.unchanged)} files unchanged" if result.unchanged else ""
+                click.echo(f"{result.path}: {_status_line(result)}{kept}", err=True)
         else:
             failed = True
             click.echo(render_text(result.report, None), err=True, color=_color())
+            if result.validation_page is not None:
+                click.echo(str(result.validation_page), err=True)
+
+    build(files, Path(out_dir), options, progress, on_result=report)
     sys.exit(1 if failed else 0)
+
+
+def _check_templates(folder: Path) -> None:
+    """A --templates folder whose files are not templates gets a message listing the defaults."""
+    from kpireport.render import TEMPLATE_NAMES, environment
+
+    env = environment(folder)
+    for name in sorted(p.name for p in folder.glob("*.html")):
+        try:
+            env.get_template(name)
+        except Exception as exc:  # jinja2's syntax errors: say where, and what there is
+            raise click.UsageError(
+                f"template {folder / name} cannot be used: {exc}. "
+                f"The default templates are: {', '.join(TEMPLATE_NAMES)}."
+            ) from None
 
 
 def _status_line(result: Any) -> str:

@@ -25,7 +25,7 @@ def test_workbooks_with_the_same_name_do_not_overwrite_each_other(tmp_path: Path
     assert issue.code == "duplicate-workbook-name"
     assert str(first) in issue.message("en")
     assert [
-        p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*.json")
+        p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("results.json")
     ] == ["kpis/2026-06-30/results.json"]
 
 
@@ -50,13 +50,17 @@ def test_cli_build_reports_each_workbook_and_exits_1_if_any_failed(tmp_path: Pat
     broken_sheets["KPIs"][1][5] = "sideways"  # direction
     broken = write_workbook(tmp_path / "broken.xlsx", broken_sheets)
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["build", str(good), str(broken), "-o", str(out)])
+    result = CliRunner().invoke(
+        main, ["build", str(good), str(broken), "-o", str(out), "--format", "json", "-j", "1"]
+    )
     assert result.exit_code == 1
     written = out / "good" / "2026-06-30" / "results.json"
-    assert result.stdout.strip() == str(written)
+    assert result.stdout.strip() == str(written.parent)  # no board pack with json only
     assert "'sideways' is not a direction." in result.stderr
     assert "1 KPI: 1 on track; score 100%" in result.stderr
-    assert not (out / "broken").exists()
+    # only the validation page, beside (never inside) the dated report sets
+    assert [p.name for p in (out / "broken").iterdir()] == ["validation.html"]
+    assert "sideways" in (out / "broken" / "validation.html").read_text()
     data = json.loads(written.read_text())
     assert data["summary"]["kpi_count"] == 1
 

@@ -1,0 +1,62 @@
+"""HTML to PDF with WeasyPrint, allowed to read nothing but data: URLs and files inside the
+folders it is given (the templates and the workbook's folder). No network, no devices."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+PDF_VARIANTS = ("pdf/a-3b",)
+
+
+class RefusedURL(ValueError):
+    """A URL the renderer may not fetch."""
+
+
+def _fetcher_class() -> Any:
+    from weasyprint.urls import URLFetcher
+
+    class RestrictedFetcher(URLFetcher):  # type: ignore[misc]
+        """data: URLs, and regular files inside the allowed folders (after resolving links)."""
+
+        def __init__(self, allowed: list[Path]) -> None:
+            super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False, timeout=5)
+            self.allowed = [p.resolve() for p in allowed]
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            scheme = url.split(":", 1)[0].lower()
+            if scheme == "file":
+                path = Path(unquote(urlsplit(url).path)).resolve()
+                if not any(path.is_relative_to(root) for root in self.allowed):
+                    raise RefusedURL(f"outside the allowed folders: {url}")
+                if not path.is_file() or not stat.S_ISREG(path.stat().st_mode):
+                    raise RefusedURL(f"not a regular file: {url}")
+            elif scheme != "data":
+                raise RefusedURL(f"not allowed: {url}")
+            return super().fetch(url, headers)
+
+    return RestrictedFetcher
+
+
+def html_to_pdf(
+    html: str,
+    allowed: list[Path],
+    variant: str | None = None,
+    attachments: list[tuple[str, bytes]] = (),  # type: ignore[assignment]
+) -> bytes:
+    """The PDF of ``html``. ``attachments`` are (file name, bytes) embedded in the PDF."""
+    import weasyprint
+
+    fetcher = _fetcher_class()(allowed)
+    document = weasyprint.HTML(string=html, base_url=str(allowed[0]), url_fetcher=fetcher)
+    files = [weasyprint.Attachment(string=data, name=name) for name, data in attachments]
+    pdf = document.write_pdf(
+        pdf_variant=variant,
+        attachments=files or None,
+        custom_metadata=True,
+        uncompressed_pdf=False,
+    )
+    assert isinstance(pdf, bytes)
+    return pdf
