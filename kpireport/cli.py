@@ -319,18 +319,17 @@ def build_command(
 
 
 def _check_templates(folder: Path) -> None:
-    """A --templates folder whose files are not templates gets a message listing the defaults."""
-    from kpireport.render import TEMPLATE_NAMES, environment
+    """Every template in a --templates folder must at least parse: say which one does not."""
+    import jinja2
+
+    from kpireport.render import describe_template_error, environment
 
     env = environment(folder)
     for name in sorted(p.name for p in folder.glob("*.html")):
         try:
             env.get_template(name)
-        except Exception as exc:  # jinja2's syntax errors: say where, and what there is
-            raise click.UsageError(
-                f"template {folder / name} cannot be used: {exc}. "
-                f"The default templates are: {', '.join(TEMPLATE_NAMES)}."
-            ) from None
+        except jinja2.TemplateError as exc:
+            raise click.UsageError(describe_template_error(exc, str(folder / name))) from None
 
 
 def _status_line(result: Any) -> str:

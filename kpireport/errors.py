@@ -40,3 +40,7 @@ class UsageError(KpiReportError):
     """The command was called wrongly in a way click cannot see (e.g. a bad option combination)."""
 
     exit_code = 2
+
+
+class TemplateError(KpiReportError):
+    """A report template cannot be read or rendered."""

@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from kpireport import __version__, fmt, labels
 from kpireport.engine import Change, DepartmentResult, KpiResult, Results, unit_of
+from kpireport.errors import TemplateError
 from kpireport.render import charts
 from kpireport.resources import templates_dir
 
@@ -152,8 +153,23 @@ def _signed_percent(value: float | None, lang: str = "en") -> str:
 def render(env: jinja2.Environment, template: str, view: View, **context: Any) -> str:
     """A template rendered to a string (written to disk by the build stage)."""
     common = {"v": view, "view": view, "t": view.t, "r": view.r}
-    css = env.get_template("style.css").render(**common)
-    return env.get_template(template).render(**common, css=Markup(css), **context)
+    try:
+        css = env.get_template("style.css").render(**common)
+        return env.get_template(template).render(**common, css=Markup(css), **context)
+    except jinja2.TemplateError as exc:
+        raise TemplateError(describe_template_error(exc, template)) from None
+
+
+def describe_template_error(exc: jinja2.TemplateError, template: str) -> str:
+    """One sentence: which template, which line, what is wrong, and what templates exist."""
+    where = getattr(exc, "filename", None) or getattr(exc, "name", None) or template
+    line = getattr(exc, "lineno", None)
+    at = f" (line {line})" if line else ""
+    message = (exc.message or type(exc).__name__).rstrip(".")
+    return (
+        f"template {where} cannot be used: {message}{at}. "
+        f"The default templates are: {', '.join(TEMPLATE_NAMES)}."
+    )
 
 
 IMAGE_TYPES = {
