@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from kpireport import __version__
-from kpireport.errors import OutputError, WorkbookError
+from kpireport.errors import OutputError, UsageError, WorkbookError
 from kpireport.issues import Issue, ValidationReport
 
 FORMATS = ("pdf", "html", "json")
@@ -241,6 +241,11 @@ def _write_set(
     outputs: list[_Output] = []
     wanted = {d.casefold() for d in options.departments}
     chosen = [d for d in results.departments if not wanted or d.name.casefold() in wanted]
+    unknown = wanted - {d.name.casefold() for d in results.departments}
+    if unknown:
+        names = ", ".join(d.name for d in results.departments)
+        missing = ", ".join(n for n in options.departments if n.casefold() in unknown)
+        raise UsageError(f"{workbook.path.name} has no department {missing}; it has: {names}")
     department_data = {d["slug"]: d for d in data["departments"]}
     for dept in chosen:
         dept_logo = image_data_uri(_workbook_file(workbook, dept.logo)) if dept.logo else None
