@@ -342,6 +342,7 @@ ACME = Sample(
         ("currency", "DKK"),
         ("primary_color", "#1F3A5F"),
         ("accent_color", "#F2A900"),
+        ("logo", "acme-logo.png"),
         ("on_track", 0.95),
         ("at_risk", 0.80),
         ("board_recipients", "board@acme.example.com; chair@acme.example.com"),
@@ -1039,9 +1040,26 @@ def write_broken() -> Path:
 # --------------------------------------------------------------------------------------------
 
 
+def write_logo(path: Path) -> Path:
+    """Acme's logo: rising bars and a dot, drawn with shapes only (no font needed), as a PNG
+    next to the workbook, where the Settings sheet's `logo` names it."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (240, 80), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(image)
+    for n, height in enumerate((26, 40, 54, 68)):
+        left = 8 + n * 30
+        draw.rounded_rectangle((left, 76 - height, left + 20, 76), radius=4, fill="#1F3A5F")
+    draw.ellipse((132, 6, 156, 30), fill="#F2A900")
+    draw.rounded_rectangle((170, 40, 232, 52), radius=6, fill="#1F3A5F")
+    draw.rounded_rectangle((170, 60, 214, 72), radius=6, fill="#8AA1BA")
+    image.save(path, format="PNG", optimize=True)
+    return path
+
+
 def main() -> int:
     """Generate, check and write all sample workbooks."""
-    written = []
+    written = [write_logo(ROOT / "sample_workbooks" / "acme-logo.png")]
     failures = []
     for sample in (ACME, FJORDSOL):
         points = {k.id: generate(k, sample.first_date, sample.report_date) for k in sample.kpis}

@@ -168,7 +168,7 @@ def _right_labels(
 ) -> list[str]:
     """Labels beside the plot's right edge, nudged apart so they never overlap."""
     items = sorted(items)
-    gap = 10.0
+    gap = 11.0
     placed: list[float] = []
     for y, _text, _color in items:
         y = max(y, top + 4, (placed[-1] + gap) if placed else -math.inf)
