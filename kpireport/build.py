@@ -22,6 +22,7 @@ from typing import Any
 
 from kpireport import __version__
 from kpireport.errors import OutputError, UsageError, WorkbookError
+from kpireport.fsutil import locked, remove_temp_files
 from kpireport.issues import Issue, ValidationReport
 
 FORMATS = ("pdf", "html", "json")
@@ -151,9 +152,10 @@ def build_workbook(
         return BuildResult(
             path, ValidationReport(str(path), [exc.issue], lang=options.lang or "en")
         )
+    home = Path(out_dir) / path.stem  # the workbook's folder: its report sets, its lock
     if not report.valid:
         result = BuildResult(path, report, language=report.lang)
-        with contextlib.suppress(OutputError):  # the messages are printed all the same
+        with contextlib.suppress(OutputError), locked(home):  # messages are printed all the same
             result.validation_page = _write_failed_validation(
                 path, out_dir, workbook, report, options
             )
@@ -161,9 +163,14 @@ def build_workbook(
     results = compute(workbook, report, lang=options.lang)
     folder = report_folder(out_dir, path, results.report_date.isoformat())
     try:
-        written, unchanged = _write_set(
-            workbook, results, report, folder, options, say, pool or _Inline()
-        )
+        with locked(home):
+            remove_temp_files(folder)  # left by a build that was killed
+            written, unchanged = _write_set(
+                workbook, results, report, folder, options, say, pool or _Inline()
+            )
+            # the workbook is valid now: a validation page from a failed build would mislead
+            with contextlib.suppress(FileNotFoundError):
+                (home / "validation.html").unlink()
     except OutputError as exc:
         issue = Issue("write-failed", None, None, {"reason": str(exc)})
         return BuildResult(path, ValidationReport(str(path), [issue], lang=report.lang))
@@ -206,11 +213,14 @@ def _digest(*parts: Any) -> str:
 
 
 def _templates_digest(user_dir: Path | None) -> str:
+    """The templates and the rendering code: a change to either makes pages out of date."""
+    from kpireport import render
     from kpireport.render import default_templates
 
     h = hashlib.sha256()
-    for root in [default_templates(), *([user_dir] if user_dir else [])]:
-        for file in sorted(p for p in Path(root).rglob("*") if p.is_file()):
+    code = Path(render.__file__).parent
+    for root in [default_templates(), code, *([user_dir] if user_dir else [])]:
+        for file in sorted(p for p in Path(root).rglob("*") if p.is_file() and p.suffix != ".pyc"):
             h.update(str(file.relative_to(root)).encode())
             h.update(file.read_bytes())
     return h.hexdigest()
@@ -233,8 +243,10 @@ def _write_set(
     base = _digest(__version__, _templates_digest(options.templates), options.pdf_variant)
     logo = _logo(workbook, results.logo)
     view = View(results, logo=logo)
-    # What every page shows besides its own numbers: the settings and the report date.
-    page = {k: data[k] for k in data if k not in ("departments", "summary", "warnings")}
+    # What every page shows besides its own numbers: the settings and the report date. Not the
+    # workbook's hash: a department page must not change when another department's rows do
+    # (the board pack, which shows the hash, depends on everything anyway).
+    page = {k: data[k] for k in data if k not in ("departments", "summary", "warnings", "sha256")}
     logo_key = logo or ""
     results_json = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
@@ -243,9 +255,9 @@ def _write_set(
     chosen = [d for d in results.departments if not wanted or d.name.casefold() in wanted]
     unknown = wanted - {d.name.casefold() for d in results.departments}
     if unknown:
-        names = ", ".join(d.name for d in results.departments)
+        available = ", ".join(d.name for d in results.departments)
         missing = ", ".join(n for n in options.departments if n.casefold() in unknown)
-        raise UsageError(f"{workbook.path.name} has no department {missing}; it has: {names}")
+        raise UsageError(f"{workbook.path.name} has no department {missing}; it has: {available}")
     department_data = {d["slug"]: d for d in data["departments"]}
     for dept in chosen:
         dept_logo = image_data_uri(_workbook_file(workbook, dept.logo)) if dept.logo else None
@@ -403,7 +415,8 @@ def write_home(out_dir: Path, lang: str | None = None) -> Path:
         workbook, date = manifest.parent.parent.name, manifest.parent.name
         sets.setdefault(workbook, []).append(date)
     listing = {name: sorted(dates, reverse=True) for name, dates in sorted(sets.items())}
-    return write_atomic(Path(out_dir) / "index.html", render_home(listing, lang or "en"))
+    html = render_home(listing, lang or "en")
+    return write_atomic(Path(out_dir) / "index.html", html, if_changed=True)
 
 
 def default_jobs() -> int:

@@ -5,19 +5,29 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from kpireport.errors import OutputError
 
+TEMP_SUFFIX = ".tmp"
 
-def write_atomic(path: Path, data: bytes | str) -> Path:
+
+def write_atomic(path: Path, data: bytes | str, if_changed: bool = False) -> Path:
     """Write ``data`` to ``path`` through a temporary file in the same folder and an atomic
-    rename, so an interrupted write leaves the old file (or none), never a partial one."""
+    rename, so an interrupted write leaves the old file (or none), never a partial one.
+    ``if_changed``: leave a file that already holds exactly ``data`` alone."""
     path = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    if if_changed:
+        try:
+            if path.read_bytes() == payload:
+                return path
+        except OSError:
+            pass
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     except OSError as exc:
         raise OutputError(f"cannot write in {path.parent}: {exc.strerror or exc}") from None
     try:
@@ -32,3 +42,33 @@ def write_atomic(path: Path, data: bytes | str) -> Path:
             os.unlink(tmp)
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     return path
+
+
+def remove_temp_files(folder: Path) -> int:
+    """Remove the temporary files of writes that were interrupted (a killed build). Call it only
+    while holding the folder's lock, so no write in progress loses its file."""
+    removed = 0
+    for tmp in Path(folder).glob(f".*{TEMP_SUFFIX}"):
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+            removed += 1
+    return removed
+
+
+@contextlib.contextmanager
+def locked(folder: Path) -> Iterator[None]:
+    """Hold ``folder/.lock`` (created if needed): a second build into the same folder waits
+    until the first is done, so two builds never interleave their files."""
+    import fcntl
+
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        handle = open(Path(folder) / ".lock", "a+b")  # noqa: SIM115 - held for the block
+    except OSError as exc:
+        raise OutputError(f"cannot create {folder}: {exc.strerror or exc}") from None
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        handle.close()

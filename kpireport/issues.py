@@ -107,9 +107,9 @@ CATALOG: dict[str, Message] = {
     ),
     "write-failed": Message(
         ERROR, "The report set could not be written: {reason}.",
-        "Check that the output folder exists, is writable and has free space. Earlier report sets are untouched.",
+        "Check that the output folder exists, is writable and has free space. Every report file in place is complete: each is replaced only once its new version is fully written.",
         "Rapportsættet kunne ikke skrives: {reason}.",
-        "Tjek, at outputmappen findes, er skrivbar og har ledig plads. Tidligere rapportsæt er urørte.",
+        "Tjek, at outputmappen findes, er skrivbar og har ledig plads. Alle rapportfiler på plads er hele: hver erstattes først, når den nye udgave er skrevet færdig.",
     ),
     # --- structure -------------------------------------------------------------------------
     "missing-sheet": Message(
