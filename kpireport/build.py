@@ -111,8 +111,10 @@ def build(
             if on_result is not None:
                 on_result(result)
     if any(r.ok for r in results):
+        languages = {r.language for r in results if r.ok}
+        lang = options.lang or (languages.pop() if len(languages) == 1 else "en")
         with contextlib.suppress(OutputError):
-            write_home(out_dir, options.lang)  # a convenience; the report sets are written
+            write_home(out_dir, lang)  # a convenience; the report sets are written
     return results
 
 
@@ -152,10 +154,10 @@ def build_workbook(
         return BuildResult(
             path, ValidationReport(str(path), [exc.issue], lang=options.lang or "en")
         )
-    home = Path(out_dir) / path.stem  # the workbook's folder: its report sets, its lock
+    home = Path(out_dir) / path.stem  # the workbook's folder: its report sets
     if not report.valid:
         result = BuildResult(path, report, language=report.lang)
-        with contextlib.suppress(OutputError), locked(home):  # messages are printed all the same
+        with contextlib.suppress(OutputError), locked(out_dir):  # messages are printed anyway
             result.validation_page = _write_failed_validation(
                 path, out_dir, workbook, report, options
             )
@@ -163,7 +165,7 @@ def build_workbook(
     results = compute(workbook, report, lang=options.lang)
     folder = report_folder(out_dir, path, results.report_date.isoformat())
     try:
-        with locked(home):
+        with locked(out_dir):
             remove_temp_files(folder)  # left by a build that was killed
             written, unchanged = _write_set(
                 workbook, results, report, folder, options, say, pool or _Inline()

@@ -57,13 +57,13 @@ def remove_temp_files(folder: Path) -> int:
 
 @contextlib.contextmanager
 def locked(folder: Path) -> Iterator[None]:
-    """Hold ``folder/.lock`` (created if needed): a second build into the same folder waits
-    until the first is done, so two builds never interleave their files."""
+    """Hold ``folder/.kpireport.lock`` (created if needed): a second build into the same output
+    folder waits until the first is done, so two builds never interleave their files."""
     import fcntl
 
     try:
         Path(folder).mkdir(parents=True, exist_ok=True)
-        handle = open(Path(folder) / ".lock", "a+b")  # noqa: SIM115 - held for the block
+        handle = open(Path(folder) / ".kpireport.lock", "a+b")  # noqa: SIM115 - held for the block
     except OSError as exc:
         raise OutputError(f"cannot create {folder}: {exc.strerror or exc}") from None
     try:
