@@ -55,7 +55,9 @@ def html_to_pdf(
     pdf = document.write_pdf(
         pdf_variant=variant,
         attachments=files or None,
-        custom_metadata=True,
+        # title, author, description, keywords and generator become the PDF's metadata; other
+        # <meta> tags (viewport) stay out of it
+        custom_metadata=False,
         uncompressed_pdf=False,
     )
     assert isinstance(pdf, bytes)
