@@ -324,16 +324,27 @@ class _Reader:
             )
         )
 
-    def text(
-        self, key: str, row: int, column: str, required: bool = False, kpi: str | None = None
-    ) -> str | None:
-        value, _cell, unusable = self._cell(key, row, column)
+    def _value(
+        self, key: str, row: int, column: str, required: bool, kpi: str | None
+    ) -> tuple[Any, str | None] | None:
+        """(value, cell) of a cell with a value; None for an empty or unusable cell, after
+        reporting it (an empty required cell, a formula without a result, an error value)."""
+        value, cell, unusable = self._cell(key, row, column)
         if unusable:
             return None
         if value is None:
             if required and column in self.sheets[key].columns:
                 self._missing(key, row, column, kpi)
             return None
+        return value, cell
+
+    def text(
+        self, key: str, row: int, column: str, required: bool = False, kpi: str | None = None
+    ) -> str | None:
+        found = self._value(key, row, column, required, kpi)
+        if found is None:
+            return None
+        value = found[0]
         if isinstance(value, float) and value.is_integer():
             return str(int(value))
         if isinstance(value, dt.datetime | dt.date):
@@ -349,14 +360,10 @@ class _Reader:
         required: bool = False,
         kpi: str | None = None,
     ) -> float | None:
-        value, cell, unusable = self._cell(key, row, column)
-        if unusable:
+        found = self._value(key, row, column, required, kpi)
+        if found is None:
             return None
-        if value is None:
-            if required and column in self.sheets[key].columns:
-                self._missing(key, row, column, kpi)
-            return None
-        return self._to_number(key, row, column, value, cell, unit)
+        return self._to_number(key, row, column, *found, unit)
 
     def _to_number(
         self, key: str, row: int, column: str, value: Any, cell: str | None, unit: Unit | None
@@ -406,14 +413,10 @@ class _Reader:
         kpi: str | None = None,
     ) -> tuple[dt.date, str] | None:
         """(date, granularity). ``end``: a period stands for its last day (for deadlines)."""
-        value, cell, unusable = self._cell(key, row, column)
-        if unusable:
+        found = self._value(key, row, column, required, kpi)
+        if found is None:
             return None
-        if value is None:
-            if required and column in self.sheets[key].columns:
-                self._missing(key, row, column, kpi)
-            return None
-        return self._to_date(key, value, cell, end)
+        return self._to_date(key, *found, end)
 
     def _to_date(
         self, key: str, value: Any, cell: str | None, end: bool = False
