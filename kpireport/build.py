@@ -68,7 +68,8 @@ class BuildResult:
         return None
 
 
-Progress = Callable[[str], None]
+# Told of every file written: (its path, files done, files to write for this workbook).
+Progress = Callable[[str, int, int], None]
 
 
 def report_folder(out_dir: Path, workbook: Path, report_date: str) -> Path:
@@ -147,7 +148,7 @@ def build_workbook(
     from kpireport.validate import check
 
     options = options or BuildOptions()
-    say = progress or (lambda _message: None)
+    say = progress or (lambda _path, _done, _total: None)
     try:
         workbook, report = check(path, lang=options.lang)
     except WorkbookError as exc:
@@ -336,7 +337,7 @@ def _write_outputs(
     roots = [default_templates(), *([options.templates] if options.templates else []), *allowed]
     for out in others:
         written.append(_record(manifest, folder, out, write_atomic(folder / out.name, out.make())))
-        say(str(folder / out.name))
+        say(str(folder / out.name), len(written), len(todo))
     for out, pdf in zip(
         pdfs,
         pool.map(
@@ -345,7 +346,7 @@ def _write_outputs(
         strict=True,
     ):
         written.append(_record(manifest, folder, out, write_atomic(folder / out.name, pdf)))
-        say(str(folder / out.name))
+        say(str(folder / out.name), len(written), len(todo))
     if written or not (folder / MANIFEST).exists():
         write_atomic(folder / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return written, unchanged

@@ -179,27 +179,30 @@ def _formats(value: str) -> tuple[str, ...]:
 
 
 class _Progress:
-    """Progress on stderr: one updating line on a terminal, plain lines otherwise, or nothing."""
+    """Progress on stderr: a bar on a terminal, a line per file otherwise, or nothing."""
+
+    WIDTH = 24
 
     def __init__(self, quiet: bool) -> None:
         self.quiet = quiet
         self.tty = sys.stderr.isatty()
-        self.count = 0
+        self.shown = False
 
-    def __call__(self, message: str) -> None:
-        """``message``: "<workbook>: <file written>"."""
+    def __call__(self, path: str, done: int, total: int) -> None:
         if self.quiet:
             return
-        self.count += 1
         if self.tty:
-            click.echo(f"\r\x1b[K{message} ({self.count} files)", nl=False, err=True)
+            filled = self.WIDTH * done // max(total, 1)
+            bar = "#" * filled + "-" * (self.WIDTH - filled)
+            click.echo(f"\r\x1b[K[{bar}] {done}/{total} {Path(path).name}", nl=False, err=True)
+            self.shown = True
         else:
-            click.echo(f"wrote {message}", err=True)
+            click.echo(f"wrote {path}", err=True)
 
     def done(self) -> None:
-        if self.tty and not self.quiet and self.count:
+        if self.shown:
             click.echo("\r\x1b[K", nl=False, err=True)
-        self.count = 0
+        self.shown = False
 
 
 @main.command("build", context_settings=CONTEXT)
