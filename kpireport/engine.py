@@ -144,6 +144,7 @@ class DepartmentResult:
     slug: str
     head: str | None
     emails: list[str]
+    email_cell: str | None  # where the addresses are typed, e.g. "Departments!C3"
     color: str | None
     logo: str | None
     score: float | None
@@ -166,6 +167,8 @@ class Results:
     accent_color: str | None
     logo: str | None
     thresholds: dict[str, float]
+    board_recipients: list[str]
+    board_recipients_cell: str | None  # e.g. "Settings!B12"
     summary: dict[str, Any]
     departments: list[DepartmentResult]
     warnings: list[KpiWarning] = field(default_factory=list)  # not about one KPI
@@ -222,6 +225,8 @@ def compute(
         accent_color=settings.accent_color,
         logo=settings.logo,
         thresholds={"on_track": settings.on_track, "at_risk": settings.at_risk},
+        board_recipients=list(settings.board_recipients),
+        board_recipients_cell=_setting_cell(workbook, "board_recipients"),
         summary=_company_summary(departments),
         departments=departments,
         warnings=general_warnings,
@@ -541,6 +546,15 @@ def _warnings_by_kpi(
     return by_kpi, general
 
 
+def _setting_cell(workbook: Workbook, key: str) -> str | None:
+    """The Settings cell that holds ``key``'s value, e.g. ``Settings!B12``."""
+    row = workbook.settings.rows.get(key)
+    info = workbook.sheets.get("settings")
+    if row is None or info is None:
+        return None
+    return str(info.loc(row, "value"))
+
+
 def _row_of(issue: Issue) -> int:
     digits = "".join(ch for ch in issue.cell or "" if ch.isdigit())
     return int(digits) if digits else 0
@@ -592,6 +606,7 @@ def _departments(workbook: Workbook, results: list[KpiResult]) -> list[Departmen
                 slug=slugs[name],
                 head=dept.head if dept else None,
                 emails=dept.emails if dept else [],
+                email_cell=str(workbook.loc("departments", dept.row, "email")) if dept else None,
                 color=dept.color if dept else None,
                 logo=dept.logo if dept else None,
                 score=summary.score,
