@@ -1,0 +1,130 @@
+"""Settings that are not in the workbook: ``kpireport.toml`` in the working folder and the
+``KPIREPORT_SMTP_*`` environment variables (which win over the file). Command-line options win
+over both. Passwords come from here only, never from a workbook, and are never printed."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kpireport.errors import KpiReportError
+
+CONFIG_FILE = "kpireport.toml"
+TLS_MODES = ("none", "starttls", "ssl")
+
+
+class ConfigError(KpiReportError):
+    """kpireport.toml or a KPIREPORT_* variable has a value that cannot be used."""
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """How to reach the mail server."""
+
+    host: str
+    port: int
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)  # never shown
+    sender: str | None = None  # the From address
+    tls: str = "starttls"
+
+    def describe(self) -> str:
+        """For messages: everything but the password."""
+        who = f"{self.user}@" if self.user else ""
+        return f"{who}{self.host}:{self.port} ({self.tls})"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything kpireport.toml can hold, with defaults."""
+
+    inbox: Path | None = None
+    output: Path | None = None
+    language: str | None = None
+    smtp: SmtpConfig | None = None
+    source: Path | None = None  # the file read, if any
+
+
+_SMTP_ENV = {
+    "host": "KPIREPORT_SMTP_HOST",
+    "port": "KPIREPORT_SMTP_PORT",
+    "user": "KPIREPORT_SMTP_USER",
+    "password": "KPIREPORT_SMTP_PASSWORD",
+    "sender": "KPIREPORT_SMTP_FROM",
+    "tls": "KPIREPORT_SMTP_TLS",
+}
+_SMTP_FILE_KEYS = {"host", "port", "user", "password", "from", "tls"}
+
+
+def load_config(folder: Path | None = None, environ: dict[str, str] | None = None) -> Config:
+    """Read ``kpireport.toml`` in ``folder`` (default: the working folder), then the environment."""
+    environ = dict(os.environ if environ is None else environ)
+    path = Path(folder or Path.cwd()) / CONFIG_FILE
+    data: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{path} cannot be read: {exc}") from None
+    unknown = set(data) - {"inbox", "output", "language", "smtp"}
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown setting {', '.join(sorted(unknown))}; "
+            "the settings are inbox, output, language and an [smtp] table"
+        )
+    language = data.get("language")
+    if language is not None and language not in ("en", "da"):
+        raise ConfigError(f'{path}: language must be "en" or "da", not {language!r}')
+    return Config(
+        inbox=_path(data.get("inbox"), path),
+        output=_path(data.get("output"), path),
+        language=language,
+        smtp=_smtp(data.get("smtp") or {}, environ, path),
+        source=path if path.is_file() else None,
+    )
+
+
+def _path(value: Any, source: Path) -> Path | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f'{source}: folders are written as text, e.g. inbox = "inbox"')
+    return (source.parent / value).resolve() if not Path(value).is_absolute() else Path(value)
+
+
+def _smtp(table: Any, environ: dict[str, str], source: Path) -> SmtpConfig | None:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{source}: smtp must be a table: [smtp]")
+    unknown = set(table) - _SMTP_FILE_KEYS
+    if unknown:
+        raise ConfigError(
+            f"{source}: unknown [smtp] setting {', '.join(sorted(unknown))}; "
+            f"the settings are {', '.join(sorted(_SMTP_FILE_KEYS))}"
+        )
+    values: dict[str, Any] = {("sender" if k == "from" else k): v for k, v in table.items()}
+    for key, variable in _SMTP_ENV.items():
+        if environ.get(variable):
+            values[key] = environ[variable]
+    if not values.get("host"):
+        return None
+    tls = str(values.get("tls", "starttls")).lower()
+    if tls not in TLS_MODES:
+        raise ConfigError(f"SMTP tls must be one of {', '.join(TLS_MODES)}, not {tls!r}")
+    default_port = {"none": 25, "starttls": 587, "ssl": 465}[tls]
+    try:
+        port = int(values.get("port", default_port))
+    except (TypeError, ValueError):
+        raise ConfigError(f"SMTP port must be a number, not {values.get('port')!r}") from None
+    if not 0 < port < 65536:
+        raise ConfigError(f"SMTP port must be between 1 and 65535, not {port}")
+    return SmtpConfig(
+        host=str(values["host"]),
+        port=port,
+        user=str(values["user"]) if values.get("user") else None,
+        password=str(values["password"]) if values.get("password") else None,
+        sender=str(values["sender"]) if values.get("sender") else None,
+        tls=tls,
+    )
