@@ -44,10 +44,3 @@ def group_periods(kpi: KPI, measurements: list[Measurement]) -> dict[dt.date, li
 
 _by_date_and_row = attrgetter("date", "row")
 
-
-def series(kpi: KPI, measurements: list[Measurement]) -> list[tuple[dt.date, float]]:
-    """The KPI's values per period of its frequency, oldest first."""
-    return [
-        (p, aggregate([m.value for m in ms], kpi.aggregation))
-        for p, ms in group_periods(kpi, measurements).items()
-    ]

@@ -11,7 +11,7 @@ from html import escape
 from babel.numbers import format_compact_decimal
 
 from kpireport import fmt, labels
-from kpireport.engine import KpiResult, unit_of
+from kpireport.engine import KpiResult
 
 WIDTH, HEIGHT = 400, 170
 LEFT, RIGHT, TOP, BOTTOM = 44, 62, 8, 20
@@ -204,6 +204,3 @@ def status_icon(status: str) -> str:
         f'aria-hidden="true" fill="currentColor">{shapes[status]}</svg>'
     )
 
-
-def unit_label(result: KpiResult) -> str:
-    return unit_of(result).label

@@ -178,7 +178,3 @@ def _date_from_number(value: float) -> When:
         return When(EXCEL_EPOCH + dt.timedelta(days=int(value)), "day", note="date-as-number")
     raise NotADate(value)
 
-
-def excel_date(date: dt.date) -> float:
-    """The Excel serial number of a date (for writing workbooks in tests and templates)."""
-    return float((date - EXCEL_EPOCH).days)
