@@ -41,6 +41,9 @@ class BuildOptions:
     templates: Path | None = None
     pdf_variant: str | None = None
     jobs: int = 1
+    # Where files the workbook names (logos) are looked up; default: the workbook's own folder.
+    # The drop-folder watcher sets its inbox, since it builds workbooks moved to processing/.
+    assets: Path | None = None
 
 
 @dataclass
@@ -167,7 +170,7 @@ def build_workbook(
     folder = report_folder(out_dir, path, results.report_date.isoformat())
     try:
         with locked(out_dir):
-            remove_temp_files(folder)  # left by a build that was killed
+            remove_temp_files(folder, _owned)  # left by a build that was killed
             written, unchanged = _write_set(
                 workbook, results, report, folder, options, say, pool or _Inline()
             )
@@ -229,6 +232,11 @@ def _templates_digest(user_dir: Path | None) -> str:
     return h.hexdigest()
 
 
+def _owned(name: str) -> bool:
+    """The files a build writes into a report set (not, say, sent.json of `kpireport send`)."""
+    return name.endswith((".pdf", ".html")) or name in ("results.json", MANIFEST)
+
+
 def _write_set(
     workbook: Any,
     results: Any,
@@ -244,7 +252,8 @@ def _write_set(
     data = to_dict(results)
     env = environment(options.templates)
     base = _digest(__version__, _templates_digest(options.templates), options.pdf_variant)
-    logo = _logo(workbook, results.logo)
+    assets = options.assets or Path(workbook.path).parent
+    logo = image_data_uri(assets / results.logo) if results.logo else None
     view = View(results, logo=logo)
     # What every page shows besides its own numbers: the settings and the report date. Not the
     # workbook's hash: a department page must not change when another department's rows do
@@ -263,7 +272,7 @@ def _write_set(
         raise UsageError(f"{workbook.path.name} has no department {missing}; it has: {available}")
     department_data = {d["slug"]: d for d in data["departments"]}
     for dept in chosen:
-        dept_logo = image_data_uri(_workbook_file(workbook, dept.logo)) if dept.logo else None
+        dept_logo = image_data_uri(assets / dept.logo) if dept.logo else None
         key = _digest(base, page, department_data[dept.slug], dept_logo or logo_key)
         # rendered only when one of its files is out of date, and then once for both
         html = functools.cache(
@@ -299,7 +308,7 @@ def _write_set(
             "index.html", index_key, functools.partial(render, env, "index.html", view, files=names)
         )
     )
-    return _write_outputs(folder, outputs, options, say, pool, allowed=[Path(workbook.path).parent])
+    return _write_outputs(folder, outputs, options, say, pool, allowed=[assets])
 
 
 def _write_outputs(
@@ -379,16 +388,6 @@ def _file_sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
-
-
-def _workbook_file(workbook: Any, name: str) -> Path:
-    return Path(workbook.path).parent / name
-
-
-def _logo(workbook: Any, name: str | None) -> str | None:
-    from kpireport.render import image_data_uri
-
-    return image_data_uri(_workbook_file(workbook, name)) if name else None
 
 
 # --- validation page of a failed build, and the overview of every report set -------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache
+from typing import Any
 
 from babel import Locale
 from babel.dates import format_date
@@ -62,3 +63,17 @@ def value(value: float, unit: Unit, lang: str) -> str:
 def date(when: dt.date, lang: str) -> str:
     """A date as a board member reads it: ``15 Mar 2026`` / ``15. mar. 2026``."""
     return format_date(when, format="medium", locale=locale(lang))
+
+
+def status_summary(summary: dict[str, Any], lang: str) -> str:
+    """``12 KPIs: 2 achieved, 4 on track, 3 at risk, 3 off track; score 50%`` from the counts,
+    KPI count and score of a results.json summary (company or department)."""
+    from kpireport import labels
+
+    counts = ", ".join(
+        f"{n} {labels.status(code, lang)}" for code, n in summary["counts"].items() if n
+    )
+    score = percent(summary["score"], lang) if summary.get("score") is not None else "-"
+    kpi_count = summary["kpi_count"]
+    kpis = "KPI" if kpi_count == 1 else ("KPI'er" if lang == "da" else "KPIs")
+    return f"{kpi_count} {kpis}: {counts}; score {score}"

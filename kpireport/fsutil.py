@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from kpireport.errors import OutputError
@@ -44,11 +44,16 @@ def write_atomic(path: Path, data: bytes | str, if_changed: bool = False) -> Pat
     return path
 
 
-def remove_temp_files(folder: Path) -> int:
-    """Remove the temporary files of writes that were interrupted (a killed build). Call it only
-    while holding the folder's lock, so no write in progress loses its file."""
+def remove_temp_files(folder: Path, owned: Callable[[str], bool]) -> int:
+    """Remove the temporary files of interrupted writes of the files ``owned`` says are ours
+    (a killed build's PDFs, say), leaving others' alone (``kpireport send``'s log). Call it only
+    while holding the lock of those files' writer, so no write in progress loses its file."""
     removed = 0
     for tmp in Path(folder).glob(f".*{TEMP_SUFFIX}"):
+        # ".<name>.<random>.tmp": the name is everything between the first dot and the random part
+        name = tmp.name[1:].rsplit(".", 2)[0]
+        if not owned(name):
+            continue
         with contextlib.suppress(OSError):
             tmp.unlink()
             removed += 1

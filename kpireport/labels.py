@@ -190,6 +190,34 @@ PERIOD = {
 }
 
 
+# The emails `kpireport send` writes: subject and body in the workbook's language. Placeholders
+# are filled by kpireport.mail; every key exists in both languages (tests/test_mail.py checks).
+MAIL = {
+    "en": {
+        "subject": "{title}: {report} ({company}, {date})",
+        "greeting": "Hello,",
+        "intro_department": "Attached is the KPI report for {department} at {company}, as of {date}.",
+        "intro_board": "Attached is the board pack of {company}, as of {date}: the executive summary and every department's KPIs.",
+        "status": "Status: {summary}.",
+        "behind": "Most behind:",
+        "nothing_behind": "No KPI needs attention.",
+        "stale": "no recent data",
+        "footer": "This email was sent by kpireport from the workbook {workbook}. Replies go to the sender.",
+    },
+    "da": {
+        "subject": "{title}: {report} ({company}, {date})",
+        "greeting": "Hej",
+        "intro_department": "Vedhæftet er KPI-rapporten for {department} i {company} pr. {date}.",
+        "intro_board": "Vedhæftet er bestyrelsespakken for {company} pr. {date}: ledelsesresuméet og alle afdelingers KPI'er.",
+        "status": "Status: {summary}.",
+        "behind": "Længst bagud:",
+        "nothing_behind": "Ingen KPI kræver opmærksomhed.",
+        "stale": "ingen nye data",
+        "footer": "Denne e-mail er sendt af kpireport fra projektmappen {workbook}. Svar går til afsenderen.",
+    },
+}
+
+
 def status(code: str, lang: str) -> str:
     """The status word for ``code`` (``on_track`` -> ``on track`` / ``på sporet``)."""
     return STATUS.get(lang, STATUS["en"])[code]
@@ -198,3 +226,8 @@ def status(code: str, lang: str) -> str:
 def text(lang: str) -> dict[str, str]:
     """All report labels in ``lang``."""
     return TEXT.get(lang, TEXT["en"])
+
+
+def mail(lang: str) -> dict[str, str]:
+    """The email texts in ``lang``."""
+    return MAIL.get(lang, MAIL["en"])

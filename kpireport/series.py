@@ -43,4 +43,3 @@ def group_periods(kpi: KPI, measurements: list[Measurement]) -> dict[dt.date, li
 
 
 _by_date_and_row = attrgetter("date", "row")
-

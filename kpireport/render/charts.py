@@ -203,4 +203,3 @@ def status_icon(status: str) -> str:
         '<svg xmlns="http://www.w3.org/2000/svg" class="icon" viewBox="0 0 16 16" '
         f'aria-hidden="true" fill="currentColor">{shapes[status]}</svg>'
     )
-

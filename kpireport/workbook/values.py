@@ -177,4 +177,3 @@ def _date_from_number(value: float) -> When:
     if 20_000 <= value <= 80_000:
         return When(EXCEL_EPOCH + dt.timedelta(days=int(value)), "day", note="date-as-number")
     raise NotADate(value)
-

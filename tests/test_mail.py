@@ -1,0 +1,866 @@
+"""kpireport send against a real SMTP server (aiosmtpd on 127.0.0.1): plain, STARTTLS with a
+certificate made here, implicit TLS, login; the messages parsed back; sent.json across a server
+that fails midway; header injection refused by the checks and impossible by construction."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import email
+import email.policy
+import ipaddress
+import json
+import os
+import shutil
+import socket
+import ssl
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email.errors import HeaderParseError
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from click.testing import CliRunner
+
+from kpireport.build import BuildOptions, build
+from kpireport.cli import main
+from kpireport.config import ConfigError, SmtpConfig
+from kpireport.errors import UsageError
+from kpireport.fsutil import locked
+from kpireport.labels import MAIL
+from kpireport.mail import (
+    MailError,
+    Outgoing,
+    check_address,
+    compose,
+    has_line_break,
+    report_sets,
+    send,
+    send_report_set,
+)
+from tests.conftest import kpi_row, valid_sheets, write_workbook
+
+FAST = (0.01, 0.02)  # retry delays: three tries in all, quickly
+SENDER = "reports@example.com"
+USER, PASSWORD = "kpi-bot", "s3cret-Pa55word"
+
+
+# --- report sets, built once per worker ----------------------------------------------------------
+
+
+def _sheets(lang: str) -> dict[str, list[list[Any]]]:
+    """English: Sales (two addresses), HR (none) and two board members: four messages.
+    Danish: Salg (one address) and one board member."""
+    sheets = copy.deepcopy(valid_sheets())
+    months = [row[1] for row in sheets["Measurements"][1:]]
+    if lang == "en":
+        sheets["Departments"][1][2] = "mette@example.com; ole@example.com"
+        sheets["Departments"].append(["HR", "Anders Dahl", None, "#C0504D"])
+        sheets["KPIs"].append(kpi_row(id="HR-01", department="HR", name="New hires"))
+        sheets["Measurements"] += [["HR-01", d, 40, None] for d in months]
+        sheets["Settings"].append(["board_recipients", "chair@example.org, board@example.org"])
+    else:
+        sheets["Settings"][3] = ["language", "da"]
+        sheets["Settings"][1] = ["company", "Fjordsol ApS"]
+        sheets["Departments"][1][0:3] = ["Salg", "Mette Hansen", "mette@example.dk"]
+        sheets["KPIs"][1] = kpi_row(department="Salg", name="Nye kunder pr. måned")
+        sheets["Settings"].append(["board_recipients", "formand@example.dk"])
+    return sheets
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """``{"en": report set, "da": report set}``; copy one before changing it. Built once per
+    test run: parallel workers share the run's temporary folder and take turns (a lock)."""
+    base = tmp_path_factory.getbasetemp()
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "mail-report-sets"
+    sets = {
+        "en": root / "out" / "acme" / "2026-06-30",
+        "da": root / "out" / "fjordsol" / "2026-06-30",
+    }
+    with locked(root):
+        if not (root / "done").exists():
+            paths = [
+                write_workbook(root / "acme.xlsx", _sheets("en")),
+                write_workbook(root / "fjordsol.xlsx", _sheets("da")),
+            ]
+            results = build(paths, root / "out", BuildOptions(formats=("pdf", "json"), jobs=1))
+            assert all(r.ok for r in results), [r.report.issues for r in results]
+            assert [r.folder for r in results] == [sets["en"], sets["da"]]
+            (root / "done").touch()
+    return sets
+
+
+@pytest.fixture
+def out(built: dict[str, Path], tmp_path: Path) -> Path:
+    """A build output folder of this test's own: DIR/acme/2026-06-30, DIR/fjordsol/2026-06-30."""
+    for folder in built.values():
+        shutil.copytree(
+            folder,
+            tmp_path / "out" / folder.parent.name / folder.name,
+            ignore=shutil.ignore_patterns(".kpireport*"),
+        )
+    return tmp_path / "out"
+
+
+@pytest.fixture
+def en(out: Path) -> Path:
+    return out / "acme" / "2026-06-30"
+
+
+@pytest.fixture
+def da(out: Path) -> Path:
+    return out / "fjordsol" / "2026-06-30"
+
+
+# --- the SMTP server ------------------------------------------------------------------------------
+
+
+@dataclass
+class Handler:
+    """Records what arrives; ``on_data(n)`` may answer the n-th DATA with an error (or "close");
+    addresses in ``reject`` get 550 at RCPT."""
+
+    received: list[tuple[str, list[str], EmailMessage]] = field(default_factory=list)
+    data_count: int = 0
+    rcpt_attempts: list[str] = field(default_factory=list)
+    reject: set[str] = field(default_factory=set)
+    on_data: Callable[[int], str | None] | None = None
+    logins: list[tuple[str, str, str]] = field(default_factory=list)  # mechanism, user, password
+
+    async def handle_RCPT(  # aiosmtpd's hook names
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        self.rcpt_attempts.append(address)
+        if address in self.reject:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.data_count += 1
+        answer = self.on_data(self.data_count) if self.on_data else None
+        if answer == "close":
+            server.transport.close()  # the connection drops in the middle of a message
+            return "421 4.3.0 closing"
+        if answer:
+            return answer
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), message))
+        return "250 2.0.0 Queued"
+
+    def authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        assert isinstance(data, LoginPassword)
+        user, password = data.login.decode(), data.password.decode()
+        self.logins.append((mechanism, user, password))
+        # handled=False: aiosmtpd answers a failure with 535 itself
+        return AuthResult(success=(user, password) == (USER, PASSWORD), handled=False)
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """(attachment file name, envelope recipient) of every message received."""
+        return [(_pdf(m)[0], rcpt) for _f, rcpts, m in self.received for rcpt in rcpts]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Certificate:
+    cert: Path
+    key: Path
+
+    def server_context(self) -> ssl.SSLContext:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self.cert, self.key)
+        return context
+
+    def client_context(self) -> ssl.SSLContext:
+        """Trusts this certificate only, and checks the host name like any client."""
+        return ssl.create_default_context(cafile=str(self.cert))
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
+    """A self-signed certificate for 127.0.0.1 and localhost, made with cryptography."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kpireport test SMTP")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    folder = tmp_path_factory.mktemp("tls")
+    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return Certificate(folder / "cert.pem", folder / "key.pem")
+
+
+@dataclass
+class Server:
+    handler: Handler
+    port: int
+    controller: Controller
+
+    def config(self, tls: str = "none", **kwargs: Any) -> SmtpConfig:
+        return SmtpConfig(host="127.0.0.1", port=self.port, sender=SENDER, tls=tls, **kwargs)
+
+
+@pytest.fixture
+def smtpd() -> Iterator[Callable[..., Server]]:
+    """``smtpd(**aiosmtpd options)`` starts a server on 127.0.0.1; stopped after the test."""
+    started: list[Controller] = []
+
+    def start(handler: Handler | None = None, **options: Any) -> Server:
+        handler = handler or Handler()
+        port = _free_port()
+        if "authenticator" in options:
+            options["authenticator"] = handler.authenticate
+        controller = Controller(
+            handler, hostname="127.0.0.1", port=port, server_hostname="localhost", **options
+        )
+        controller.start()
+        started.append(controller)
+        return Server(handler, port, controller)
+
+    yield start
+    for controller in started:
+        controller.stop()
+
+
+@pytest.fixture
+def server(smtpd: Callable[..., Server]) -> Server:
+    """A plain server that accepts everything."""
+    return smtpd()
+
+
+def _pdf(message: EmailMessage) -> tuple[str, str, bytes]:
+    """(file name, content type, bytes) of the message's one attachment."""
+    (part,) = list(message.iter_attachments())
+    return str(part.get_filename()), part.get_content_type(), part.get_content()
+
+
+def _body(message: EmailMessage) -> str:
+    body = message.get_body(("plain",))
+    assert body is not None
+    return str(body.get_content()).replace("\r\n", "\n")  # as sent: CRLF line ends
+
+
+def _sent_log(folder: Path) -> list[tuple[str, str]]:
+    data = json.loads((folder / "sent.json").read_text())
+    return [(e["file"], e["recipient"]) for e in data["messages"]]
+
+
+EN_MESSAGES = {
+    ("sales.pdf", "mette@example.com"),
+    ("sales.pdf", "ole@example.com"),
+    ("board-pack.pdf", "chair@example.org"),
+    ("board-pack.pdf", "board@example.org"),
+}
+
+
+# --- sending -------------------------------------------------------------------------------------
+
+
+def test_plain_smtp_sends_each_pdf_to_each_address(en: Path, server: Server) -> None:
+    lines: list[str] = []
+    report = send_report_set(en, server.config(), log=lines.append, retry_delays=FAST)
+
+    assert report.ok and not report.failed and not report.refused
+    assert {(d.file, d.recipient) for d in report.sent} == EN_MESSAGES
+    assert report.no_address == ["HR"]
+    assert "no address  HR (Departments!C3 is empty)" in lines
+    assert sorted(server.handler.pairs()) == sorted(EN_MESSAGES)
+    for mail_from, rcpts, message in server.handler.received:
+        file, content_type, data = _pdf(message)
+        assert mail_from == SENDER and str(message["From"]) == SENDER
+        assert rcpts == [str(message["To"])]  # one recipient per message, envelope = To
+        assert content_type == "application/pdf"
+        assert data == (en / file).read_bytes()
+        assert message["Message-ID"].endswith("@example.com>")
+        assert message["Auto-Submitted"] == "auto-generated"
+        assert message["Content-Language"] == "en"
+    sales = next(m for _f, r, m in server.handler.received if r == ["mette@example.com"])
+    assert sales["Subject"] == "KPI report: Sales (Test A/S, 30 Jun 2026)"
+    body = _body(sales)
+    assert "Attached is the KPI report for Sales at Test A/S, as of 30 Jun 2026." in body
+    assert "Status: 1 KPI: 1 on track; score 100%." in body
+    board = next(m for _f, r, m in server.handler.received if r == ["chair@example.org"])
+    assert board["Subject"] == "KPI report: Board pack (Test A/S, 30 Jun 2026)"
+    assert "Status: 2 KPIs: 1 on track, 1 off track; score 50%." in _body(board)
+    assert "Most behind:\n- HR-01 New hires (HR): off track\n" in _body(board)
+    assert sorted(_sent_log(en)) == sorted(EN_MESSAGES)
+
+
+def test_danish_workbook_gets_danish_mail(da: Path, server: Server) -> None:
+    report = send_report_set(da, server.config(), retry_delays=FAST)
+
+    assert report.ok and len(report.sent) == 2
+    by_rcpt = {rcpts[0]: m for _f, rcpts, m in server.handler.received}
+    salg = by_rcpt["mette@example.dk"]
+    assert salg["Subject"] == "KPI-rapport: Salg (Fjordsol ApS, 30. jun. 2026)"
+    assert salg["Content-Language"] == "da"
+    body = _body(salg)
+    assert body.startswith("Hej\n")
+    assert "Vedhæftet er KPI-rapporten for Salg i Fjordsol ApS pr. 30. jun. 2026." in body
+    assert "Status: 1 KPI: 1 på sporet; score 100\xa0%." in body  # Danish: a no-break space
+    assert "Ingen KPI kræver opmærksomhed." in body
+    assert _pdf(salg)[:2] == ("salg.pdf", "application/pdf")
+    board = by_rcpt["formand@example.dk"]
+    assert board["Subject"] == "KPI-rapport: Bestyrelsespakke (Fjordsol ApS, 30. jun. 2026)"
+    assert "Attached" not in _body(board) and "bestyrelsespakken" in _body(board)
+
+
+def test_every_mail_text_in_both_languages() -> None:
+    assert set(MAIL["en"]) == set(MAIL["da"])
+
+
+@pytest.mark.parametrize("mechanism", ["PLAIN", "LOGIN"])
+def test_starttls_with_a_self_signed_certificate_and_login(
+    en: Path, smtpd: Callable[..., Server], certificate: Certificate, mechanism: str
+) -> None:
+    other = {"PLAIN": "LOGIN", "LOGIN": "PLAIN"}[mechanism]
+    server = smtpd(
+        tls_context=certificate.server_context(),
+        require_starttls=True,
+        authenticator=True,
+        auth_required=True,
+        auth_require_tls=True,
+        auth_exclude_mechanism=[other],  # so the client has to use `mechanism`
+    )
+    smtp = server.config("starttls", user=USER, password=PASSWORD)
+
+    report = send_report_set(en, smtp, ssl_context=certificate.client_context(), retry_delays=FAST)
+
+    assert report.ok and len(report.sent) == 4
+    assert sorted(server.handler.pairs()) == sorted(EN_MESSAGES)
+    # one connection, one login for all four messages
+    assert server.handler.logins == [(mechanism, USER, PASSWORD)]
+
+
+def test_implicit_tls(en: Path, smtpd: Callable[..., Server], certificate: Certificate) -> None:
+    server = smtpd(ssl_context=certificate.server_context())
+    report = send_report_set(
+        en, server.config("ssl"), ssl_context=certificate.client_context(), retry_delays=FAST
+    )
+    assert report.ok and len(server.handler.received) == 4
+
+
+def test_a_certificate_that_is_not_trusted_stops_everything(
+    en: Path, smtpd: Callable[..., Server], certificate: Certificate
+) -> None:
+    server = smtpd(tls_context=certificate.server_context(), require_starttls=True)
+    attempts: list[str] = []
+    # no ssl_context: the system's CAs, which do not know the test's certificate
+    report = send_report_set(en, server.config("starttls"), log=attempts.append, retry_delays=FAST)
+    assert not report.ok and not report.sent and len(report.failed) == 4
+    assert "CERTIFICATE_VERIFY_FAILED" in report.failed[0].error  # type: ignore[operator]
+    assert all("not sent" in (d.error or "") for d in report.failed[1:])
+    assert not any(line.startswith("retrying") for line in attempts)  # not worth a retry
+    assert server.handler.received == [] and not (en / "sent.json").exists()
+
+
+def test_a_refused_login_fails_every_message_and_never_shows_the_password(
+    en: Path, smtpd: Callable[..., Server], certificate: Certificate
+) -> None:
+    server = smtpd(
+        tls_context=certificate.server_context(),
+        authenticator=True,
+        auth_required=True,
+        auth_exclude_mechanism=["LOGIN"],  # smtplib tries each mechanism offered: one here
+    )
+    lines: list[str] = []
+    smtp = server.config("starttls", user=USER, password="wrong-password")
+    report = send_report_set(
+        en, smtp, ssl_context=certificate.client_context(), log=lines.append, retry_delays=FAST
+    )
+    assert len(report.failed) == 4 and not report.sent
+    assert "refused the login of kpi-bot" in report.failed[0].error  # type: ignore[operator]
+    assert len(server.handler.logins) == 1  # not retried: the password will not get better
+    assert "wrong-password" not in "\n".join(lines) + repr(smtp) + report.summary()
+    assert server.handler.received == []
+
+
+def test_a_password_is_never_sent_unencrypted(en: Path, server: Server) -> None:
+    with pytest.raises(ConfigError, match="unencrypted"):
+        send_report_set(en, server.config("none", user=USER, password=PASSWORD))
+    assert server.handler.received == [] and server.handler.logins == []
+
+
+# --- exactly once --------------------------------------------------------------------------------
+
+
+def test_a_second_run_sends_nothing_unless_resend(en: Path, server: Server) -> None:
+    first = send_report_set(en, server.config(), retry_delays=FAST)
+    assert len(first.sent) == 4
+    log_before = (en / "sent.json").read_text()
+
+    lines: list[str] = []
+    second = send_report_set(en, server.config(), log=lines.append, retry_delays=FAST)
+    assert second.ok and second.sent == [] and len(second.skipped) == 4
+    assert {d.message_id for d in second.skipped} == {d.message_id for d in first.sent}
+    assert len(server.handler.received) == 4  # nothing new reached the server
+    assert (en / "sent.json").read_text() == log_before
+    assert sum(line.startswith("skipped     sales.pdf to ") for line in lines) == 2
+
+    third = send_report_set(en, server.config(), resend=True, retry_delays=FAST)
+    assert len(third.sent) == 4 and len(server.handler.received) == 8
+    entries = json.loads((en / "sent.json").read_text())["messages"]
+    assert len(entries) == 4  # one entry per (file, recipient): the latest
+    assert {e["message_id"] for e in entries} == {d.message_id for d in third.sent}
+    for entry in entries:
+        assert set(entry) == {"file", "recipient", "sha256", "message_id", "sent_at"}
+        assert (
+            entry["sha256"]
+            == __import__("hashlib").sha256((en / entry["file"]).read_bytes()).hexdigest()
+        )
+        assert dt.datetime.fromisoformat(entry["sent_at"]).tzinfo is not None
+
+
+def test_a_changed_pdf_is_not_sent_again_but_said(en: Path, server: Server) -> None:
+    send_report_set(en, server.config(), retry_delays=FAST)
+    (en / "sales.pdf").write_bytes((en / "sales.pdf").read_bytes() + b"\n% rebuilt\n")
+    lines: list[str] = []
+    report = send_report_set(en, server.config(), log=lines.append, retry_delays=FAST)
+    assert report.sent == [] and len(server.handler.received) == 4
+    assert any("the PDF has changed since, --resend sends it again" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    "failure",
+    ["451 4.3.0 Try again later", "421 4.3.2 Service shutting down", "close"],
+    ids=["451", "421", "connection dropped"],
+)
+def test_a_server_failing_midway_sends_the_rest_next_time(
+    en: Path, smtpd: Callable[..., Server], failure: str
+) -> None:
+    """The 3rd message and every later one fail (after retries); a second run, with the server
+    well again, sends only those: every message arrives exactly once."""
+    handler = Handler(on_data=lambda n: failure if n >= 3 else None)
+    server = smtpd(handler)
+    lines: list[str] = []
+
+    first = send_report_set(en, server.config(), log=lines.append, retry_delays=FAST)
+
+    assert not first.ok and len(first.sent) == 2 and len(first.failed) == 2
+    went = {(d.file, d.recipient) for d in first.sent}
+    assert set(_sent_log(en)) == went
+    # 451 leaves the connection open, so the 4th message is tried (three times) too; after 421 or
+    # a dropped connection that cannot be made again, the 4th is not tried
+    retries = 2 * len(FAST) if failure.startswith("451") else len(FAST)
+    assert sum(line.startswith("retrying") for line in lines) == retries
+    assert sum(line.startswith("sent        ") for line in lines) == 2
+    assert sum(line.startswith("failed      ") for line in lines) == 2
+    assert "run kpireport send again to send the rest" in first.summary()
+
+    handler.on_data = None
+    second = send_report_set(en, server.config(), retry_delays=FAST)
+
+    assert second.ok and len(second.skipped) == 2
+    assert {(d.file, d.recipient) for d in second.sent} == EN_MESSAGES - went
+    assert sorted(handler.pairs()) == sorted(EN_MESSAGES)  # each exactly once
+    assert sorted(_sent_log(en)) == sorted(EN_MESSAGES)
+
+
+def test_a_temporary_error_is_retried_with_backoff(en: Path, smtpd: Callable[..., Server]) -> None:
+    handler = Handler(on_data=lambda n: "451 4.7.1 Greylisted, try again" if n in (2, 3) else None)
+    server = smtpd(handler)
+    lines: list[str] = []
+    report = send_report_set(en, server.config(), log=lines.append, retry_delays=(0.01, 0.05))
+    assert report.ok and len(report.sent) == 4
+    retries = [line for line in lines if line.startswith("retrying")]
+    assert len(retries) == 2
+    assert "in 0.01 s: 451 4.7.1 Greylisted, try again" in retries[0]
+    assert "in 0.05 s" in retries[1]  # the next, longer wait
+    assert sorted(handler.pairs()) == sorted(EN_MESSAGES)
+
+
+def test_a_refused_recipient_fails_alone_and_is_not_retried(
+    en: Path, smtpd: Callable[..., Server]
+) -> None:
+    handler = Handler(reject={"ole@example.com"})
+    server = smtpd(handler)
+    report = send_report_set(en, server.config(), retry_delays=FAST)
+    assert [(d.file, d.recipient) for d in report.failed] == [("sales.pdf", "ole@example.com")]
+    assert report.failed[0].error == "550 5.1.1 No such user here"
+    assert handler.rcpt_attempts.count("ole@example.com") == 1
+    assert len(report.sent) == 3
+
+    handler.reject.clear()
+    again = send_report_set(en, server.config(), retry_delays=FAST)
+    assert [(d.file, d.recipient) for d in again.sent] == [("sales.pdf", "ole@example.com")]
+    assert sorted(handler.pairs()) == sorted(EN_MESSAGES)
+
+
+def test_no_server_listening_fails_after_the_retries(en: Path) -> None:
+    smtp = SmtpConfig(host="127.0.0.1", port=_free_port(), sender=SENDER, tls="none")
+    lines: list[str] = []
+    report = send_report_set(en, smtp, log=lines.append, retry_delays=FAST)
+    assert not report.sent and len(report.failed) == 4
+    assert "Connection refused" in (report.failed[0].error or "")
+    # the first message is tried three times; the others are not tried against a dead server
+    assert sum(line.startswith("retrying") for line in lines) == len(FAST)
+    assert not (en / "sent.json").exists()
+
+
+def test_two_senders_at_once_send_each_message_once(en: Path, server: Server) -> None:
+    reports: list[Any] = []
+    threads = [
+        threading.Thread(
+            target=lambda: reports.append(send_report_set(en, server.config(), retry_delays=FAST))
+        )
+        for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(len(r.sent) for r in reports) == [0, 4]
+    assert sorted(server.handler.pairs()) == sorted(EN_MESSAGES)
+
+
+def test_an_unreadable_sent_log_stops_sending(en: Path, server: Server) -> None:
+    (en / "sent.json").write_text("{not json")
+    with pytest.raises(MailError, match="what was sent is unknown"):
+        send_report_set(en, server.config())
+    assert server.handler.received == []
+
+
+def test_a_missing_pdf_fails_that_message(en: Path, server: Server) -> None:
+    (en / "sales.pdf").unlink()
+    report = send_report_set(en, server.config(), retry_delays=FAST)
+    assert {d.recipient for d in report.failed} == {"mette@example.com", "ole@example.com"}
+    assert "sales.pdf is not in the report set" in (report.failed[0].error or "")
+    assert len(report.sent) == 2 and not report.ok
+
+
+def test_a_tampered_slug_cannot_attach_another_file(en: Path, server: Server) -> None:
+    (en.parent / "secret.pdf").write_bytes(b"%PDF-1.7 not for mail")
+    data = json.loads((en / "results.json").read_text())
+    data["departments"][0]["slug"] = "../secret"
+    (en / "results.json").write_text(json.dumps(data))
+    report = send_report_set(en, server.config(), retry_delays=FAST)
+    assert {d.file for d in report.failed} == {"../secret.pdf"}
+    assert all(_pdf(m)[0] == "board-pack.pdf" for _f, _r, m in server.handler.received)
+
+
+# --- addresses and header injection --------------------------------------------------------------
+
+INJECTIONS = [
+    "a@example.com\r\nBcc: x@example.org",
+    "a@example.com\nBcc: x@example.org",
+    "a@example.com\rBcc: x@example.org",
+    "a@example.com\\r\\nBcc: x@example.org",
+    "a%0d%0aBcc%3a%20x%40example.org@example.com",
+    "a%0D%0ABcc:x@example.org",
+    "a%250d%250abcc%3ax%40example.org@example.com",
+    "=?utf-8?q?a=0D=0ABcc=3A_x=40example.org?=@example.com",
+    "=?utf-8?b?YQ0KQmNjOiB4QGV4YW1wbGUub3Jn?=@example.com",
+    "a=0D=0Abcc=3Ax=40example.org@example.com",
+    "a@example.com\u2028Bcc: x@example.org",
+    "a@example.com\u2029Bcc: x@example.org",
+    "a@example.com\x85Bcc: x@example.org",
+    "a@example.com\x00Bcc: x@example.org",
+    "a@example.com&#13;&#10;Bcc: x@example.org",
+    "a@example.com, x@example.org",
+    "Mallory <a@example.com>\r\nBcc: x@example.org",
+]
+
+
+@pytest.mark.parametrize("value", INJECTIONS)
+def test_header_injection_is_refused_naming_the_cell(en: Path, server: Server, value: str) -> None:
+    data = json.loads((en / "results.json").read_text())
+    data["departments"][0]["emails"] = ["mette@example.com", value]
+    data["board_recipients"] = [value]
+    (en / "results.json").write_text(json.dumps(data))
+    lines: list[str] = []
+
+    report = send_report_set(en, server.config(), log=lines.append, retry_delays=FAST)
+
+    assert not report.ok
+    assert [(r.file, r.cell) for r in report.refused] == [
+        ("sales.pdf", "Departments!C2"),
+        ("board-pack.pdf", data["board_recipients_cell"]),
+    ]
+    assert data["board_recipients_cell"].startswith("Settings!B")
+    refused = [line for line in lines if line.startswith("refused")]
+    assert len(refused) == 2 and refused[0].startswith("refused     Departments!C2: ")
+    assert all("nothing is sent to it" in line and "\n" not in line for line in refused)
+    # the good address still gets its report; nothing reaches the injected one
+    assert server.handler.pairs() == [("sales.pdf", "mette@example.com")]
+    for _f, rcpts, message in server.handler.received:
+        assert rcpts == ["mette@example.com"]
+        assert "x@example.org" not in message.as_string()
+        assert message["Bcc"] is None
+
+
+@pytest.mark.parametrize("value", INJECTIONS)
+def test_header_injection_is_impossible_by_construction(en: Path, value: str) -> None:
+    """Past the checks, the email package itself refuses: Address objects under the SMTP
+    policy cannot produce a second header."""
+    data = json.loads((en / "results.json").read_text())
+    pdf = (en / "sales.pdf").read_bytes()
+    try:
+        message = compose(data, Outgoing("sales.pdf", value, data["departments"][0]), SENDER, pdf)
+    except (ValueError, IndexError, HeaderParseError):
+        return  # refused by the email package
+    # whatever it made of the value: one To header, no Bcc, the injected address not a recipient
+    parsed = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
+    assert parsed["Bcc"] is None and len(parsed.get_all("To") or []) == 1
+    assert "x@example.org" not in [a.addr_spec for a in parsed["To"].addresses]
+
+
+def test_a_line_break_in_a_name_cannot_start_a_header(en: Path, server: Server) -> None:
+    data = json.loads((en / "results.json").read_text())
+    data["company"] = "Acme\r\nBcc: x@example.org"
+    data["departments"][0]["name"] = "Sales\nBcc: x@example.org"
+    (en / "results.json").write_text(json.dumps(data))
+    report = send_report_set(en, server.config(), retry_delays=FAST)
+    assert report.ok
+    for _f, rcpts, message in server.handler.received:
+        assert message["Bcc"] is None and "x@example.org" not in rcpts
+    subjects = {str(m["Subject"]).strip() for _f, _r, m in server.handler.received}
+    assert "KPI report: Sales Bcc: x@example.org (Acme Bcc: x@example.org, 30 Jun 2026)" in subjects
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["mette@example.com", "first.last+kpi@sub.example.co.uk", "o'brien@example.ie"],
+)
+def test_ordinary_addresses_pass(value: str) -> None:
+    assert check_address(value) == (value, None)
+    assert not has_line_break(value)
+
+
+def test_not_an_address_is_refused(en: Path, server: Server) -> None:
+    data = json.loads((en / "results.json").read_text())
+    data["departments"][0]["emails"] = ["mette(at)example.com", 42]
+    (en / "results.json").write_text(json.dumps(data))
+    report = send_report_set(en, server.config(), retry_delays=FAST)
+    assert [str(r) for r in report.refused] == [
+        "Departments!C2: 'mette(at)example.com' is not an email address; nothing is sent to it",
+        "Departments!C2: '42' is not an email address; nothing is sent to it",
+    ]
+
+
+def test_a_bad_from_address_is_a_config_error(en: Path, server: Server) -> None:
+    smtp = SmtpConfig(host="127.0.0.1", port=server.port, sender="me\r\nBcc: x@example.org")
+    with pytest.raises(ConfigError, match="From address"):
+        send_report_set(en, smtp)
+    assert server.handler.received == []
+
+
+# --- dry run, --only, finding the report sets -----------------------------------------------------
+
+
+def test_dry_run_writes_eml_files_and_sends_nothing(en: Path, server: Server) -> None:
+    report = send_report_set(en, server.config(), dry_run=True)
+
+    assert report.ok and report.sent == [] and len(report.outbox) == 4
+    assert server.handler.received == [] and not (en / "sent.json").exists()
+    names = sorted(p.name for p in (en / "outbox").iterdir())
+    assert names == [
+        "board-pack--board@example.org.eml",
+        "board-pack--chair@example.org.eml",
+        "sales--mette@example.com.eml",
+        "sales--ole@example.com.eml",
+    ]
+    raw = (en / "outbox" / "sales--ole@example.com.eml").read_bytes()
+    assert b"\r\n" in raw  # as it would go on the wire
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    assert str(message["To"]) == "ole@example.com" and str(message["From"]) == SENDER
+    assert message["Subject"] == "KPI report: Sales (Test A/S, 30 Jun 2026)"
+    assert message["Date"] and message["Message-ID"] and message["MIME-Version"] == "1.0"
+    assert _pdf(message) == ("sales.pdf", "application/pdf", (en / "sales.pdf").read_bytes())
+
+
+def test_dry_run_needs_no_server_and_takes_an_outbox(en: Path, tmp_path: Path) -> None:
+    report = send_report_set(en, None, dry_run=True, outbox=tmp_path / "box", only=("sales",))
+    assert sorted(p.name for p in (tmp_path / "box").iterdir()) == [
+        "sales--mette@example.com.eml",
+        "sales--ole@example.com.eml",
+    ]
+    assert report.no_address == [] and not (en / "outbox").exists()
+
+
+def test_sending_without_a_server_is_a_usage_error(en: Path) -> None:
+    with pytest.raises(UsageError, match=r"KPIREPORT_SMTP_HOST.*kpireport\.toml"):
+        send_report_set(en, None)
+
+
+def test_only_some_departments_and_no_board_pack(en: Path, server: Server) -> None:
+    report = send_report_set(en, server.config(), only=("SALES",), retry_delays=FAST)
+    assert {d.file for d in report.sent} == {"sales.pdf"}
+    with pytest.raises(UsageError, match="has no department Finance; it has: Sales, HR"):
+        send_report_set(en, server.config(), only=("Finance",))
+
+
+def test_send_takes_each_workbooks_latest_report_set(out: Path, server: Server) -> None:
+    older = out / "acme" / "2026-03-31"
+    shutil.copytree(out / "acme" / "2026-06-30", older)
+    (out / "acme" / "notes").mkdir()  # not a report date: ignored
+    assert report_sets(out) == [out / "acme" / "2026-06-30", out / "fjordsol" / "2026-06-30"]
+    assert report_sets(out / "acme") == [out / "acme" / "2026-06-30"]
+    assert report_sets(older) == [older]
+
+    reports = send(out, server.config(), retry_delays=FAST)
+
+    assert [r.folder for r in reports] == report_sets(out)
+    assert len(server.handler.received) == 6 and not (older / "sent.json").exists()
+
+
+def test_send_goes_on_after_a_set_that_cannot_be_read(out: Path, server: Server) -> None:
+    (out / "acme" / "2026-06-30" / "results.json").write_text("[]")
+    reports = send(out, server.config(), retry_delays=FAST)
+    assert reports[0].error and "not a kpireport results.json" in reports[0].error
+    assert not reports[0].ok and reports[1].ok and len(reports[1].sent) == 2
+
+
+def test_send_only_skips_workbooks_without_the_department(out: Path, server: Server) -> None:
+    reports = send(out, server.config(), only=("Salg",), retry_delays=FAST)
+    assert [r.folder.parent.name for r in reports] == ["fjordsol"]
+    with pytest.raises(UsageError, match=r"no report set in .* has a department Finance"):
+        send(out, server.config(), only=("Finance",))
+
+
+# --- the command line ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working folder without kpireport.toml and no KPIREPORT_* variables."""
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    monkeypatch.chdir(workdir)
+    for name in [
+        "HOST",
+        "PORT",
+        "USER",
+        "PASSWORD",
+        "FROM",
+        "TLS",
+    ]:
+        monkeypatch.delenv(f"KPIREPORT_SMTP_{name}", raising=False)
+    return workdir
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> Any:
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+def test_cli_without_a_mail_server_exits_2(out: Path, cli_env: Path) -> None:
+    result = run("send", str(out))
+    assert result.exit_code == 2
+    assert "KPIREPORT_SMTP_HOST" in result.stderr and "kpireport.toml" in result.stderr
+    assert "--dry-run" in result.stderr
+
+
+def test_cli_sends_then_skips(out: Path, cli_env: Path, server: Server) -> None:
+    (cli_env / "kpireport.toml").write_text(
+        f'[smtp]\nhost = "127.0.0.1"\nport = {server.port}\nfrom = "{SENDER}"\ntls = "none"\n'
+    )
+    result = run("send", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    assert sum(line.startswith("sent        ") for line in result.stderr.splitlines()) == 6
+    assert "sent        sales.pdf to mette@example.com" in result.stderr
+    assert "no address  HR (Departments!C3 is empty)" in result.stderr
+    assert f"{out / 'acme' / '2026-06-30'}: 4 sent, 1 department without addresses" in result.stderr
+    assert len(server.handler.received) == 6
+
+    again = run("send", str(out))
+    assert again.exit_code == 0
+    assert "skipped     sales.pdf to mette@example.com (sent " in again.stderr
+    assert f"{out / 'acme' / '2026-06-30'}: 4 already sent" in again.stderr
+    assert len(server.handler.received) == 6
+
+
+def test_cli_environment_wins_and_failure_exits_1(
+    out: Path, cli_env: Path, smtpd: Callable[..., Server]
+) -> None:
+    (cli_env / "kpireport.toml").write_text('[smtp]\nhost = "mail.invalid"\nport = 1\n')
+    handler = Handler(reject={"ole@example.com"})
+    server = smtpd(handler)
+    env = {
+        "KPIREPORT_SMTP_HOST": "127.0.0.1",
+        "KPIREPORT_SMTP_PORT": str(server.port),
+        "KPIREPORT_SMTP_FROM": SENDER,
+        "KPIREPORT_SMTP_TLS": "none",
+    }
+    result = run("send", str(out / "acme"), env=env)
+    assert result.exit_code == 1
+    assert "failed      sales.pdf to ole@example.com: 550 5.1.1 No such user here" in result.stderr
+    assert "3 sent, 1 not sent" in result.stderr
+    assert len(handler.received) == 3
+
+
+def test_cli_refused_address_exits_1(en: Path, cli_env: Path) -> None:
+    data = json.loads((en / "results.json").read_text())
+    data["departments"][0]["emails"] = ["a@example.com\r\nBcc: x@example.org"]
+    (en / "results.json").write_text(json.dumps(data))
+    result = run("send", str(en), "--dry-run")
+    assert result.exit_code == 1
+    assert (
+        "refused     Departments!C2: 'a@example.com\\r\\nBcc: x@example.org' has a line break"
+        in result.stderr
+    )
+    assert not any("a@example.com" in p.name for p in (en / "outbox").iterdir())
+
+
+def test_cli_dry_run_prints_the_files(out: Path, cli_env: Path, tmp_path: Path) -> None:
+    result = run("send", str(out), "--dry-run", "--outbox", str(tmp_path / "box"), "--only", "HR")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""  # HR has no address: nothing to write
+    assert "no address  HR" in result.stderr
+
+    result = run("send", str(out), "--dry-run", "--outbox", str(tmp_path / "box"))
+    assert result.exit_code == 0, result.stderr
+    written = result.stdout.splitlines()
+    assert len(written) == 6 and all(Path(p).is_file() for p in written)
+    # two report sets: each has its own folder in the outbox
+    assert {Path(p).parent.name for p in written} == {"acme", "fjordsol"}
+
+
+def test_cli_wrong_usage_exits_2(out: Path, cli_env: Path, tmp_path: Path) -> None:
+    assert run("send", str(tmp_path / "missing")).exit_code == 2
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = run("send", str(empty), "--dry-run")
+    assert result.exit_code == 2 and "no report sets in" in result.stderr
+    result = run("send", str(out), "--dry-run", "--only", "Finance")
+    assert result.exit_code == 2 and "has a department Finance" in result.stderr
