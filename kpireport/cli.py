@@ -3,6 +3,7 @@ failed step, 2 wrong usage."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -337,15 +338,76 @@ def _check_templates(folder: Path) -> None:
 
 def _status_line(result: Any) -> str:
     """``12 KPIs: 2 achieved, 4 on track, 3 at risk, 3 off track; score 50%``."""
-    from kpireport import fmt, labels
+    from kpireport import fmt
 
-    summary, lang = result.summary, result.language
-    counts = ", ".join(
-        f"{n} {labels.status(code, lang)}" for code, n in summary["counts"].items() if n
+    return fmt.status_summary(result.summary, result.language)
+
+
+# -- send -----------------------------------------------------------------------------------
+
+
+@main.command("send", context_settings=CONTEXT)
+@click.argument(
+    "out_dir", metavar="DIR", type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Write each message as an .eml file into the outbox instead of sending it.",
+)
+@click.option(
+    "--outbox",
+    metavar="FOLDER",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the --dry-run messages [default: outbox/ in each report set].",
+)
+@click.option("--resend", is_flag=True, help="Send again what sent.json says was sent.")
+@click.option(
+    "--only",
+    "only",
+    multiple=True,
+    metavar="DEPARTMENT",
+    help="Only this department's report (repeat for several); no board pack then.",
+)
+@_handle_errors
+def send_command(
+    out_dir: Path, dry_run: bool, outbox: Path | None, resend: bool, only: tuple[str, ...]
+) -> None:
+    """Email the reports: each department's PDF to its addresses, the board pack to the board.
+
+    DIR is a build output folder: each workbook's latest report set in it is sent (DIR may also
+    be one report set). Addresses come from the workbook (Departments email, Settings
+    board_recipients), the mail server from KPIREPORT_SMTP_* or kpireport.toml. Subject and body
+    are in the workbook's language. sent.json in the report set records what went, so running
+    send again sends only what has not gone yet (--resend: everything again). A line per message
+    on stderr; exit code 1 when a message was not sent or an address was refused, 2 when no mail
+    server is set.
+
+    \b
+    Example:
+        kpireport send reports --dry-run
+        kpireport send reports
+        kpireport send reports/acme/2026-09-30 --only Sales --resend
+    """
+    from kpireport.config import load_config
+    from kpireport.mail import send
+
+    config = load_config()
+    reports = send(
+        out_dir,
+        config.smtp,
+        dry_run=dry_run,
+        outbox=outbox,
+        resend=resend,
+        only=only,
+        log=lambda line: click.echo(line, err=True),
     )
-    score = fmt.percent(summary["score"], lang) if summary["score"] is not None else "-"
-    kpis = "KPI" if summary["kpi_count"] == 1 else ("KPI'er" if lang == "da" else "KPIs")
-    return f"{summary['kpi_count']} {kpis}: {counts}; score {score}"
+    for report in reports:
+        for delivery in report.outbox:
+            click.echo(str(delivery.eml))  # the files written: machine output
+        click.echo(report.summary(), err=True)
+    sys.exit(0 if all(r.ok for r in reports) else 1)
 
 
 # -- init -----------------------------------------------------------------------------------
@@ -386,3 +448,132 @@ def init_command(path: str | None, lang: str, force: bool) -> None:
         else "Udfyld den, og kør derefter: kpireport validate " + str(written),
         err=True,
     )
+
+
+# -- watch ----------------------------------------------------------------------------------
+
+
+@main.command("watch", context_settings=CONTEXT)
+@click.argument("inbox", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the report sets [default: output in kpireport.toml, else reports].",
+)
+@click.option("--once", is_flag=True, help="Deal with the workbooks there now, then exit.")
+@click.option("--send", is_flag=True, help="Email each report set after it is built.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="With --send: write the messages as .eml files into each report folder's outbox/ "
+    "instead of sending them.",
+)
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1),
+    default=2.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How often to look in INBOX.",
+)
+@click.option(
+    "--format",
+    "formats",
+    default="pdf,html,json",
+    show_default=True,
+    help="Comma-separated outputs: pdf, html, json.",
+)
+# How long a file must stay unchanged before it is taken; the tests shorten it.
+@click.option("--stable-seconds", type=click.FloatRange(min=0), default=2.0, hidden=True)
+@_handle_errors
+def watch_command(
+    inbox: Path | None,
+    out_dir: Path | None,
+    once: bool,
+    send: bool,
+    dry_run: bool,
+    interval: float,
+    formats: str,
+    stable_seconds: float,
+) -> None:
+    """Build every workbook dropped in a folder: a drop folder for the board reports.
+
+    A workbook (.xlsx, .xlsm) in INBOX is taken once it has not changed for two seconds, moved
+    to INBOX/processing/, built into DIR, then moved to INBOX/processed/, or to INBOX/failed/
+    with NAME.errors.txt and NAME.errors.json beside it. Excel lock files, hidden and temporary
+    files and folders are left alone; a name already taken gets a timestamp, so no workbook is
+    ever replaced. INBOX and DIR default to inbox and output in kpireport.toml. Stop it with
+    Ctrl-C or SIGTERM: it finishes the workbook in hand and exits 0. One watcher per INBOX: a
+    second one exits 1. With --once, exit 1 when a workbook failed or a report was not sent.
+
+    \b
+    Example:
+        kpireport watch inbox -o reports
+        kpireport watch inbox --once --send
+    """
+    import signal
+    import threading
+    import time
+
+    from kpireport.build import BuildOptions
+    from kpireport.config import load_config
+    from kpireport.errors import UsageError
+    from kpireport.watch import watch
+
+    chosen = _formats(formats)
+    config = load_config()
+    inbox = inbox or config.inbox  # the command line wins over kpireport.toml
+    if inbox is None:
+        raise click.UsageError("name the INBOX folder, or set inbox in kpireport.toml")
+    if not inbox.is_dir():
+        raise click.UsageError(f"{inbox} is not a folder: create it, or name the folder to watch")
+    if dry_run and not send:
+        raise click.UsageError("--dry-run goes with --send")
+    if send and not {"pdf", "json"} <= set(chosen):
+        raise click.UsageError("--send mails the PDFs as results.json lists them: keep pdf,json")
+    if send and not dry_run and config.smtp is None:
+        from kpireport.mail import NO_SMTP
+
+        raise UsageError(NO_SMTP)
+
+    def log(line: str) -> None:
+        click.echo(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {line}", err=True)
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt  # asked twice: stop now; the workbook in hand is redone
+        stop.set()
+        # os.write, not click.echo: the signal may have interrupted a write to stderr
+        with contextlib.suppress(OSError):
+            os.write(
+                sys.stderr.fileno(),
+                f"{signal.Signals(signum).name}: stopping after the workbook in hand\n".encode(),
+            )
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        summary = watch(
+            inbox,
+            out_dir or config.output or Path("reports"),
+            once=once,
+            send=send,
+            dry_run=dry_run,
+            interval=interval,
+            stable_seconds=stable_seconds,
+            # One job: PDFs are rendered in this process. Worker processes would get the Ctrl-C
+            # or the SIGTERM of a service stop too and die mid-build, when the point of catching
+            # the signal is to finish the workbook in hand.
+            build_options=BuildOptions(formats=chosen, jobs=1),
+            smtp=config.smtp,
+            log=log,
+            stop=stop,
+        )
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    sys.exit(0 if summary.ok or not once else 1)
