@@ -153,7 +153,7 @@ def build_workbook(
     options = options or BuildOptions()
     say = progress or (lambda _path, _done, _total: None)
     try:
-        workbook, report = check(path, lang=options.lang)
+        workbook, report = check(path, lang=options.lang, assets=options.assets)
     except WorkbookError as exc:
         return BuildResult(
             path, ValidationReport(str(path), [exc.issue], lang=options.lang or "en")
@@ -246,14 +246,16 @@ def _write_set(
     say: Progress,
     pool: Any,
 ) -> tuple[list[Path], list[Path]]:
+    from kpireport.assets import image_data_uri
     from kpireport.engine import to_dict
-    from kpireport.render import View, environment, image_data_uri, render
+    from kpireport.render import View, environment, render
 
     data = to_dict(results)
     env = environment(options.templates)
     base = _digest(__version__, _templates_digest(options.templates), options.pdf_variant)
     assets = options.assets or Path(workbook.path).parent
-    logo = image_data_uri(assets / results.logo) if results.logo else None
+    # the same check as validation's bad-logo warning: a refused file is never opened
+    logo = image_data_uri(results.logo, assets)
     view = View(results, logo=logo)
     # What every page shows besides its own numbers: the settings and the report date. Not the
     # workbook's hash: a department page must not change when another department's rows do
@@ -272,7 +274,7 @@ def _write_set(
         raise UsageError(f"{workbook.path.name} has no department {missing}; it has: {available}")
     department_data = {d["slug"]: d for d in data["departments"]}
     for dept in chosen:
-        dept_logo = image_data_uri(assets / dept.logo) if dept.logo else None
+        dept_logo = image_data_uri(dept.logo, assets)
         key = _digest(base, page, department_data[dept.slug], dept_logo or logo_key)
         # rendered only when one of its files is out of date, and then once for both
         html = functools.cache(

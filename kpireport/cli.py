@@ -312,6 +312,16 @@ def build_command(
             if not quiet:
                 kept = f"; {len(result.unchanged)} files unchanged" if result.unchanged else ""
                 click.echo(f"{result.path}: {_status_line(result)}{kept}", err=True)
+                # a refused logo changes the reports themselves: say so (other warnings are
+                # on the validation page of the report set)
+                for issue in result.report.issues:
+                    if issue.code == "bad-logo":
+                        warning = "advarsel" if result.report.lang == "da" else "warning"
+                        click.echo(
+                            f"{result.path}: {issue.where}: {warning}: "
+                            f"{issue.message(result.report.lang)}",
+                            err=True,
+                        )
         else:
             failed = True
             click.echo(render_text(result.report, None), err=True, color=_color())

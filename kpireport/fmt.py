@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
+import functools
+from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from babel import Locale
 from babel.dates import format_date
@@ -12,7 +15,27 @@ from babel.numbers import format_currency, format_decimal, format_percent
 
 from kpireport.schema import Unit
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 LOCALES = {"en": "en_GB", "da": "da_DK"}
+# Babel rounds through decimal, whose default 28 digits cannot hold 1e22 with 6 decimals
+# (InvalidOperation); any float up to 1e308 with its decimals fits in 400.
+_PRECISION = 400
+
+
+def _wide(func: Callable[P, R]) -> Callable[P, R]:
+    """Run a formatter with enough decimal precision for any float a workbook can hold."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with decimal.localcontext() as ctx:
+            ctx.prec = _PRECISION
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
 UNIT_LABELS = {
     "en": {"hours": "hours", "minutes": "min", "days": "days"},
     "da": {"hours": "timer", "minutes": "min.", "days": "dage"},
@@ -30,17 +53,20 @@ def _percent_pattern(lang: str) -> str:
     return pattern.replace("0", "0.#", 1) if "0.#" not in pattern else pattern
 
 
+@_wide
 def number(value: float, lang: str, digits: int = 2) -> str:
     """``1,234.5`` in English, ``1.234,5`` in Danish; at most ``digits`` decimals."""
     pattern = "#,##0" + ("." + "#" * digits if digits else "")
     return format_decimal(value, format=pattern, locale=locale(lang))
 
 
+@_wide
 def percent(value: float, lang: str) -> str:
     """A fraction as a percentage: ``86.7%`` in English, ``86,7 %`` in Danish."""
     return format_percent(value, format=_percent_pattern(lang), locale=locale(lang))
 
 
+@_wide
 def value(value: float, unit: Unit, lang: str) -> str:
     """A KPI value with its unit: ``86.7%`` / ``86,7 %``, ``DKK 2,150,000`` / ``2.150.000 kr.``."""
     if unit.kind == "percent":

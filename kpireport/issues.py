@@ -414,6 +414,13 @@ CATALOG: dict[str, Message] = {
         "Relevant: afdelingen '{department}' findes ikke i arket '{departments_sheet}'.",
         "Tilføj den der (med leder og e-mail), eller ret stavemåden{suggestion}.",
     ),
+    "bad-logo": Message(
+        WARNING,
+        "The logo '{logo}' is not used: {reason}.",
+        "Put a PNG, JPEG or GIF file (at most 2 MB) in the same folder as the workbook and write its file name, e.g. logo.png. The report is made without the logo.",
+        "Logoet '{logo}' bruges ikke: {reason}.",
+        "Læg en PNG-, JPEG- eller GIF-fil (højst 2 MB) i samme mappe som projektmappen, og skriv dens filnavn, f.eks. logo.png. Rapporten laves uden logoet.",
+    ),
     "T-no-deadline": Message(
         WARNING,
         "Time-bound: KPI '{kpi}' has no deadline.",

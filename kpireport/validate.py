@@ -66,21 +66,32 @@ FREQUENCY_OF = {v: k for k, v in GRANULARITY_OF.items()}
 
 
 def check(
-    path: Path | str, lang: str | None = None, report_date: dt.date | None = None
+    path: Path | str,
+    lang: str | None = None,
+    report_date: dt.date | None = None,
+    assets: Path | None = None,
 ) -> tuple[Workbook, ValidationReport]:
-    """Read and validate one workbook file. Raises WorkbookError when it cannot be read."""
+    """Read and validate one workbook file. Raises WorkbookError when it cannot be read.
+    ``assets``: where the files it names (logos) lie; by default the workbook's folder."""
     from kpireport.workbook import read_workbook
 
     workbook = read_workbook(Path(path))
-    return workbook, validate(workbook, lang=lang, report_date=report_date)
+    return workbook, validate(workbook, lang=lang, report_date=report_date, assets=assets)
 
 
 def validate(
-    workbook: Workbook, lang: str | None = None, report_date: dt.date | None = None
+    workbook: Workbook,
+    lang: str | None = None,
+    report_date: dt.date | None = None,
+    assets: Path | None = None,
 ) -> ValidationReport:
-    """Every problem in ``workbook``: those found while reading, and the rules across sheets."""
+    """Every problem in ``workbook``: those found while reading, the rules across sheets, and
+    logos that cannot be used (looked up in ``assets``, by default the workbook's folder)."""
+    from kpireport.assets import logo_issues
+
     issues = list(workbook.issues)
     issues.extend(_Validator(workbook, report_date).run())
+    issues.extend(logo_issues(workbook, assets))
     order = tuple(
         info.name
         for info in sorted(workbook.sheets.values(), key=lambda i: _SHEET_ORDER.index(i.key))

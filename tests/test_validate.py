@@ -233,14 +233,14 @@ def test_no_kpis(run: Check, sheets: Sheets) -> None:
     for name in ("KPIs", "Measurements", "Benchmarks"):
         del sheets[name][1:]
     _, report = run(sheets)
-    assert codes(report) == [("no-kpis", "KPIs", "A2")]
+    assert codes(report) == [("no-kpis", "KPIs", "A1")]
     assert_issue(report, ERROR, shows=("KPIs",))
 
 
 def test_no_kpis_with_measurements_is_one_issue(run: Check, sheets: Sheets) -> None:
     del sheets["KPIs"][1:]
     _, report = run(sheets)
-    assert codes(report) == [("no-kpis", "KPIs", "A2")]
+    assert codes(report) == [("no-kpis", "KPIs", "A1")]
 
 
 def test_duplicate_sheet(run: Check, sheets: Sheets) -> None:
@@ -1263,7 +1263,8 @@ def test_settings_optional_header_row(run: Check, sheets: Sheets, header: list |
     assert wb.settings.report_date == dt.date(2026, 6, 30)
 
 
-def test_settings_keys_in_danish(run: Check, sheets: Sheets) -> None:
+def test_settings_keys_in_danish(run: Check, sheets: Sheets, tmp_path: Path) -> None:
+    (tmp_path / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n")  # the logo, next to the workbook
     sheets["Settings"] = [
         ["nøgle", "værdi"],
         ["virksomhed", "Test A/S"],
@@ -1420,6 +1421,21 @@ def test_settings_issues_in_a_danish_workbook_are_danish(
     _, report = run(sheets)
     assert len(report.issues) == 1
     assert expected in report.issues[0].message("da")
+
+
+def test_a_logo_outside_the_workbook_folder_or_not_an_image_is_a_warning(
+    run: Check, sheets: Sheets, tmp_path: Path
+) -> None:
+    (tmp_path / "notes.png").write_text("not an image")
+    sheets["Settings"].append(["logo", "../secret.png"])  # B5
+    sheets["Departments"][0].append("logo")
+    sheets["Departments"][1].append("notes.png")  # E2
+    _, report = run(sheets)
+    assert codes(report) == [("bad-logo", "Settings", "B5"), ("bad-logo", "Departments", "E2")]
+    assert_issue(report, WARNING, shows=("../secret.png",))
+    assert_issue(report, WARNING, shows=("notes.png",), index=1)
+    assert "outside" in report.issues[0].message("en")
+    assert "PNG" in report.issues[1].message("en")
 
 
 # -- meta --------------------------------------------------------------------------------------

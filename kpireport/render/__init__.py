@@ -4,7 +4,6 @@ template can extend with ``{% extends "default:department.html" %}``."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -172,24 +171,4 @@ def describe_template_error(exc: jinja2.TemplateError, template: str) -> str:
     )
 
 
-IMAGE_TYPES = {
-    b"\x89PNG\r\n\x1a\n": "image/png",
-    b"\xff\xd8\xff": "image/jpeg",
-    b"GIF87a": "image/gif",
-    b"GIF89a": "image/gif",
-}
-MAX_LOGO_BYTES = 2 * 1024 * 1024
-
-
-def image_data_uri(path: Path) -> str | None:
-    """A PNG, JPEG or GIF file as a data: URI, or None when it is not one (by content)."""
-    try:
-        data = path.read_bytes()[: MAX_LOGO_BYTES + 1]
-    except OSError:
-        return None
-    if len(data) > MAX_LOGO_BYTES:
-        return None
-    for magic, mime in IMAGE_TYPES.items():
-        if data.startswith(magic):
-            return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
-    return None
+# Logos are checked and read by kpireport.assets.image_data_uri (path and content).

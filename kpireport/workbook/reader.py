@@ -90,6 +90,13 @@ def _alternative(en: str, da: str) -> Word:
     return Word(f" (or '{da}')", f" (eller '{en}')")
 
 
+def _calamine_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` is calamine failing on the file: any Exception, or the Rust panic pyo3
+    raises as ``PanicException`` (a BaseException), e.g. for a date-formatted cell holding
+    -1e300 (chrono's "TimeDelta::milliseconds out of bounds")."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
+
+
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -112,7 +119,9 @@ class _Reader:
 
         try:
             calamine = CalamineWorkbook.from_filelike(io.BytesIO(self.c.data))
-        except Exception:  # calamine's errors are several types; all mean a damaged file here
+        except BaseException as exc:  # calamine's errors are several types; all mean damage here
+            if not _calamine_failure(exc):
+                raise
             raise WorkbookError(
                 self.c.path, "damaged", part=Word("the workbook", "projektmappen")
             ) from None
@@ -138,7 +147,9 @@ class _Reader:
                 self.raw[key] = read_sheet(self.c, name, calamine, percent_ids)
             except WorkbookError:
                 raise
-            except Exception:
+            except BaseException as exc:
+                if not _calamine_failure(exc):
+                    raise
                 raise WorkbookError(
                     self.c.path, "damaged", part=Word(f"the sheet '{name}'", f"arket '{name}'")
                 ) from None
@@ -724,11 +735,9 @@ class _Reader:
             )
         ):
             info = self.sheets["kpis"]
-            self.issues.append(
-                Issue(
-                    "no-kpis", info.name, info.loc(info.header_row + 1).cell, {"sheet": info.name}
-                )
-            )
+            # The header row's first cell: the row below it may lie outside the sheet.
+            first = cell_name(info.header_row, min(info.columns.values(), default=0))
+            self.issues.append(Issue("no-kpis", info.name, first, {"sheet": info.name}))
         return out
 
     def _weight(self, row: int) -> float:
