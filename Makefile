@@ -14,6 +14,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Touched after a successful install: older than pyproject.toml means install again.
 STAMP := $(VENV)/.installed
+# Extra bench/run.py arguments, e.g. make bench BENCH_ARGS="--departments 10 --kpis 25"
+BENCH_ARGS ?=
 # Extra pytest arguments, e.g. make test PYTEST_ARGS="-k packaging -x"
 PYTEST_ARGS ?=
 
@@ -52,7 +54,7 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-.PHONY: help venv sysdeps test-sysdeps test test-fast demo screenshots lint format clean distclean
+.PHONY: help venv sysdeps test-sysdeps test test-fast demo screenshots bench bench-quick lint format clean distclean
 
 help: ## List the targets
 	@echo "Usage: make TARGET"
@@ -104,6 +106,12 @@ screenshots: venv test-sysdeps ## Render the README pictures (docs/img/) from th
 	pdftoppm -png -r 80 -f 1 -l 1 -singlefile reports/acme-en/*/sales.pdf docs/img/department
 	pdftoppm -png -r 80 -f 2 -l 2 -singlefile reports/acme-en/*/board-pack.pdf docs/img/board-pack-summary
 	@ls -l docs/img
+
+bench: venv sysdeps ## Benchmark a large generated workbook against the baselines (docs/performance.md)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+bench-quick: venv sysdeps ## The benchmark on a tiny workbook (proves the harness works)
+	$(BIN)/python bench/run.py --quick
 
 lint: venv ## ruff check, ruff format --check and mypy (all run; any failure fails)
 	@rc=0; \
