@@ -79,6 +79,8 @@ def main(debug: bool) -> None:
 
 def workbook_paths(paths: Iterable[str]) -> list[Path]:
     """The workbooks named: files as given, folders by their .xlsx/.xlsm files (not lock files)."""
+    from kpireport.workbook.container import EXTENSIONS
+
     out: list[Path] = []
     for text in paths:
         path = Path(text)
@@ -87,7 +89,7 @@ def workbook_paths(paths: Iterable[str]) -> list[Path]:
                 sorted(
                     p
                     for p in path.iterdir()
-                    if p.suffix.lower() in (".xlsx", ".xlsm")
+                    if p.suffix.lower() in EXTENSIONS
                     and not p.name.startswith(("~$", "."))
                     and p.is_file()
                 )

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from kpireport.errors import KpiReportError
+from kpireport.workbook.container import EXTENSIONS
 
 if TYPE_CHECKING:
     from kpireport.build import BuildOptions, BuildResult
@@ -31,7 +32,6 @@ PROCESSING = "processing"
 PROCESSED = "processed"
 FAILED = "failed"
 LOCK_FILE = ".kpireport-watch.lock"
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 # Partial downloads and copies (browsers, rsync --partial, office suites): their final name
 # appears by a rename once they are complete.
 TEMP_SUFFIXES = (".tmp", ".temp", ".part", ".partial", ".crdownload", ".download", ".swp")
@@ -261,7 +261,7 @@ def _reason_ignored(path: Path) -> str | None:
         return "a temporary file"
     if suffix == ".xls":
         return None  # taken, so that failed/ tells its owner to save it as .xlsx
-    if suffix not in WORKBOOK_SUFFIXES:
+    if suffix not in EXTENSIONS:
         return "not a workbook (.xlsx or .xlsm)"
     return None
 
