@@ -96,6 +96,14 @@ TEXT = {
         "higher_better": "higher is better",
         "lower_better": "lower is better",
         "none": "—",
+        # column headers of results.csv (kpireport/export.py) that no report shows
+        "kpi_id": "KPI id",
+        "unit": "Unit",
+        "direction": "Direction",
+        "current_period": "Current period",
+        "expected_progress": "Expected progress",
+        "previous_change": "Change from previous period",
+        "benchmark_gap": "Benchmark gap",
     },
     "da": {
         "report_date": "Rapportdato",
@@ -169,6 +177,13 @@ TEXT = {
         "higher_better": "højere er bedre",
         "lower_better": "lavere er bedre",
         "none": "—",
+        "kpi_id": "KPI-id",
+        "unit": "Enhed",
+        "direction": "Retning",
+        "current_period": "Aktuel periode",
+        "expected_progress": "Forventet fremdrift",
+        "previous_change": "Ændring fra forrige periode",
+        "benchmark_gap": "Afstand til benchmark",
     },
 }
 

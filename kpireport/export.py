@@ -1,0 +1,117 @@
+"""Exports for spreadsheets: the computed KPI table as CSV (results.csv), safe to open in Excel.
+
+Plain data in, bytes out: the build decides where the file goes (and writes it atomically).
+What the file holds, column by column: docs/results-json.md, "results.csv".
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Iterator
+
+from kpireport import labels
+from kpireport.engine import DepartmentResult, KpiResult, Results
+
+# A spreadsheet reads a cell that starts with one of these as a formula (or, for tab and
+# carriage return, strips the character and then may). OWASP, "CSV Injection".
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+# (key, header label in kpireport.labels.TEXT): the columns of results.csv, in order.
+COLUMNS = (
+    ("department", "department"),
+    ("kpi_id", "kpi_id"),
+    ("name", "kpi"),
+    ("unit", "unit"),
+    ("direction", "direction"),
+    ("current_period", "current_period"),
+    ("current", "current"),
+    ("target", "target"),
+    ("deadline", "deadline"),
+    ("progress", "progress"),
+    ("expected_progress", "expected_progress"),
+    ("status", "status"),
+    ("forecast", "forecast"),
+    ("previous_change", "previous_change"),
+    ("benchmark", "benchmark"),
+    ("benchmark_gap", "benchmark_gap"),
+)
+
+Cell = str | float | None
+
+
+def neutralize(text: str) -> str:
+    """``text`` made safe to put in a spreadsheet cell as text.
+
+    Workbook cells come from many people, and a results.csv travels on to finance, who open it
+    in Excel or LibreOffice. There a cell such as ``=HYPERLINK(...)`` or ``=cmd|' /C calc'!A0``
+    would be run as a formula (leaking data, or starting a program after a prompt people click
+    away). OWASP's remedy: a text that starts with ``=``, ``+``, ``-``, ``@``, tab or carriage
+    return gets a leading single quote, so the spreadsheet shows it as text (the quote shows
+    too). Numbers are never passed here: a negative number must stay a number.
+    """
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def results_csv(results: Results, lang: str | None = None) -> bytes:
+    """The KPI table of ``results`` as CSV: a header row, then one row per KPI of every
+    department, in the order of results.json. UTF-8 with a byte order mark (without it, Excel
+    on a Danish Windows reads the file as Windows-1252 and garbles æ, ø, å), ``\\r\\n`` line
+    ends, quoted only where needed. Headers, status and direction words are in ``lang``
+    (default: the results' language). Numbers are written as Python writes floats (dot decimal,
+    no thousands separator, full precision; percentages as fractions, as in results.json),
+    empty when there is none; dates as ``YYYY-MM-DD``. Every text cell goes through
+    :func:`neutralize`."""
+    lang = lang or results.language
+    t = labels.text(lang)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow([neutralize(t[label]) for _key, label in COLUMNS])
+    for row in _rows(results, lang):
+        writer.writerow([neutralize(v) if isinstance(v, str) else v for v in row])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _rows(results: Results, lang: str) -> Iterator[list[Cell]]:
+    t = labels.text(lang)
+    for dept in results.departments:
+        for kpi in dept.kpis:
+            row = _row(dept, kpi, lang, t)
+            yield [row[key] for key, _label in COLUMNS]
+
+
+def _row(dept: DepartmentResult, kpi: KpiResult, lang: str, t: dict[str, str]) -> dict[str, Cell]:
+    # The first benchmark, as in the KPI's chart; results.json has them all.
+    benchmark = kpi.benchmarks[0] if kpi.benchmarks else None
+    return {
+        "department": dept.name,
+        "kpi_id": kpi.id,
+        "name": kpi.name,
+        "unit": kpi.unit,
+        "direction": t["higher_better" if kpi.direction == "higher" else "lower_better"],
+        "current_period": kpi.current_period,
+        "current": _number(kpi.current),
+        "target": _number(kpi.target),
+        "deadline": kpi.deadline.isoformat(),
+        "progress": _number(kpi.progress),
+        "expected_progress": _number(kpi.expected_progress),
+        "status": labels.status(kpi.status, lang),
+        "forecast": _number(kpi.forecast.value if kpi.forecast else None),
+        "previous_change": _number(
+            kpi.previous_period_change.change if kpi.previous_period_change else None
+        ),
+        "benchmark": benchmark.source if benchmark else None,
+        "benchmark_gap": _number(benchmark.gap if benchmark else None),
+    }
+
+
+def _number(value: float | None) -> float | None:
+    """A float as the csv module writes it (repr: dot decimal, round-trips exactly); an empty
+    cell for none, infinity or not-a-number (which no spreadsheet reads as a number)."""
+    if value is None or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+__all__ = ["COLUMNS", "FORMULA_STARTS", "neutralize", "results_csv"]
