@@ -20,7 +20,7 @@ from kpireport.model import KPI, Benchmark, Department, Measurement, Workbook
 from kpireport.periods import period_end, period_label, periods_between
 from kpireport.schema import Unit
 from kpireport.series import aggregate, group_periods
-from kpireport.slug import unique_slugs
+from kpireport.slug import REPORT_SET_NAMES, unique_slugs
 
 STATUSES = ("achieved", "on_track", "at_risk", "off_track", "missed", "no_data")
 # Statuses that count towards a department's score, and those that need attention.
@@ -592,7 +592,7 @@ def _departments(workbook: Workbook, results: list[KpiResult]) -> list[Departmen
     for k in results:
         if k.department.casefold() not in {n.casefold() for n in names}:
             names.append(k.department)
-    slugs = unique_slugs(names)
+    slugs = unique_slugs(names, reserved=REPORT_SET_NAMES)
     out = []
     for name in names:
         dept = listed.get(name.casefold())

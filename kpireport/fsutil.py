@@ -6,11 +6,51 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Callable, Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from kpireport.errors import OutputError
 
 TEMP_SUFFIX = ".tmp"
+
+
+def inside(root: Path, *parts: str) -> Path:
+    """``root/part/...``, checked to stay inside ``root``: a part with a NUL byte, an absolute
+    part (``/etc``, ``C:\\x``, ``\\\\server\\share``), a ``..`` component (with ``/`` or ``\\``), or
+    one naming no file (empty, ``.``) raises :class:`OutputError`, and so does a path that leaves
+    ``root`` through a symbolic link (both are resolved to compare them).
+
+    Returns the path as joined, not resolved, so messages and the folder printed on stdout
+    show the output folder as the user typed it (``reports/kpis/2026-06-30``).
+    """
+    base = Path(root)
+    for part in parts:
+        text = os.fspath(part)
+        reason = _unsafe_part(text)
+        if reason:
+            raise OutputError(f"refusing to write in {base}: {text!r} {reason}")
+    path = base.joinpath(*parts)
+    try:
+        real_root, real = base.resolve(), path.resolve()
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symbolic link loop (Python < 3.13)
+        raise OutputError(f"cannot check {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    if not real.is_relative_to(real_root):
+        raise OutputError(f"refusing to write {path}: it leads to {real}, outside {real_root}")
+    return path
+
+
+def _unsafe_part(text: str) -> str | None:
+    """Why ``text`` cannot be a relative part of an output path, or None."""
+    if "\x00" in text:
+        return "has a NUL byte"
+    # Judged as a Windows path too, so a name from a workbook is refused the same everywhere.
+    posix, windows = PurePosixPath(text), PureWindowsPath(text)
+    if posix.is_absolute() or windows.drive or windows.root:
+        return "is an absolute path"
+    if ".." in posix.parts or ".." in windows.parts:
+        return "has a '..' component"
+    if not posix.parts:
+        return "names no file"
+    return None
 
 
 def write_atomic(path: Path, data: bytes | str, if_changed: bool = False) -> Path:
