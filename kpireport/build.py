@@ -14,16 +14,16 @@ import functools
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kpireport import __version__
 from kpireport.errors import OutputError, UsageError, WorkbookError
-from kpireport.fsutil import locked, remove_temp_files
+from kpireport.fsutil import inside, locked, remove_temp_files
 from kpireport.issues import Issue, ValidationReport
+from kpireport.slug import folder_name
 
 FORMATS = ("pdf", "html", "json")
 MANIFEST = ".kpireport-build.json"
@@ -41,6 +41,9 @@ class BuildOptions:
     templates: Path | None = None
     pdf_variant: str | None = None
     jobs: int = 1
+    # A PDF document (a department's pages, a part of the board pack) that takes longer than
+    # this to render is stopped: its worker process is killed and the build names it.
+    render_timeout: float = 600.0
     # Where files the workbook names (logos) are looked up; default: the workbook's own folder.
     # The drop-folder watcher sets its inbox, since it builds workbooks moved to processing/.
     assets: Path | None = None
@@ -76,8 +79,9 @@ Progress = Callable[[str, int, int], None]
 
 
 def report_folder(out_dir: Path, workbook: Path, report_date: str) -> Path:
-    """``DIR/<workbook name without extension>/<report date>``."""
-    return Path(out_dir) / workbook.stem / report_date
+    """``DIR/<workbook name without extension>/<report date>``; a name unsafe as a folder
+    (``..``, ``CON``, ``-rf``) is made safe by :func:`kpireport.slug.folder_name`."""
+    return inside(Path(out_dir), folder_name(workbook.stem), report_date)
 
 
 def build(
@@ -97,15 +101,15 @@ def build(
     out_dir = Path(out_dir)
     results = []
     seen: dict[str, Path] = {}
-    with _pool(options.jobs) as pool:
+    with _Renderer(options.jobs, options.render_timeout) as pool:
         for path in map(Path, paths):
-            other = seen.setdefault(path.stem.casefold(), path)
+            other = seen.setdefault(folder_name(path.stem).casefold(), path)
             if other != path:
                 issue = Issue(
                     "duplicate-workbook-name",
                     None,
                     None,
-                    {"other": str(other), "folder": str(out_dir / path.stem)},
+                    {"other": str(other), "folder": str(out_dir / folder_name(path.stem))},
                 )
                 report = ValidationReport(str(path), [issue], lang=options.lang or "en")
                 result = BuildResult(path, report)
@@ -122,21 +126,43 @@ def build(
     return results
 
 
-class _Inline:
-    """A stand-in for a process pool when building with one job."""
+class _Renderer:
+    """The worker processes that turn HTML into PDF, started when the first PDF is wanted and
+    reused for every document of every workbook (WeasyPrint's start-up and font configuration
+    are paid once per worker). Each document runs under ``timeout`` seconds; one that runs
+    over has its worker killed (pebble replaces it) and fails with :class:`RenderFailed`."""
 
-    def map(self, fn: Callable[..., Any], *iterables: Any) -> Iterator[Any]:
-        return map(fn, *iterables)
+    def __init__(self, jobs: int, timeout: float) -> None:
+        self.jobs = max(1, jobs)
+        self.timeout = timeout
+        self._pool: Any = None
 
-    def __enter__(self) -> _Inline:
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
+        if self._pool is None:
+            from pebble import ProcessPool
+
+            self._pool = ProcessPool(max_workers=self.jobs)
+        return self._pool.schedule(fn, args=args, timeout=self.timeout)
+
+    def __enter__(self) -> _Renderer:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        return None
+        if self._pool is not None:
+            if exc[0] is None:
+                self._pool.close()
+            else:
+                self._pool.stop()
+            self._pool.join()
 
 
-def _pool(jobs: int) -> Any:
-    return ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else _Inline()
+class RenderFailed(OutputError):
+    """A document could not be rendered (ran over the time limit, or its worker died)."""
+
+    def __init__(self, document: str, reason: str) -> None:
+        super().__init__(f"{document}: {reason}")
+        self.document = document
+        self.reason = reason
 
 
 def build_workbook(
@@ -144,7 +170,7 @@ def build_workbook(
     out_dir: Path,
     options: BuildOptions | None = None,
     progress: Progress | None = None,
-    pool: Any = None,
+    pool: _Renderer | None = None,
 ) -> BuildResult:
     """Validate one workbook and, when it has no errors, write its report set."""
     from kpireport.engine import compute
@@ -158,7 +184,7 @@ def build_workbook(
         return BuildResult(
             path, ValidationReport(str(path), [exc.issue], lang=options.lang or "en")
         )
-    home = Path(out_dir) / path.stem  # the workbook's folder: its report sets
+    home = Path(out_dir) / folder_name(path.stem)  # the workbook's folder: its report sets
     if not report.valid:
         result = BuildResult(path, report, language=report.lang)
         with contextlib.suppress(OutputError), locked(out_dir):  # messages are printed anyway
@@ -167,16 +193,22 @@ def build_workbook(
             )
         return result
     results = compute(workbook, report, lang=options.lang)
-    folder = report_folder(out_dir, path, results.report_date.isoformat())
+    own = None if pool else _Renderer(options.jobs, options.render_timeout)
     try:
-        with locked(out_dir):
-            remove_temp_files(folder, _owned)  # left by a build that was killed
-            written, unchanged = _write_set(
-                workbook, results, report, folder, options, say, pool or _Inline()
-            )
+        folder = report_folder(out_dir, path, results.report_date.isoformat())
+        with locked(out_dir), own or contextlib.nullcontext():
+            pool = pool or own
+            assert pool is not None
+            for place in (folder, folder / PAGES):  # left by a build that was killed
+                remove_temp_files(place, _owned)
+            written, unchanged = _write_set(workbook, results, report, folder, options, say, pool)
             # the workbook is valid now: a validation page from a failed build would mislead
             with contextlib.suppress(FileNotFoundError):
                 (home / "validation.html").unlink()
+    except RenderFailed as exc:
+        args = {"document": exc.document, "reason": exc.reason}
+        issue = Issue("render-failed", None, None, args)
+        return BuildResult(path, ValidationReport(str(path), [issue], lang=report.lang))
     except OutputError as exc:
         issue = Issue("write-failed", None, None, {"reason": str(exc)})
         return BuildResult(path, ValidationReport(str(path), [issue], lang=report.lang))
@@ -200,10 +232,32 @@ class _Output:
     key: str  # hash of everything the file is made from
     make: Callable[[], str]  # the file's text; for a PDF, the HTML a worker turns into PDF
     attachments: list[tuple[str, bytes]] = field(default_factory=list)
+    body: str | None = None  # a department PDF: the slug of the pages it is made of
+    pack: _Pack | None = None  # the board pack PDF: how it is put together
 
     @property
     def pdf(self) -> bool:
         return self.name.endswith(".pdf")
+
+
+@dataclass
+class _Body:
+    """A department's PDF pages without running header and footer: laid out once, used by the
+    department's PDF and by the board pack, and kept in ``.pages/`` for the next build."""
+
+    slug: str
+    key: str
+    make: Callable[[], str]
+
+
+@dataclass
+class _Pack:
+    """The board pack PDF: cover and contents (``cover(pages=...)``, given each entry's page
+    number), summary pages, then the department bodies in order."""
+
+    cover: Callable[..., str]
+    summary: Callable[[], str]
+    slugs: list[str]
 
 
 def _digest(*parts: Any) -> str:
@@ -273,6 +327,7 @@ def _write_set(
         missing = ", ".join(n for n in options.departments if n.casefold() in unknown)
         raise UsageError(f"{workbook.path.name} has no department {missing}; it has: {available}")
     department_data = {d["slug"]: d for d in data["departments"]}
+    bodies: dict[str, _Body] = {}
     for dept in chosen:
         dept_logo = image_data_uri(dept.logo, assets)
         key = _digest(base, page, department_data[dept.slug], dept_logo or logo_key)
@@ -283,13 +338,22 @@ def _write_set(
             )
         )
         outputs.append(_Output(f"{dept.slug}.html", _digest(key, "html"), html))
-        outputs.append(_Output(f"{dept.slug}.pdf", _digest(key, "pdf"), html))
+        outputs.append(_Output(f"{dept.slug}.pdf", _digest(key, "pdf"), html, body=dept.slug))
+        bodies[dept.slug] = _Body(dept.slug, _digest(key, "body"), html)
     if not wanted:
         key = _digest(base, data, logo_key)
-        board = functools.cache(functools.partial(render, env, "board-pack.html", view))
+        pack = functools.partial(render, env, "board-pack.html", view)
+        board = functools.cache(functools.partial(pack, part=None, pages=None))
         attachments = [("results.json", results_json.encode())] if options.pdf_variant else []
+        parts = _Pack(
+            functools.partial(pack, part="cover"),
+            functools.partial(pack, part="summary", pages=None),
+            [d.slug for d in chosen],
+        )
         outputs.append(_Output(f"{BOARD_PACK}.html", _digest(key, "html"), board))
-        outputs.append(_Output(f"{BOARD_PACK}.pdf", _digest(key, "pdf"), board, attachments))
+        outputs.append(
+            _Output(f"{BOARD_PACK}.pdf", _digest(key, "pdf"), board, attachments, pack=parts)
+        )
         outputs.append(_Output("results.json", _digest(data), lambda: results_json))
     validation_key = _digest(base, page, [i.to_dict(results.language) for i in report.issues])
     outputs.append(
@@ -310,7 +374,9 @@ def _write_set(
             "index.html", index_key, functools.partial(render, env, "index.html", view, files=names)
         )
     )
-    return _write_outputs(folder, outputs, options, say, pool, allowed=[assets])
+    furniture = functools.partial(render, env, "furniture.html", view)
+    pdfs = _PdfStage(folder, bodies, furniture, options, pool, allowed=[assets])
+    return _write_outputs(folder, outputs, options, say, pdfs)
 
 
 def _write_outputs(
@@ -318,16 +384,14 @@ def _write_outputs(
     outputs: list[_Output],
     options: BuildOptions,
     say: Progress,
-    pool: Any,
-    allowed: list[Path],
+    pdfs: _PdfStage,
 ) -> tuple[list[Path], list[Path]]:
     from kpireport.fsutil import write_atomic
-    from kpireport.render import default_templates
 
     manifest = {} if options.force else _read_manifest(folder)
     todo, unchanged = [], []
     for out in outputs:
-        target = folder / out.name
+        target = inside(folder, out.name)
         recorded = manifest.get(out.name, {})
         if (
             recorded.get("key") == out.key
@@ -343,32 +407,208 @@ def _write_outputs(
         except OSError as exc:
             raise OutputError(f"cannot create {folder}: {exc.strerror or exc}") from None
     written: list[Path] = []
-    pdfs = [o for o in todo if o.pdf]
-    others = [o for o in todo if not o.pdf]
-    roots = [default_templates(), *([options.templates] if options.templates else []), *allowed]
-    for out in others:
-        written.append(_record(manifest, folder, out, write_atomic(folder / out.name, out.make())))
+
+    def done(out: _Output, data: bytes | str) -> None:
+        written.append(_record(manifest, folder, out, write_atomic(folder / out.name, data)))
         say(str(folder / out.name), len(written), len(todo))
-    for out, pdf in zip(
-        pdfs,
-        pool.map(
-            _render_pdf, [(o.make(), roots, options.pdf_variant, o.attachments) for o in pdfs]
-        ),
-        strict=True,
-    ):
-        written.append(_record(manifest, folder, out, write_atomic(folder / out.name, pdf)))
-        say(str(folder / out.name), len(written), len(todo))
-    if written or not (folder / MANIFEST).exists():
-        write_atomic(folder / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+
+    try:
+        for out in todo:
+            if not out.pdf:
+                done(out, out.make())
+        pdfs.run([o for o in todo if o.pdf], manifest, done)
+    finally:
+        if written or pdfs.cached or not (folder / MANIFEST).exists():
+            write_atomic(folder / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return written, unchanged
 
 
-def _render_pdf(job: tuple[str, list[Path], str | None, list[tuple[str, bytes]]]) -> bytes:
-    """In a worker process: one PDF."""
-    from kpireport.render.pdf import html_to_pdf
+PAGES = ".pages"  # in a report set: the department bodies, for the next build's board pack
+FURNITURE_CHUNK = 150  # pages of running header and footer rendered by one worker job
 
-    html, roots, variant, attachments = job
-    return html_to_pdf(html, roots, variant, attachments)
+
+class _PdfStage:
+    """Every PDF of a report set, rendered in the worker processes.
+
+    Each department's pages are laid out once (its *body*, with no running header or footer)
+    and cached in ``.pages/``. A department PDF is its body with the header and footer drawn
+    over it; the board pack is its cover and contents, its summary pages and every body, with
+    the whole pack's header and footer ("Page 37 of 412") drawn over them. So the pages of a
+    board pack are never laid out twice, a changed department re-renders only its own pages,
+    and no worker ever holds more than one department in memory.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        bodies: dict[str, _Body],
+        furniture: Callable[..., str],
+        options: BuildOptions,
+        pool: _Renderer,
+        allowed: list[Path],
+    ) -> None:
+        from kpireport.render import default_templates
+
+        self.folder = folder
+        self.bodies = bodies
+        self.furniture = furniture
+        self.variant = options.pdf_variant
+        self.pool = pool
+        self.roots = [
+            default_templates(),
+            *([options.templates] if options.templates else []),
+            *allowed,
+        ]
+        self.cached: list[str] = []  # bodies written to .pages/ in this build
+
+    # -- running jobs ----------------------------------------------------------------------------
+
+    def _submit(self, html: str, attachments: list[tuple[str, bytes]] = ()) -> Any:  # type: ignore[assignment]
+        from kpireport.render.pdf import render_pdf
+
+        return self.pool.submit(render_pdf, html, self.roots, self.variant, list(attachments))
+
+    def _wait(self, futures: dict[Any, str]) -> dict[str, tuple[bytes, int]]:
+        """The results of ``futures`` (future: document name), or :class:`RenderFailed` naming
+        the first document that failed; the others are cancelled (their workers stopped)."""
+        from concurrent.futures import FIRST_EXCEPTION, wait
+
+        pending = set(futures)
+        out: dict[str, tuple[bytes, int]] = {}
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            for future in finished:
+                try:
+                    out[futures[future]] = future.result()
+                except BaseException as exc:
+                    for other in pending:
+                        other.cancel()
+                    raise self._failure(futures[future], exc) from exc
+        return out
+
+    def _failure(self, document: str, exc: BaseException) -> RenderFailed:
+        from pebble import ProcessExpired
+
+        if isinstance(exc, TimeoutError):
+            limit = f"{self.pool.timeout:g}"
+            return RenderFailed(document, f"rendering took longer than {limit} s and was stopped")
+        if isinstance(exc, ProcessExpired):
+            return RenderFailed(document, f"the renderer stopped unexpectedly ({exc})")
+        return RenderFailed(document, f"{type(exc).__name__}: {exc}")
+
+    def _furniture(self, name: str, total: int, cover: bool) -> dict[Any, str]:
+        jobs = {}
+        for first in range(1, total + 1, FURNITURE_CHUNK):
+            count = min(FURNITURE_CHUNK, total - first + 1)
+            html = self.furniture(first=first, count=count, total=total, cover=cover)
+            jobs[self._submit(html)] = f"{name} (header and footer, page {first:05d})"
+        return jobs
+
+    # -- the report set's PDFs -------------------------------------------------------------------
+
+    def run(
+        self,
+        todo: list[_Output],
+        manifest: dict[str, Any],
+        done: Callable[[_Output, bytes], None],
+    ) -> None:
+        from kpireport.render.assemble import assemble, cross_links
+
+        if not todo:
+            return
+        pack = next((o for o in todo if o.pack), None)
+        slugs = list(pack.pack.slugs) if pack and pack.pack else []
+        slugs += [o.body for o in todo if o.body and o.body not in slugs]
+        bodies: dict[str, tuple[bytes, int]] = {}
+        jobs: dict[Any, str] = {}
+        for slug in slugs:
+            cached = self._cached_body(manifest, self.bodies[slug])
+            if cached:
+                bodies[slug] = cached
+            else:
+                jobs[self._submit(self.bodies[slug].make())] = f"{slug}.pdf"
+        if pack and pack.pack:
+            front = cross_links(pack.pack.summary())
+            jobs[self._submit(front)] = f"{BOARD_PACK}.pdf (summary)"
+        rendered = self._wait(jobs)
+        for slug in slugs:
+            if slug not in bodies:
+                bodies[slug] = rendered[f"{slug}.pdf"]
+                self._cache_body(manifest, self.bodies[slug], *bodies[slug])
+        departments = [o for o in todo if o.body]
+        furniture: dict[Any, str] = {}
+        for out in departments:
+            assert out.body
+            furniture |= self._furniture(out.name, bodies[out.body][1], cover=False)
+        if pack and pack.pack:
+            summary = rendered[f"{BOARD_PACK}.pdf (summary)"]
+            cover = self._cover(pack, manifest, summary[1], [bodies[s] for s in pack.pack.slugs])
+            total = cover[1] + summary[1] + sum(bodies[s][1] for s in pack.pack.slugs)
+            furniture |= self._furniture(pack.name, total, cover=True)
+        layers = self._wait(furniture)
+        for out in departments:
+            assert out.body
+            overlay = _chunks(layers, out.name)
+            done(out, assemble([bodies[out.body][0]], overlay))
+        if pack and pack.pack:
+            parts = [cover[0], summary[0], *(bodies[s][0] for s in pack.pack.slugs)]
+            done(pack, assemble(parts, _chunks(layers, pack.name)))
+            manifest[pack.name]["cover_pages"] = cover[1]
+
+    def _cover(
+        self,
+        pack: _Output,
+        manifest: dict[str, Any],
+        summary_pages: int,
+        bodies: list[tuple[bytes, int]],
+    ) -> tuple[bytes, int]:
+        """The cover and contents, whose page numbers depend on their own length: rendered
+        with the length of the last build's (or 2), again if that was wrong."""
+        from kpireport.render.assemble import cross_links
+
+        assert pack.pack
+        guess = manifest.get(pack.name, {}).get("cover_pages", 2)
+        for _attempt in range(3):
+            numbers = {"summary": guess + 1}
+            page = guess + summary_pages + 1
+            for slug, (_pdf, count) in zip(pack.pack.slugs, bodies, strict=True):
+                numbers[slug] = page
+                page += count
+            html = cross_links(pack.pack.cover(pages=numbers))
+            job = {self._submit(html, pack.attachments): f"{pack.name} (cover and contents)"}
+            cover = next(iter(self._wait(job).values()))
+            if cover[1] == guess:
+                break
+            guess = cover[1]
+        return cover
+
+    # -- the cache of department bodies ----------------------------------------------------------
+
+    def _cached_body(self, manifest: dict[str, Any], body: _Body) -> tuple[bytes, int] | None:
+        name = f"{PAGES}/{body.slug}.pdf"
+        recorded = manifest.get(name, {})
+        path = self.folder / name
+        if recorded.get("key") != body.key or not path.is_file():
+            return None
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != recorded.get("sha256"):
+            return None
+        return data, int(recorded.get("pages", 0))
+
+    def _cache_body(self, manifest: dict[str, Any], body: _Body, pdf: bytes, pages: int) -> None:
+        from kpireport.fsutil import write_atomic
+
+        name = f"{PAGES}/{body.slug}.pdf"
+        write_atomic(self.folder / name, pdf)
+        manifest[name] = {"key": body.key, "sha256": hashlib.sha256(pdf).hexdigest()}
+        manifest[name]["pages"] = pages
+        self.cached.append(name)
+
+
+def _chunks(layers: dict[str, tuple[bytes, int]], name: str) -> list[bytes]:
+    """The furniture PDFs of document ``name``, in page order."""
+    prefix = f"{name} (header and footer, page "
+    return [layers[key][0] for key in sorted(k for k in layers if k.startswith(prefix))]
 
 
 def _record(manifest: dict[str, Any], folder: Path, out: _Output, path: Path) -> Path:
@@ -406,7 +646,7 @@ def _write_failed_validation(
     env = environment(options.templates)
     view = failed_view(workbook, report)
     html = render(env, "validation.html", view, report=report, failed=True)
-    return write_atomic(Path(out_dir) / path.stem / "validation.html", html)
+    return write_atomic(inside(Path(out_dir), folder_name(path.stem), "validation.html"), html)
 
 
 def write_home(out_dir: Path, lang: str | None = None) -> Path:

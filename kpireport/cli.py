@@ -257,6 +257,14 @@ class _Progress:
     default=None,
     help="pdf/a-3b: archival PDFs, results.json attached to the board pack.",
 )
+@click.option(
+    "--render-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=600.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Stop rendering a PDF that takes longer than this, and say which one.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress messages.")
 @_handle_errors
 def build_command(
@@ -269,6 +277,7 @@ def build_command(
     force: bool,
     templates: Path | None,
     pdf_variant: str | None,
+    render_timeout: float,
     quiet: bool,
 ) -> None:
     """Build the reports: a PDF and HTML per department, a board pack, results.json.
@@ -300,6 +309,7 @@ def build_command(
         templates=templates,
         pdf_variant=pdf_variant,
         jobs=jobs or default_jobs(),
+        render_timeout=render_timeout,
     )
     if templates is not None:
         _check_templates(templates)

@@ -46,6 +46,8 @@ REPORTS = {
     "index.html",
 }
 HTML_JSON = {n for n in REPORTS if not n.endswith(".pdf")}
+# each department's pages, laid out once for its PDF and the board pack, kept for the next build
+PAGES = {f".pages/{A}.pdf", f".pages/{B}.pdf"}
 TEMP = re.compile(r"\.[^/]+\.[A-Za-z0-9_]+\.tmp")  # write_atomic's temporary names
 
 Snapshot = dict[str, tuple[int, int, bytes]]
@@ -160,6 +162,12 @@ def check_set(folder: Path, names: set[str] = REPORTS) -> dict[str, Any]:
     for name in sorted(present):
         if name == MANIFEST:
             continue
+        if name == ".pages":
+            for page in os.listdir(folder / name):
+                if not TEMP.fullmatch(page):
+                    assert page.endswith(".pdf"), f"unexpected file .pages/{page}"
+                    check_output(folder / name / page)
+            continue
         if name.startswith("."):
             assert TEMP.fullmatch(name), f"unexpected file {name}"
             continue
@@ -204,7 +212,7 @@ def copy_set(source: Path, dest: Path) -> tuple[Path, Path, Path]:
 def test_rebuild_with_nothing_changed_rewrites_no_report(pdf_set: Path, tmp_path: Path) -> None:
     workbook, out, folder = copy_set(pdf_set, tmp_path)
     before = snapshot(folder)
-    assert set(before) == REPORTS | {MANIFEST}
+    assert set(before) == REPORTS | PAGES | {MANIFEST}
     proc = run(workbook, out, "-j", "2")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == [str(folder / "board-pack.pdf")]
@@ -310,7 +318,7 @@ def test_a_changed_department_rerenders_it_the_board_pack_and_the_summary(
 def test_a_changed_department_leaves_the_other_departments_untouched(
     finance_changed: Rebuild,
 ) -> None:
-    untouched = {f"{A}.html", f"{A}.pdf"}
+    untouched = {f"{A}.html", f"{A}.pdf", f".pages/{A}.pdf"}  # its pages are not laid out again
     assert not untouched & wrote(finance_changed.proc.stderr)
     for name in untouched:
         assert finance_changed.after[name] == finance_changed.before[name], name
@@ -483,7 +491,7 @@ def test_an_interrupted_build_never_leaves_a_half_written_report(
     assert proc.stdout.splitlines() == [str(folder / "board-pack.pdf")]
     manifest = check_set(folder)
     assert finance_june(folder) == 36
-    assert set(manifest) == REPORTS
+    assert set(manifest) == REPORTS | PAGES
     # leftover temporary files are ignored, never taken for reports; and the set is consistent
     again = run(workbook, out, "-j", "2")
     assert again.returncode == 0 and wrote(again.stderr) == set()
@@ -640,6 +648,40 @@ def test_the_pdf_renderer_fetches_nothing_outside_its_folders(tmp_path: Path) ->
     assert _pdf_images(tmp_path / "out.pdf") == 1  # ok.png only, not secret.png
 
 
+# --- a document that renders too long ------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_document_over_the_time_limit_is_stopped_named_and_loses_nothing(
+    pdf_set: Path, tmp_path: Path
+) -> None:
+    """Every PDF renders in a worker under --render-timeout; one that runs over has its worker
+    killed, the build names it and exits 1, and the previous PDFs stay as they were."""
+    workbook, out, folder = copy_set(pdf_set, tmp_path)
+    write_workbook(workbook, two_departments(finance_june=36))  # Finance's pages must be redone
+    before = snapshot(folder)
+    started = time.monotonic()
+    proc = run(workbook, out, "-j", "2", "--render-timeout", "0.2")
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert f"{B}.pdf could not be rendered: rendering took longer than 0.2 s" in proc.stderr
+    assert "--render-timeout" in proc.stderr  # the hint says what to do
+    assert elapsed < 60, f"the build took {elapsed:.0f} s: the worker was not stopped"
+    after = snapshot(folder)
+    for name in (f"{A}.pdf", f"{B}.pdf", "board-pack.pdf", f".pages/{B}.pdf"):
+        assert after[name] == before[name], f"{name} changed"
+    check_set(folder)  # whatever was written is whole: the HTML and JSON, say
+    # no worker outlives the build
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert str(out) not in ps
+    # with time enough, the same build succeeds and brings everything up to date
+    proc = run(workbook, out, "-j", "2")
+    assert proc.returncode == 0, proc.stderr
+    assert finance_june(folder) == 36
+    check_set(folder)
+
+
 # --- two builds at once -----------------------------------------------------------------------
 
 
@@ -666,7 +708,7 @@ def test_two_builds_into_the_same_folder_at_once(tmp_path: Path) -> None:
     names = {f"{A}.html", f"{A}.pdf", "board-pack.html", "board-pack.pdf"}
     names |= {"results.json", "validation.html", "index.html"}
     manifest = check_set(folder, names)
-    assert set(manifest) == names
+    assert set(manifest) == names | {f".pages/{A}.pdf"}
     check_output(out / "index.html")
     # the manifest describes the files on disk: the next build has nothing to do
     again = cli(workbook, out)

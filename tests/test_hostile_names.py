@@ -359,25 +359,19 @@ def test_hostile_department_names_and_kpi_ids_stay_inside_the_output_folder(
 
 # --- workbook file names as output folders (kpireport/build.py) -----------------------------------
 
-_PENDING = pytest.mark.xfail(
-    strict=True,
-    reason="build.py still names the folder after path.stem; it is being rewritten, and the edit "
-    "(folder_name + fsutil.inside) is recorded in issue 7, point 3. Remove this mark with it.",
-)
-
 
 @pytest.mark.parametrize(
     "name",
     [
         "kpis.xlsx",
         "KPI 2026 Q2.xlsx",
-        pytest.param("..xlsx", marks=_PENDING),  # stem ".": the report set lands in DIR itself
-        pytest.param("...xlsx", marks=_PENDING),  # stem "..": written beside DIR, outside it
-        pytest.param(" .xlsx", marks=_PENDING),
-        pytest.param("-rf.xlsx", marks=_PENDING),
-        pytest.param("CON.xlsx", marks=_PENDING),
-        pytest.param("a\\..\\..\\b.xlsx", marks=_PENDING),
-        pytest.param("y" * 245 + ".xlsx", marks=_PENDING, id="y*245.xlsx"),
+        pytest.param("..xlsx"),  # stem ".": the report set lands in DIR itself
+        pytest.param("...xlsx"),  # stem "..": written beside DIR, outside it
+        pytest.param(" .xlsx"),
+        pytest.param("-rf.xlsx"),
+        pytest.param("CON.xlsx"),
+        pytest.param("a\\..\\..\\b.xlsx"),
+        pytest.param("y" * 245 + ".xlsx", id="y*245.xlsx"),
     ],
 )
 def test_a_workbook_file_name_never_leaves_the_output_folder(name: str, tmp_path: Path) -> None:
@@ -397,7 +391,7 @@ def test_a_workbook_file_name_never_leaves_the_output_folder(name: str, tmp_path
     [
         "kpis.xlsx",
         # stem "..": DIR/../validation.html, which a later good build even deletes
-        pytest.param("...xlsx", marks=_PENDING),
+        pytest.param("...xlsx"),
     ],
 )
 def test_a_failed_workbooks_validation_page_stays_inside_the_output_folder(

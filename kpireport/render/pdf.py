@@ -47,18 +47,30 @@ def html_to_pdf(
     attachments: list[tuple[str, bytes]] = (),  # type: ignore[assignment]
 ) -> bytes:
     """The PDF of ``html``. ``attachments`` are (file name, bytes) embedded in the PDF."""
+    return render_pdf(html, allowed, variant, attachments)[0]
+
+
+def render_pdf(
+    html: str,
+    allowed: list[Path],
+    variant: str | None = None,
+    attachments: list[tuple[str, bytes]] = (),  # type: ignore[assignment]
+) -> tuple[bytes, int]:
+    """The PDF of ``html`` and its number of pages."""
     import weasyprint
 
     fetcher = _fetcher_class()(allowed)
     document = weasyprint.HTML(string=html, base_url=str(allowed[0]), url_fetcher=fetcher)
     files = [weasyprint.Attachment(string=data, name=name) for name, data in attachments]
-    pdf = document.write_pdf(
-        pdf_variant=variant,
-        attachments=files or None,
+    options: dict[str, Any] = {
+        "pdf_variant": variant,
+        "attachments": files or None,
         # title, author, description, keywords and generator become the PDF's metadata; other
         # <meta> tags (viewport) stay out of it
-        custom_metadata=False,
-        uncompressed_pdf=False,
-    )
+        "custom_metadata": False,
+        "uncompressed_pdf": False,
+    }
+    rendered = document.render(**options)
+    pdf = rendered.write_pdf(**options)
     assert isinstance(pdf, bytes)
-    return pdf
+    return pdf, len(rendered.pages)

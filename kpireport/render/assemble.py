@@ -1,0 +1,174 @@
+"""Putting finished PDFs together with qpdf (through pikepdf): the running header and footer
+drawn over every page, and a board pack made of its own front pages followed by the pages of
+the department reports, which are therefore laid out once for both.
+
+WeasyPrint links by named destinations (``/Dest (kpi-SALES-01)``) and bookmarks by explicit
+page references; both are rebuilt here so that every link and bookmark of every part points at
+the same place in the whole document.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+# A link from one part to an anchor in another: WeasyPrint drops a "#name" link whose target is
+# not in the same document, so parts are rendered with this scheme (see cross_links) and the
+# links become named destinations here.
+ANCHOR_SCHEME = "kpireport-anchor:"
+
+
+def cross_links(html: str) -> str:
+    """``href="#x"`` -> a link that survives rendering as a part of a larger document. Text
+    never holds ``href="#``: Jinja escapes every quote in cell text."""
+    return html.replace('href="#', f'href="{ANCHOR_SCHEME}')
+
+
+@dataclass
+class _Mark:
+    """A bookmark: its title, where it points (page of the whole document, x, y), children."""
+
+    title: str
+    page: int
+    left: float | None
+    top: float | None
+    closed: bool = False
+    children: list[_Mark] = field(default_factory=list)
+
+
+def assemble(parts: list[bytes], furniture: list[bytes]) -> bytes:
+    """One PDF: the pages of ``parts`` in order, with the pages of ``furniture`` (the running
+    header and footer, one page per page) drawn over them. The first part's document data is
+    kept: metadata, PDF/A output intent and embedded files."""
+    import pikepdf
+
+    sources = [pikepdf.open(io.BytesIO(part)) for part in parts]
+    out = sources[0]
+    names: dict[str, tuple[int, list[Any]]] = {}
+    marks: list[_Mark] = []
+    offset = 0
+    for number, source in enumerate(sources):
+        index = {page.obj.objgen: n for n, page in enumerate(source.pages)}
+        for name, destination in _named_destinations(source):
+            page = index.get(destination[0].objgen) if len(destination) else None
+            if page is not None:
+                names[name] = (offset + page, list(destination[1:]))
+        with source.open_outline() as outline:
+            marks += [m for item in outline.root if (m := _mark(item, index, offset))]
+        count = len(source.pages)
+        if number:
+            with warnings.catch_warnings():
+                # named destinations and links are carried over below, by _set_named_destinations
+                warnings.filterwarnings("ignore", category=pikepdf.PageCopyWarning)
+                out.pages.extend(source.pages)
+        offset += count
+    if len(sources) > 1:
+        _relink(out)
+        _set_named_destinations(out, names)
+        _set_outline(out, marks)
+    overlays = [pikepdf.open(io.BytesIO(f)) for f in furniture]
+    layers = [layer for pdf in overlays for layer in pdf.pages]
+    if len(layers) != len(out.pages):
+        raise ValueError(f"{len(layers)} furniture pages for {len(out.pages)} pages")
+    for target, layer in zip(out.pages, layers, strict=True):
+        target.add_overlay(layer, None)
+    buffer = io.BytesIO()
+    out.save(buffer, deterministic_id=True)
+    return buffer.getvalue()
+
+
+def page_count(pdf: bytes) -> int:
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        return len(document.pages)
+
+
+def _named_destinations(pdf: Any) -> list[tuple[str, Any]]:
+    """(name, destination array) of the document's /Dests name tree (WeasyPrint writes one flat
+    /Names array; /Kids are followed for other writers)."""
+    import pikepdf
+
+    root = pdf.Root.get("/Names", {}).get("/Dests")
+    found: list[tuple[str, Any]] = []
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        entries = node.get("/Names")
+        if entries is not None:
+            for i in range(0, len(entries) - 1, 2):
+                dest = entries[i + 1]
+                if isinstance(dest, pikepdf.Dictionary) and "/D" in dest:
+                    dest = dest["/D"]
+                found.append((str(entries[i]), dest))
+        stack.extend(node.get("/Kids", []))
+    return found
+
+
+def _relink(out: Any) -> None:
+    """Links made by :func:`cross_links` become links to named destinations."""
+    import pikepdf
+
+    for page in out.pages:
+        for annotation in page.obj.get("/Annots", []):
+            action = annotation.get("/A")
+            uri = str(action.get("/URI", "")) if action is not None else ""
+            if uri.startswith(ANCHOR_SCHEME):
+                del annotation["/A"]
+                annotation.Dest = pikepdf.String(uri[len(ANCHOR_SCHEME) :])
+
+
+def _set_named_destinations(out: Any, names: dict[str, tuple[int, list[Any]]]) -> None:
+    import pikepdf
+
+    flat = pikepdf.Array()
+    for name in sorted(names):
+        page, rest = names[name]
+        flat.append(pikepdf.String(name))
+        flat.append(pikepdf.Array([out.pages[page].obj, *rest]))
+    if "/Names" not in out.Root:
+        out.Root.Names = pikepdf.Dictionary()
+    out.Root.Names.Dests = out.make_indirect(pikepdf.Dictionary(Names=flat))
+
+
+def _mark(item: Any, index: dict[Any, int], offset: int) -> _Mark | None:
+    destination = item.destination
+    if destination is None or not len(destination):
+        return None
+    page = index.get(destination[0].objgen)
+    if page is None:
+        return None
+    left = float(destination[2]) if len(destination) > 2 else None
+    top = float(destination[3]) if len(destination) > 3 else None
+    children = [_mark(child, index, offset) for child in item.children]
+    return _Mark(
+        str(item.title),
+        offset + page,
+        left,
+        top,
+        item.is_closed,
+        [c for c in children if c is not None],
+    )
+
+
+def _set_outline(out: Any, marks: list[_Mark]) -> None:
+    import pikepdf
+
+    def build(mark: _Mark) -> Any:
+        item = pikepdf.OutlineItem(
+            mark.title,
+            mark.page,
+            pikepdf.PageLocation.XYZ,
+            left=mark.left,
+            top=mark.top,
+            zoom=0,
+        )
+        item.is_closed = mark.closed
+        item.children.extend(build(child) for child in mark.children)
+        return item
+
+    with out.open_outline() as outline:
+        outline.root.clear()
+        outline.root.extend(build(mark) for mark in marks)
