@@ -25,7 +25,8 @@ from kpireport.fsutil import inside, locked, remove_temp_files
 from kpireport.issues import Issue, ValidationReport
 from kpireport.slug import folder_name
 
-FORMATS = ("pdf", "html", "json")
+FORMATS = ("pdf", "html", "json", "csv")
+DEFAULT_FORMATS = ("pdf", "html", "json")  # csv on request (docs/exports.md)
 MANIFEST = ".kpireport-build.json"
 BOARD_PACK = "board-pack"
 
@@ -34,7 +35,7 @@ BOARD_PACK = "board-pack"
 class BuildOptions:
     """How to build: which outputs, for which departments, in which language."""
 
-    formats: tuple[str, ...] = FORMATS
+    formats: tuple[str, ...] = DEFAULT_FORMATS
     departments: tuple[str, ...] = ()  # empty: all, and the board pack
     lang: str | None = None
     force: bool = False
@@ -230,7 +231,7 @@ def build_workbook(
 class _Output:
     name: str  # file name in the folder
     key: str  # hash of everything the file is made from
-    make: Callable[[], str]  # the file's text; for a PDF, the HTML a worker turns into PDF
+    make: Callable[[], str | bytes]  # the file's content; for a PDF, the HTML it is made from
     attachments: list[tuple[str, bytes]] = field(default_factory=list)
     body: str | None = None  # a department PDF: the slug of the pages it is made of
     pack: _Pack | None = None  # the board pack PDF: how it is put together
@@ -288,7 +289,7 @@ def _templates_digest(user_dir: Path | None) -> str:
 
 def _owned(name: str) -> bool:
     """The files a build writes into a report set (not, say, sent.json of `kpireport send`)."""
-    return name.endswith((".pdf", ".html")) or name in ("results.json", MANIFEST)
+    return name.endswith((".pdf", ".html")) or name in ("results.json", "results.csv", MANIFEST)
 
 
 def _write_set(
@@ -302,6 +303,7 @@ def _write_set(
 ) -> tuple[list[Path], list[Path]]:
     from kpireport.assets import image_data_uri
     from kpireport.engine import to_dict
+    from kpireport.export import results_csv
     from kpireport.render import View, environment, render
 
     data = to_dict(results)
@@ -355,6 +357,7 @@ def _write_set(
             _Output(f"{BOARD_PACK}.pdf", _digest(key, "pdf"), board, attachments, pack=parts)
         )
         outputs.append(_Output("results.json", _digest(data), lambda: results_json))
+        outputs.append(_Output("results.csv", _digest(data, "csv"), lambda: results_csv(results)))
     validation_key = _digest(base, page, [i.to_dict(results.language) for i in report.issues])
     outputs.append(
         _Output(

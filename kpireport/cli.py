@@ -224,7 +224,7 @@ class _Progress:
     "formats",
     default="pdf,html,json",
     show_default=True,
-    help="Comma-separated outputs: pdf, html, json.",
+    help="Comma-separated outputs: pdf, html, json, csv (results.csv, for spreadsheets).",
 )
 @click.option(
     "--department",
@@ -506,7 +506,7 @@ def init_command(path: str | None, lang: str, force: bool) -> None:
     "formats",
     default="pdf,html,json",
     show_default=True,
-    help="Comma-separated outputs: pdf, html, json.",
+    help="Comma-separated outputs: pdf, html, json, csv (results.csv, for spreadsheets).",
 )
 # How long a file must stay unchanged before it is taken; the tests shorten it.
 @click.option("--stable-seconds", type=click.FloatRange(min=0), default=2.0, hidden=True)

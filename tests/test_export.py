@@ -384,3 +384,28 @@ def test_libreoffice_opens_text_as_text_not_formulas(
     ]
     assert -5 in negatives and len(negatives) >= 6
     assert [c.value for c in cells_of(danish_x)[0]] == parse(danish.read_bytes())[0]
+
+
+def test_build_writes_results_csv_on_request_only(tmp_path: Path) -> None:
+    """`kpireport build --format json,csv` writes results.csv beside results.json, the same
+    bytes as the exporter gives; the formats without csv leave it out."""
+    from click.testing import CliRunner
+
+    from kpireport.cli import main
+
+    workbook = write_hostile_workbook(tmp_path / "kpis.xlsx")
+    out = tmp_path / "out"
+    run = CliRunner().invoke(
+        main, ["build", str(workbook), "-o", str(out), "-q", "--format", "json,csv"]
+    )
+    assert run.exit_code == 0, run.output
+    (folder,) = (out / "kpis").iterdir()
+    wb, report = check(workbook)
+    assert (folder / "results.csv").read_bytes() == results_csv(compute(wb, report))
+    rows = parse((folder / "results.csv").read_bytes())
+    assert all(not c.startswith(("=", "+", "@")) for row in rows for c in row if c[:1] != "-")
+    run = CliRunner().invoke(
+        main, ["build", str(workbook), "-o", str(tmp_path / "o2"), "-q", "--format", "html,json"]
+    )
+    assert run.exit_code == 0, run.output
+    assert not list((tmp_path / "o2").rglob("results.csv"))
