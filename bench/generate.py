@@ -56,8 +56,11 @@ def generate(
     daily: float = 0.2,
     years: float = 2.5,
     seed: int = 1,
+    changed: int | None = None,
 ) -> Counts:
-    """Write the workbook to ``path`` and return how many rows each sheet got."""
+    """Write the workbook to ``path`` and return how many rows each sheet got. ``changed``: the
+    index of a department whose measurements are all 1% higher, every other row the same (for
+    timing a rebuild after one department's rows changed)."""
     rng = random.Random(seed)
     start = REPORT_DATE - dt.timedelta(days=round(years * 365.25) - 1)
     weekdays = [
@@ -100,16 +103,19 @@ def generate(
     ws = wb.create_sheet("Measurements")
     ws.append(["kpi", "date", "value", "note"])
     rows = 0
+    bumped = f"D{changed:02d}-" if changed is not None else None
     for kpi_id, percent, is_daily, level in kpi_rows:
         dates = weekdays if is_daily else month_ends
+        factor = 1.01 if bumped and kpi_id.startswith(bumped) else 1.0
         for i, day in enumerate(dates):
             noise = rng.uniform(-0.1, 0.1)
             trend = i / max(len(dates), 1) * 0.2
             if percent:
-                value = WriteOnlyCell(ws, value=round(min(max(0.5 + trend + noise, 0), 1), 4))
+                share = min(max((0.5 + trend + noise) * factor, 0), 1)
+                value = WriteOnlyCell(ws, value=round(share, 4))
                 value.number_format = "0.0%"
             else:
-                value = WriteOnlyCell(ws, value=round(level * (1 + trend + noise), 1))
+                value = WriteOnlyCell(ws, value=round(level * (1 + trend + noise) * factor, 1))
             date = WriteOnlyCell(ws, value=day)
             date.number_format = "yyyy-mm-dd"
             ws.append([kpi_id, date, value, "checked" if rows % 97 == 0 else None])

@@ -1,22 +1,35 @@
 """Benchmark kpireport on a large generated workbook, next to two baselines.
 
     .venv/bin/python bench/run.py [--departments 40] [--kpis 25] [--daily 0.2] [--years 2.5]
-        [--jobs N] [--quick]
+        [--jobs N] [--scaling 4,40,120] [--quick]
 
-Generates the workbook (bench/generate.py) into a temporary folder, then times once, in this
-order: read, validate, compute (in this process), ``build`` with formats html, ``build`` with
-format pdf over ``--jobs`` worker processes (default: the number of cores). Then the baselines
-on the same input: (a) ``pandas.read_excel(path, sheet_name=None, engine="calamine")``, (b)
-plain sequential WeasyPrint, ``HTML(filename=f).write_pdf(out)`` in this process, over the HTML
-files the html build wrote. Prints a table and our times as ratios to the baselines.
+Generates the workbook (bench/generate.py) into a temporary folder, then times once each, in
+this order:
+
+- read, validate, compute, in this process;
+- ``build`` with format html only (render HTML);
+- the full ``build`` (pdf, html, json; ``--jobs`` worker processes, default the number of
+  cores), the figure the issue's target is about; peak memory is read after it;
+- a rebuild with nothing changed, and a rebuild after one department's rows changed (every
+  measurement of department 0 up 1%), naming the files it rewrote.
+
+Then the baselines on the same input: (a) ``pandas.read_excel(path, sheet_name=None,
+engine="calamine")``, (b) plain sequential WeasyPrint, ``HTML(filename=f).write_pdf(out)`` in
+this process, over the HTML files the full build wrote that have a PDF counterpart (the
+departments and the board pack). Prints a table and our times as ratios to the baselines.
+
+``--scaling``: department counts (x ``--kpis``) for which the full build runs again, each in a
+fresh process (so its peak memory is its own), to show how time and memory grow.
 ``--quick``: a tiny workbook (2 departments x 3 KPIs, 6 months), to prove the harness works.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -34,20 +47,70 @@ def _peak_mb() -> tuple[float, float]:
     return own, children
 
 
+def _timed(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+    t = time.perf_counter()
+    value = fn(*args, **kwargs)
+    return value, time.perf_counter() - t
+
+
+def _full_build(path: Path, out: Path, jobs: int) -> tuple[list, float]:  # type: ignore[type-arg]
+    from kpireport.build import BuildOptions, build
+
+    results, seconds = _timed(build, [path], out, BuildOptions(jobs=jobs))
+    if not all(r.ok for r in results):
+        raise SystemExit(f"the build failed: {[i.code for r in results for i in r.report.issues]}")
+    return results, seconds
+
+
+def _pages(pdfs: list[Path]) -> int:
+    from pypdf import PdfReader
+
+    return sum(len(PdfReader(p).pages) for p in pdfs)
+
+
+def scaling_point(args: argparse.Namespace) -> int:
+    """One full build in this fresh process; prints one JSON line."""
+    with tempfile.TemporaryDirectory(prefix="kpireport-bench-") as tmp:
+        path = Path(tmp) / "large.xlsx"
+        counts = generate(path, args.departments, args.kpis, args.daily, args.years)
+        results, seconds = _full_build(path, Path(tmp) / "out", args.jobs)
+        own, child = _peak_mb()
+        pdfs = [p for r in results for p in r.written if p.suffix == ".pdf"]
+        point = {
+            "departments": counts.departments,
+            "kpis": counts.kpis,
+            "measurements": counts.measurements,
+            "build_s": round(seconds, 2),
+            "pages": _pages(pdfs),
+            "peak_mb": round(max(own, child)),
+            "main_mb": round(own),
+            "worker_mb": round(child),
+        }
+    print(json.dumps(point), flush=True)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--departments", type=int, default=40)
     parser.add_argument("--kpis", type=int, default=25, help="KPIs per department")
     parser.add_argument("--daily", type=float, default=0.2, help="share of daily KPIs")
     parser.add_argument("--years", type=float, default=2.5)
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--jobs", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument(
+        "--scaling",
+        default="4,40,120",
+        help="department counts for the scaling runs ('' for none)",
+    )
     parser.add_argument("--quick", action="store_true", help="2 x 3 KPIs, 6 months (for CI)")
+    parser.add_argument("--point", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.quick:
-        args.departments, args.kpis, args.years = 2, 3, 0.5
+        args.departments, args.kpis, args.years, args.scaling = 2, 3, 0.5, "1,2"
+    if args.point:
+        return scaling_point(args)
 
     import pandas as pd
-    from pypdf import PdfReader
     from weasyprint import HTML
 
     from kpireport.build import BuildOptions, build
@@ -58,9 +121,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="kpireport-bench-") as tmp:
         folder = Path(tmp)
         path = folder / "large.xlsx"
-        t = time.perf_counter()
-        counts = generate(path, args.departments, args.kpis, args.daily, args.years)
-        gen_s = time.perf_counter() - t
+        counts, gen_s = _timed(generate, path, args.departments, args.kpis, args.daily, args.years)
         print(
             f"workbook: {counts.departments} departments, {counts.kpis} KPIs "
             f"({counts.daily_kpis} daily), {counts.measurements:,} measurements, "
@@ -70,69 +131,90 @@ def main() -> int:
         )
 
         times: dict[str, float] = {}
-        start = time.perf_counter()
-        t = time.perf_counter()
-        workbook = read_workbook(path)
-        times["read"] = time.perf_counter() - t
-        t = time.perf_counter()
-        report = validate(workbook)
-        times["validate"] = time.perf_counter() - t
+        workbook, times["read"] = _timed(read_workbook, path)
+        report, times["validate"] = _timed(validate, workbook)
         if report.errors:
             print("the generated workbook does not validate", file=sys.stderr)
             return 1
-        t = time.perf_counter()
-        compute(workbook, report)
-        times["compute"] = time.perf_counter() - t
+        _, times["compute"] = _timed(compute, workbook, report)
         del workbook
 
-        t = time.perf_counter()
-        html_results = build(
-            [path], folder / "html", BuildOptions(formats=("html",), jobs=args.jobs)
+        _, times["render HTML"] = _timed(
+            build, [path], folder / "html", BuildOptions(formats=("html",), jobs=args.jobs)
         )
-        times["render HTML"] = time.perf_counter() - t
-        t = time.perf_counter()
-        pdf_results = build([path], folder / "pdf", BuildOptions(formats=("pdf",), jobs=args.jobs))
-        times["render PDF"] = time.perf_counter() - t
-        times["total"] = time.perf_counter() - start
+        out = folder / "out"
+        results, times["build"] = _full_build(path, out, args.jobs)
         own_mb, child_mb = _peak_mb()
-        if not all(r.ok for r in html_results + pdf_results):
-            print("the build failed", file=sys.stderr)
-            return 1
+        print(f"full build: {times['build']:.1f} s", flush=True)
+        written = [p for r in results for p in r.written]
+        pdfs = [p for p in written if p.suffix == ".pdf"]
+        pages = _pages(pdfs)
 
-        pdfs = [p for r in pdf_results for p in r.written if p.suffix == ".pdf"]
-        pages = sum(len(PdfReader(p).pages) for p in pdfs)
+        again, times["rebuild, nothing changed"] = _full_build(path, out, args.jobs)
+        rewritten_none = [p.name for r in again for p in r.written]
+        generate(path, args.departments, args.kpis, args.daily, args.years, changed=0)
+        again, times["rebuild, one department changed"] = _full_build(path, out, args.jobs)
+        rewritten_one = sorted(p.name for r in again for p in r.written)
+
         # The HTML pages that have a PDF counterpart (not index.html or validation.html).
         stems = {p.stem for p in pdfs}
-        html_files = [
-            p for r in html_results for p in r.written if p.suffix == ".html" and p.stem in stems
-        ]
-
-        t = time.perf_counter()
-        pd.read_excel(path, sheet_name=None, engine="calamine")
-        base_a = time.perf_counter() - t
-        out = folder / "baseline-pdf"
-        out.mkdir()
+        html_files = [p for p in written if p.suffix == ".html" and p.stem in stems]
+        _, base_a = _timed(pd.read_excel, path, sheet_name=None, engine="calamine")
+        print(f"baseline a: {base_a:.2f} s; baseline b over {len(html_files)} files...", flush=True)
+        baseline = folder / "baseline-pdf"
+        baseline.mkdir()
         t = time.perf_counter()
         for i, f in enumerate(html_files):
-            HTML(filename=str(f)).write_pdf(str(out / f"{i:04d}.pdf"))
+            HTML(filename=str(f)).write_pdf(str(baseline / f"{i:04d}.pdf"))
         base_b = time.perf_counter() - t
 
-    row = "  {:<34} {:>12}"
+    row = "  {:<36} {:>14}"
     print()
     print(row.format("step", "value"))
-    for name in ("read", "validate", "compute", "render HTML", "render PDF", "total"):
+    for name in ("read", "validate", "compute", "render HTML", "build"):
         print(row.format(name, f"{times[name]:.2f} s"))
     print(row.format("peak memory", f"{max(own_mb, child_mb):.0f} MB"))
     print(row.format("  (this process / largest worker)", f"{own_mb:.0f} / {child_mb:.0f} MB"))
     print(row.format("pages", f"{pages} in {len(pdfs)} PDFs"))
-    print(row.format("time per page", f"{times['render PDF'] / max(pages, 1) * 1000:.0f} ms"))
+    print(row.format("time per page", f"{times['build'] / max(pages, 1) * 1000:.0f} ms"))
+    for name in ("rebuild, nothing changed", "rebuild, one department changed"):
+        print(row.format(name, f"{times[name]:.2f} s"))
     print(row.format("baseline a: pandas + calamine", f"{base_a:.2f} s"))
     print(row.format(f"baseline b: WeasyPrint, {len(html_files)} HTML", f"{base_b:.2f} s"))
     print()
     validate_s = times["read"] + times["validate"]
     print(f"ratio validate / a: {validate_s / base_a:.2f}  (read + validate; target <= 1.5)")
-    print(f"ratio build / b:    {times['render PDF'] / base_b:.2f}  (PDF build; target <= 0.8)")
-    print("peak memory is read before the baselines run")
+    print(f"ratio build / b:    {times['build'] / base_b:.2f}  (full build; target <= 0.8)")
+    nothing = times["rebuild, nothing changed"] / times["build"]
+    print(f"ratio rebuild / build: {nothing:.3f}  (nothing changed; target <= 0.05)")
+    print(f"  files rewritten with nothing changed: {len(rewritten_none)}")
+    print(f"  files rewritten after one department changed: {', '.join(rewritten_one)}")
+    print("peak memory is read after the full build, before the rebuilds and baselines")
+
+    sizes = [int(n) for n in args.scaling.split(",") if n.strip()]
+    if sizes:
+        print()
+        print("scaling: the full build in a fresh process per size")
+        line = "  {:>6} {:>6} {:>13} {:>10} {:>7} {:>11} {:>10}"
+        print(line.format("depts", "KPIs", "measurements", "build", "pages", "s per KPI", "peak MB"))
+        for departments in sizes:
+            cmd = [sys.executable, __file__, "--point", "--departments", str(departments)]
+            cmd += ["--kpis", str(args.kpis), "--daily", str(args.daily)]
+            cmd += ["--years", str(args.years), "--jobs", str(args.jobs)]
+            proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
+            p = json.loads(proc.stdout.strip().splitlines()[-1])
+            print(
+                line.format(
+                    p["departments"],
+                    p["kpis"],
+                    f"{p['measurements']:,}",
+                    f"{p['build_s']:.1f} s",
+                    p["pages"],
+                    f"{p['build_s'] / p['kpis']:.3f}",
+                    p["peak_mb"],
+                ),
+                flush=True,
+            )
     return 0
 
 

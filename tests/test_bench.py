@@ -22,9 +22,22 @@ def test_bench_quick_prints_the_table_and_ratios() -> None:
     )
     assert run.returncode == 0, run.stderr
     rows = {line.split("  ")[1].strip() for line in run.stdout.splitlines() if line[:2] == "  "}
-    for name in ("read", "validate", "compute", "render HTML", "render PDF", "total"):
+    for name in ("read", "validate", "compute", "render HTML", "build"):
+        assert name in rows, run.stdout
+    for name in ("rebuild, nothing changed", "rebuild, one department changed"):
         assert name in rows, run.stdout
     for name in ("peak memory", "pages", "time per page"):
         assert name in rows, run.stdout
     assert "ratio validate / a:" in run.stdout
     assert "ratio build / b:" in run.stdout
+    assert "ratio rebuild / build:" in run.stdout
+    # a rebuild with nothing changed writes nothing; one changed department rewrites its own
+    # files, the board pack and the summaries, not the other department's
+    assert "files rewritten with nothing changed: 0" in run.stdout
+    (changed,) = [ln for ln in run.stdout.splitlines() if "after one department changed" in ln]
+    assert "department-00.pdf" in changed and "board-pack.pdf" in changed
+    assert "department-01" not in changed
+    # the scaling table has a row per size
+    assert "scaling:" in run.stdout
+    table = run.stdout.split("scaling:")[1].splitlines()[2:]
+    assert [ln.split()[:2] for ln in table if ln.strip()] == [["1", "3"], ["2", "6"]]
