@@ -557,6 +557,15 @@ class _PdfStage:
             parts = [cover[0], summary[0], *(bodies[s][0] for s in pack.pack.slugs)]
             done(pack, assemble(parts, _chunks(layers, pack.name)))
             manifest[pack.name]["cover_pages"] = cover[1]
+            self._prune(manifest, set(pack.pack.slugs))
+
+    def _prune(self, manifest: dict[str, Any], slugs: set[str]) -> None:
+        """Forget the cached pages of departments the workbook no longer has."""
+        keep = {f"{PAGES}/{slug}.pdf" for slug in slugs}
+        for name in [n for n in manifest if n.startswith(f"{PAGES}/") and n not in keep]:
+            del manifest[name]
+            with contextlib.suppress(OSError):
+                (self.folder / name).unlink()
 
     def _cover(
         self,

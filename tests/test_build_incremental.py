@@ -648,6 +648,28 @@ def test_the_pdf_renderer_fetches_nothing_outside_its_folders(tmp_path: Path) ->
     assert _pdf_images(tmp_path / "out.pdf") == 1  # ok.png only, not secret.png
 
 
+@pytest.mark.slow
+def test_a_renamed_department_gets_new_pages_and_the_old_ones_are_removed(
+    pdf_set: Path, tmp_path: Path
+) -> None:
+    """The cached pages of a department the workbook no longer has are deleted; the other
+    department's cached pages are used as they are."""
+    workbook, out, folder = copy_set(pdf_set, tmp_path)
+    sheets = two_departments()
+    for name in ("Departments", "KPIs"):
+        sheets[name] = [["Treasury" if c == "Finance" else c for c in row] for row in sheets[name]]
+    write_workbook(workbook, sheets)
+    before = snapshot(folder)
+    proc = run(workbook, out, "-j", "2")
+    assert proc.returncode == 0, proc.stderr
+    after = snapshot(folder)
+    manifest = check_set(folder, (REPORTS - {f"{B}.html", f"{B}.pdf"}) | {"treasury.pdf"})
+    assert f".pages/{B}.pdf" not in after and f".pages/{B}.pdf" not in manifest
+    assert ".pages/treasury.pdf" in after and ".pages/treasury.pdf" in manifest
+    assert after[f".pages/{A}.pdf"] == before[f".pages/{A}.pdf"]  # not laid out again
+    assert "Treasury" in _pdf_text(folder / "board-pack.pdf")
+
+
 # --- a document that renders too long ------------------------------------------------------------
 
 
