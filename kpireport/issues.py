@@ -98,6 +98,18 @@ CATALOG: dict[str, Message] = {
         ERROR, "The file is damaged: {part} is not valid XML.", "Open it in Excel or LibreOffice and save it again.",
         "Filen er beskadiget: {part} er ikke gyldig XML.", "Åbn den i Excel eller LibreOffice, og gem den igen.",
     ),
+    "too-many-rows": Message(
+        ERROR, "The sheet '{sheet}' has values down to row {rows} (cell {cell}); kpireport reads at most {limit} rows per sheet.",
+        "Aggregate the measurements to weekly or monthly values, or split the workbook into several (for example one per year or per group of departments). If the rows below the table hold only a stray value, delete them.",
+        "Arket '{sheet}' har værdier ned til række {rows} (celle {cell}); kpireport læser højst {limit} rækker pr. ark.",
+        "Saml målingerne til uge- eller månedsværdier, eller del projektmappen op i flere (for eksempel én pr. år eller pr. gruppe af afdelinger). Står der kun en enkelt værdi i rækkerne under tabellen, så slet dem.",
+    ),
+    "too-many-cells": Message(
+        ERROR, "The sheet '{sheet}' has values across A1:{corner}, {rows} rows by {columns} columns ({cells} cells); kpireport reads at most {limit} cells per sheet.",
+        "Delete the columns right of the table and the rows below it if they hold stray values; otherwise split the workbook into several.",
+        "Arket '{sheet}' har værdier i hele A1:{corner}, {rows} rækker gange {columns} kolonner ({cells} celler); kpireport læser højst {limit} celler pr. ark.",
+        "Slet kolonnerne til højre for tabellen og rækkerne under den, hvis der står løse værdier i dem; ellers del projektmappen op i flere.",
+    ),
     # --- building report sets (fatal for one workbook; the others are still built) ----------
     "duplicate-workbook-name": Message(
         ERROR, "Another workbook in this build, {other}, has the same name; both would write to {folder}.",

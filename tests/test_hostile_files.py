@@ -612,3 +612,172 @@ def test_danish_message_for_a_file_that_is_not_a_zip(tmp_path: Path) -> None:
     assert as_json.returncode == 1
     issue = json.loads(as_json.stdout)["issues"][0]
     assert (issue["code"], issue["message"], issue["hint"]) == ("not-zip", entry.da, entry.da_hint)
+
+
+# -- sheets too large to read ----------------------------------------------------------------------
+
+EXCEL_ROWS = 1_048_576  # the rows of an Excel sheet: a header and 1,048,575 measurements
+TOO_MANY_ROWS = "kpireport reads at most 500,000 rows per sheet."
+
+
+@pytest.fixture(scope="session")
+def million_rows(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The valid workbook with its Measurements sheet filled to Excel's last row. The sheet's XML
+    is written here row by row (openpyxl takes minutes for this): a few seconds, about 10 MB on
+    disk and 150 MB unpacked. Its <dimension> still says A1:D7."""
+    root = tmp_path_factory.mktemp("million-rows")
+    good = _good(root)
+    part = _measurements_part(good)
+    path = root / "million.xlsx"
+    row = (
+        '<row r="{0}"><c r="A{0}" t="inlineStr"><is><t>SALES-01</t></is></c>'
+        '<c r="B{0}" s="{1}" t="n"><v>{2}</v></c><c r="C{0}" t="n"><v>{3}</v></c></row>'
+    )
+    with (
+        zipfile.ZipFile(good) as zin,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout,
+    ):
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename != part:
+                zout.writestr(info.filename, data)
+                continue
+            head, rest = data.split(b"<sheetData>", 1)
+            header = re.search(rb'<row r="1">.*?</row>', rest)
+            date_style = re.search(rb'<c r="B2" s="(\d+)"', rest)
+            assert header and date_style and b'<dimension ref="A1:D7"/>' in head
+            style = date_style.group(1).decode()
+            with zout.open(part, "w", force_zip64=True) as fh:
+                fh.write(head + b"<sheetData>" + header.group(0))
+                for start in range(2, EXCEL_ROWS + 1, 20_000):
+                    rows = range(start, min(start + 20_000, EXCEL_ROWS + 1))
+                    text = "".join(row.format(r, style, 40_000 + r % 9_000, r % 997) for r in rows)
+                    fh.write(text.encode())
+                fh.write(rest[rest.index(b"</sheetData>") :])
+    return path
+
+
+def test_a_sheet_with_a_million_rows_is_refused_with_the_limit(
+    million_rows: Path, tmp_path: Path
+) -> None:
+    """Read and validated, a million rows take about 15 s; built, more than 2.5 GB
+    (docs/performance.md). Refused instead, before calamine reads a value: in about a second,
+    with the limit and what to do."""
+    exc = assert_refused(
+        million_rows,
+        "too-many-rows",
+        "The sheet 'Measurements' has values down to row 1,048,576 (cell A1048576); "
+        + TOO_MANY_ROWS,
+        max_rss_mb=MAX_RSS_MB,
+    )
+    assert exc.issue.hint("en").startswith(
+        "Aggregate the measurements to weekly or monthly values, or split the workbook"
+    )
+    out = tmp_path / "reports"
+    build = run_cli("build", str(million_rows), "-o", str(out), "-j", "1", cwd=tmp_path)
+    _clean(build)
+    assert build.returncode == 1
+    assert build.stdout == ""
+    assert f"{million_rows}: The sheet 'Measurements' has values down to row 1,048,576" in (
+        build.stderr
+    )
+    assert not out.exists() or not any(out.rglob("*.html"))
+    if build.peak_mb is not None:
+        assert build.peak_mb < MAX_RSS_MB
+
+
+def _far(cells: bytes, first: bool = False, prefix: bool = False) -> Callable[[Path], Path]:
+    """A builder: the valid workbook with ``cells`` (rows) added to the end of the Measurements
+    sheet's data, or to its start; ``prefix`` declares the namespace prefix ``x``."""
+
+    def build(tmp_path: Path) -> Path:
+        good = _good(tmp_path)
+
+        def transform(data: bytes) -> bytes:
+            if prefix:
+                data = data.replace(b"<worksheet ", b'<worksheet xmlns:x="' + NS_MAIN + b'" ', 1)
+            if first:
+                return data.replace(b"<sheetData>", b"<sheetData>" + cells, 1)
+            return data.replace(b"</sheetData>", cells + b"</sheetData>", 1)
+
+        return _rewrite(good, tmp_path / "far.xlsx", {_measurements_part(good): transform})
+
+    return build
+
+
+def _rows_refused(cell: str) -> str:
+    return f"The sheet 'Measurements' has values down to row 1,048,576 (cell {cell}); "
+
+
+LAST = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+
+# One value far out makes calamine build the whole grid up to it: XFD1048576 is 17 billion
+# cells, and calamine aborted the process (SIGABRT, a Rust backtrace) before this check.
+FAR_VALUES = [
+    Case("value-in-XFD1048576", _far(LAST), "too-many-rows", _rows_refused("XFD1048576")),
+    Case("value-in-XFD1048576-written-first", _far(LAST, first=True), "too-many-rows",
+         _rows_refused("XFD1048576")),
+    Case("stray-value-in-A1048576", _far(b'<row r="1048576"><c r="A1048576" t="inlineStr">'
+         b"<is><t>x</t></is></c></row>"), "too-many-rows", _rows_refused("A1048576")),
+    Case("formula-without-result-in-A1048576",
+         _far(b'<row r="1048576"><c r="A1048576"><f>1+1</f></c></row>'), "too-many-rows",
+         _rows_refused("A1048576")),
+    Case("lower-case-ref", _far(b'<row r="1048576"><c r="xfd1048576"><v>1</v></c></row>'),
+         "too-many-rows", _rows_refused("XFD1048576")),
+    Case("ref-with-leading-zeros",
+         _far(b'<row r="1048576"><c r="XFD0001048576"><v>1</v></c></row>'), "too-many-rows",
+         _rows_refused("XFD1048576")),
+    Case("ref-in-single-quotes", _far(b"<row r='1048576'><c r='XFD1048576'><v>1</v></c></row>"),
+         "too-many-rows", _rows_refused("XFD1048576")),
+    Case("cell-without-ref", _far(b'<row r="1048576"><c><v>1</v></c></row>'), "too-many-rows",
+         _rows_refused("A1048576")),
+    Case("cell-below-its-row", _far(b'<row r="8"><c r="XFD1048576"><v>1</v></c></row>'),
+         "too-many-rows", _rows_refused("XFD1048576")),
+    Case("prefixed-cell",
+         _far(b'<x:row r="1048576"><x:c r="XFD1048576"><x:v>1</x:v></x:c></x:row>', prefix=True),
+         "too-many-rows", _rows_refused("XFD1048576")),
+    Case("value-in-XFD2000", _far(b'<row r="2000"><c r="XFD2000"><v>1</v></c></row>'),
+         "too-many-cells", "The sheet 'Measurements' has values across A1:XFD2000, 2,000 rows by "
+         "16,384 columns (32,768,000 cells); kpireport reads at most 5,000,000 cells per sheet."),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", _params(FAR_VALUES))
+def test_a_value_far_out_is_refused_before_the_grid_is_built(case: Case, tmp_path: Path) -> None:
+    assert_refused(case.build(tmp_path), case.codes, case.fragment, max_rss_mb=MAX_RSS_MB)
+
+
+# Controls: far out but no value (calamine skips such cells), or far right in a short sheet.
+FAR_WITHOUT_VALUES = {
+    "formatted-cell-in-XFD1048576": _far(b'<row r="1048576"><c r="XFD1048576" s="1"/></row>'),
+    "formatted-row-1048576": _far(b'<row r="1048576" s="1" customFormat="1"/>'),
+    "empty-value-in-XFD1048576": _far(b'<row r="1048576"><c r="XFD1048576"><v></v></c></row>'),
+    "note-in-XFD8": _far(
+        b'<row r="8"><c r="XFD8" t="inlineStr"><is><t>checked by Anna</t></is></c></row>'
+    ),
+}
+
+
+@pytest.mark.parametrize("build", FAR_WITHOUT_VALUES.values(), ids=FAR_WITHOUT_VALUES.keys())
+def test_far_cells_without_values_read_fine(build: Callable[[Path], Path], tmp_path: Path) -> None:
+    path = build(tmp_path)
+    result = run_cli("validate", "--format", "json", str(path), cwd=tmp_path)
+    _clean(result)
+    assert result.returncode == 0, result.stdout
+    assert json.loads(result.stdout)["issues"] == []
+    if result.peak_mb is not None:
+        assert result.peak_mb < MAX_RSS_MB
+    _workbook, report = check(path)
+    assert report.valid and report.issues == []
+
+
+def test_danish_message_for_a_sheet_over_the_row_limit(tmp_path: Path) -> None:
+    path = _far(LAST)(tmp_path)
+    entry = CATALOG["too-many-rows"]
+    result = run_cli("validate", "--lang", "da", str(path), cwd=tmp_path)
+    _clean(result)
+    assert result.returncode == 1
+    assert result.stdout.strip() == (
+        f"{path}: Arket 'Measurements' har værdier ned til række 1.048.576 (celle XFD1048576); "
+        f"kpireport læser højst 500.000 rækker pr. ark. {entry.da_hint}"
+    )

@@ -52,6 +52,8 @@ FATAL = frozenset(
         "zip-bomb",
         "xml-entities",
         "bad-xml",
+        "too-many-rows",
+        "too-many-cells",
         # build-level, tested in tests/test_build.py
         "duplicate-workbook-name",
         "write-failed",

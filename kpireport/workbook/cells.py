@@ -20,6 +20,7 @@ from typing import Any
 from defusedxml import ElementTree as SafeET
 
 from kpireport.workbook.container import Container
+from kpireport.workbook.extent import check_extent
 
 BUILTIN_PERCENT_FORMATS = frozenset({9, 10})
 _QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
@@ -110,13 +111,16 @@ class _NoReferences(Exception):
 def read_sheet(
     container: Container, name: str, workbook: Any, percent_ids: frozenset[int]
 ) -> RawSheet:
-    """Read one worksheet: calamine values, plus percent, formula and error facts."""
+    """Read one worksheet: calamine values, plus percent, formula and error facts. A sheet
+    over the size limits is refused before calamine builds its grid (UnsafeWorkbookError)."""
+    part = container.sheet_parts.get(name)
+    xml = None if part is None else container.read_part(part)
+    if xml is not None:
+        check_extent(container.path, name, xml)
     rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
     sheet = RawSheet(name=name, rows=rows)
-    part = container.sheet_parts.get(name)
-    if part is None:
+    if xml is None:
         return sheet
-    xml = container.read_part(part)
     try:
         _scan(xml, sheet, percent_ids, container.full_calc_on_load)
     except _NoReferences:
