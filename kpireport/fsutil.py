@@ -108,9 +108,13 @@ def locked(folder: Path) -> Iterator[None]:
 
     try:
         Path(folder).mkdir(parents=True, exist_ok=True)
-        handle = open(Path(folder) / ".kpireport.lock", "a+b")  # noqa: SIM115 - held for the block
     except OSError as exc:
         raise OutputError(f"cannot create {folder}: {exc.strerror or exc}") from None
+    try:
+        handle = open(Path(folder) / ".kpireport.lock", "a+b")  # noqa: SIM115 - held for the block
+    except OSError as exc:
+        # The folder is there; "cannot create" it would send the user looking in the wrong place.
+        raise OutputError(f"cannot write in {folder}: {exc.strerror or exc}") from None
     try:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         yield
