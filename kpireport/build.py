@@ -235,6 +235,7 @@ class _Output:
     attachments: list[tuple[str, bytes]] = field(default_factory=list)
     body: str | None = None  # a department PDF: the slug of the pages it is made of
     pack: _Pack | None = None  # the board pack PDF: how it is put together
+    extra: dict[str, Any] = field(default_factory=dict)  # more to record in the manifest
 
     @property
     def pdf(self) -> bool:
@@ -318,7 +319,7 @@ def _write_set(
     # (the board pack, which shows the hash, depends on everything anyway).
     page = {k: data[k] for k in data if k not in ("departments", "summary", "warnings", "sha256")}
     logo_key = logo or ""
-    results_json = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    results_json = functools.cache(lambda: json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
     outputs: list[_Output] = []
     wanted = {d.casefold() for d in options.departments}
@@ -328,11 +329,13 @@ def _write_set(
         available = ", ".join(d.name for d in results.departments)
         missing = ", ".join(n for n in options.departments if n.casefold() in unknown)
         raise UsageError(f"{workbook.path.name} has no department {missing}; it has: {available}")
-    department_data = {d["slug"]: d for d in data["departments"]}
+    # Each department's numbers are hashed once; everything else's hash is made of those.
+    department_keys = {d["slug"]: _digest(d) for d in data["departments"]}
+    everything = _digest({k: data[k] for k in data if k != "departments"}, department_keys)
     bodies: dict[str, _Body] = {}
     for dept in chosen:
         dept_logo = image_data_uri(dept.logo, assets)
-        key = _digest(base, page, department_data[dept.slug], dept_logo or logo_key)
+        key = _digest(base, page, department_keys[dept.slug], dept_logo or logo_key)
         # rendered only when one of its files is out of date, and then once for both
         html = functools.cache(
             functools.partial(
@@ -343,10 +346,10 @@ def _write_set(
         outputs.append(_Output(f"{dept.slug}.pdf", _digest(key, "pdf"), html, body=dept.slug))
         bodies[dept.slug] = _Body(dept.slug, _digest(key, "body"), html)
     if not wanted:
-        key = _digest(base, data, logo_key)
+        key = _digest(base, everything, logo_key)
         pack = functools.partial(render, env, "board-pack.html", view)
         board = functools.cache(functools.partial(pack, part=None, pages=None))
-        attachments = [("results.json", results_json.encode())] if options.pdf_variant else []
+        attachments = [("results.json", results_json().encode())] if options.pdf_variant else []
         parts = _Pack(
             functools.partial(pack, part="cover"),
             functools.partial(pack, part="summary", pages=None),
@@ -356,8 +359,10 @@ def _write_set(
         outputs.append(
             _Output(f"{BOARD_PACK}.pdf", _digest(key, "pdf"), board, attachments, pack=parts)
         )
-        outputs.append(_Output("results.json", _digest(data), lambda: results_json))
-        outputs.append(_Output("results.csv", _digest(data, "csv"), lambda: results_csv(results)))
+        outputs.append(_Output("results.json", _digest(everything, "json"), results_json))
+        outputs.append(
+            _Output("results.csv", _digest(everything, "csv"), lambda: results_csv(results))
+        )
     validation_key = _digest(base, page, [i.to_dict(results.language) for i in report.issues])
     outputs.append(
         _Output(
@@ -389,7 +394,7 @@ def _write_outputs(
     say: Progress,
     pdfs: _PdfStage,
 ) -> tuple[list[Path], list[Path]]:
-    from kpireport.fsutil import write_atomic
+    from kpireport.fsutil import put_in_place, write_atomic, write_temp
 
     manifest = {} if options.force else _read_manifest(folder)
     todo, unchanged = [], []
@@ -410,16 +415,36 @@ def _write_outputs(
         except OSError as exc:
             raise OutputError(f"cannot create {folder}: {exc.strerror or exc}") from None
     written: list[Path] = []
+    # Every new file is first written beside its place under a temporary name; only when all
+    # of them are, are they renamed into place. So a build that fails half-way (a full disk, a
+    # document over the time limit) leaves the previous set as it was, not half old, half new.
+    staged: list[tuple[Path, Path, _Output, str]] = []
 
     def done(out: _Output, data: bytes | str) -> None:
-        written.append(_record(manifest, folder, out, write_atomic(folder / out.name, data)))
-        say(str(folder / out.name), len(written), len(todo))
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+        target = folder / out.name
+        staged.append(
+            (write_temp(target, payload), target, out, hashlib.sha256(payload).hexdigest())
+        )
+        say(str(target), len(staged), len(todo))
 
     try:
+        # the workers start on the PDFs first; the other files are written meanwhile
+        pdfs.start([o for o in todo if o.pdf], manifest)
         for out in todo:
             if not out.pdf:
                 done(out, out.make())
-        pdfs.run([o for o in todo if o.pdf], manifest, done)
+        pdfs.finish(manifest, done)
+        for tmp, target, out, sha256 in staged:
+            put_in_place(tmp, target)
+            manifest[out.name] = {"key": out.key, "sha256": sha256, **out.extra}
+            written.append(target)
+    except BaseException:
+        pdfs.cancel()
+        for tmp, *_ in staged:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        raise
     finally:
         if written or pdfs.cached or not (folder / MANIFEST).exists():
             write_atomic(folder / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
@@ -463,6 +488,7 @@ class _PdfStage:
             *allowed,
         ]
         self.cached: list[str] = []  # bodies written to .pages/ in this build
+        self.todo: list[_Output] = []
 
     # -- running jobs ----------------------------------------------------------------------------
 
@@ -509,31 +535,41 @@ class _PdfStage:
 
     # -- the report set's PDFs -------------------------------------------------------------------
 
-    def run(
-        self,
-        todo: list[_Output],
-        manifest: dict[str, Any],
-        done: Callable[[_Output, bytes], None],
-    ) -> None:
-        from kpireport.render.assemble import assemble, cross_links
+    def start(self, todo: list[_Output], manifest: dict[str, Any]) -> None:
+        """Hand the workers every department's pages that are out of date, and the board
+        pack's summary pages."""
+        from kpireport.render.assemble import cross_links
 
-        if not todo:
-            return
+        self.todo = todo
         pack = next((o for o in todo if o.pack), None)
         slugs = list(pack.pack.slugs) if pack and pack.pack else []
         slugs += [o.body for o in todo if o.body and o.body not in slugs]
-        bodies: dict[str, tuple[bytes, int]] = {}
-        jobs: dict[Any, str] = {}
+        self.slugs = slugs
+        self.ready: dict[str, tuple[bytes, int]] = {}
+        self.jobs: dict[Any, str] = {}
+        if pack and pack.pack:
+            front = cross_links(pack.pack.summary())
+            self.jobs[self._submit(front)] = f"{BOARD_PACK}.pdf (summary)"
         for slug in slugs:
             cached = self._cached_body(manifest, self.bodies[slug])
             if cached:
-                bodies[slug] = cached
+                self.ready[slug] = cached
             else:
-                jobs[self._submit(self.bodies[slug].make())] = f"{slug}.pdf"
-        if pack and pack.pack:
-            front = cross_links(pack.pack.summary())
-            jobs[self._submit(front)] = f"{BOARD_PACK}.pdf (summary)"
-        rendered = self._wait(jobs)
+                self.jobs[self._submit(self.bodies[slug].make())] = f"{slug}.pdf"
+
+    def cancel(self) -> None:
+        for future in getattr(self, "jobs", {}):
+            future.cancel()
+
+    def finish(self, manifest: dict[str, Any], done: Callable[[_Output, bytes], None]) -> None:
+        """Wait for the pages, then draw the headers and footers and put the PDFs together."""
+        from kpireport.render.assemble import assemble
+
+        todo, slugs, bodies = self.todo, self.slugs, self.ready
+        if not todo:
+            return
+        pack = next((o for o in todo if o.pack), None)
+        rendered = self._wait(self.jobs)
         for slug in slugs:
             if slug not in bodies:
                 bodies[slug] = rendered[f"{slug}.pdf"]
@@ -555,8 +591,8 @@ class _PdfStage:
             done(out, assemble([bodies[out.body][0]], overlay))
         if pack and pack.pack:
             parts = [cover[0], summary[0], *(bodies[s][0] for s in pack.pack.slugs)]
+            pack.extra["cover_pages"] = cover[1]
             done(pack, assemble(parts, _chunks(layers, pack.name)))
-            manifest[pack.name]["cover_pages"] = cover[1]
             self._prune(manifest, set(pack.pack.slugs))
 
     def _prune(self, manifest: dict[str, Any], slugs: set[str]) -> None:
@@ -621,11 +657,6 @@ def _chunks(layers: dict[str, tuple[bytes, int]], name: str) -> list[bytes]:
     """The furniture PDFs of document ``name``, in page order."""
     prefix = f"{name} (header and footer, page "
     return [layers[key][0] for key in sorted(k for k in layers if k.startswith(prefix))]
-
-
-def _record(manifest: dict[str, Any], folder: Path, out: _Output, path: Path) -> Path:
-    manifest[out.name] = {"key": out.key, "sha256": _file_sha256(path)}
-    return path
 
 
 def _read_manifest(folder: Path) -> dict[str, Any]:

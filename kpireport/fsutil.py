@@ -65,6 +65,17 @@ def write_atomic(path: Path, data: bytes | str, if_changed: bool = False) -> Pat
                 return path
         except OSError:
             pass
+    tmp = write_temp(path, payload)
+    put_in_place(tmp, path)
+    return path
+
+
+def write_temp(path: Path, data: bytes | str) -> Path:
+    """The first half of :func:`write_atomic`: ``data`` written and synced to a temporary file
+    beside ``path``, whose name :func:`remove_temp_files` recognises. Returns that file; put it
+    in place with :func:`put_in_place`, or delete it."""
+    path = Path(path)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
@@ -76,12 +87,21 @@ def write_atomic(path: Path, data: bytes | str, if_changed: bool = False) -> Pat
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return Path(tmp)
+
+
+def put_in_place(tmp: Path, path: Path) -> None:
+    """Rename a file from :func:`write_temp` to ``path`` (atomic: the old file or the new)."""
+    try:
         os.replace(tmp, path)
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    return path
 
 
 def remove_temp_files(folder: Path, owned: Callable[[str], bool]) -> int:

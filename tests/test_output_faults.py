@@ -242,12 +242,6 @@ def test_a_disk_that_fills_up_during_the_build_leaves_only_whole_files(
             assert recorded == hashlib.sha256(data).hexdigest(), name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="build.py replaces each report as soon as it is written, so a disk that fills up "
-    "half-way leaves new department pages next to the old board pack; writing every file of "
-    "the set first and renaming them all at the end would keep the old set whole",
-)
 def test_a_disk_that_fills_up_during_the_build_keeps_the_previous_set_whole(
     disk: Tmpfs, changed: Path, new_set: Snapshot, tmp_path: Path
 ) -> None:
