@@ -28,6 +28,7 @@ from kpireport.slug import folder_name
 FORMATS = ("pdf", "html", "json", "csv")
 DEFAULT_FORMATS = ("pdf", "html", "json")  # csv on request (docs/exports.md)
 MANIFEST = ".kpireport-build.json"
+BUILD = "build"  # the manifest's record of the whole build: key, summary, language
 BOARD_PACK = "board-pack"
 
 
@@ -140,9 +141,18 @@ class _Renderer:
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
         if self._pool is None:
+            import multiprocessing
+
             from pebble import ProcessPool
 
-            self._pool = ProcessPool(max_workers=self.jobs)
+            # Workers come from a fork server that has imported WeasyPrint and nothing of this
+            # process: they hold none of its open files (the output folder's lock, the drop
+            # folder's lock), so a killed build never leaves a lock held, and none of its memory.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["kpireport.render.pdf", "weasyprint"])
+            self._pool = ProcessPool(
+                max_workers=self.jobs, initializer=_worker_start, context=context
+            )
         return self._pool.schedule(fn, args=args, timeout=self.timeout)
 
     def __enter__(self) -> _Renderer:
@@ -155,6 +165,19 @@ class _Renderer:
             else:
                 self._pool.stop()
             self._pool.join()
+
+
+def _worker_start() -> None:
+    """In each worker: die with the process that started it (Linux), so a build killed with
+    SIGKILL leaves no worker rendering on."""
+    import ctypes
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 class RenderFailed(OutputError):
@@ -193,6 +216,20 @@ def build_workbook(
                 path, out_dir, workbook, report, options
             )
         return result
+    from kpireport.validate import effective_report_date
+
+    # Nothing to do when this very workbook (its bytes, its logos) was built with the same
+    # kpireport, templates and options, and every file is as that build left it: then the
+    # numbers are not even computed.
+    as_of = effective_report_date(workbook)
+    key = _build_key(workbook, options)
+    if as_of is not None and not options.force:
+        with contextlib.suppress(OutputError), locked(out_dir):
+            done = _built_already(report_folder(out_dir, path, as_of.isoformat()), key)
+            if done is not None:
+                with contextlib.suppress(FileNotFoundError):
+                    (home / "validation.html").unlink()  # of a failed build in between
+                return BuildResult(path, report, *done)
     results = compute(workbook, report, lang=options.lang)
     own = None if pool else _Renderer(options.jobs, options.render_timeout)
     try:
@@ -202,7 +239,10 @@ def build_workbook(
             assert pool is not None
             for place in (folder, folder / PAGES):  # left by a build that was killed
                 remove_temp_files(place, _owned)
-            written, unchanged = _write_set(workbook, results, report, folder, options, say, pool)
+            record = {"key": key, "language": results.language}
+            written, unchanged = _write_set(
+                workbook, results, report, folder, options, say, pool, record
+            )
             # the workbook is valid now: a validation page from a failed build would mislead
             with contextlib.suppress(FileNotFoundError):
                 (home / "validation.html").unlink()
@@ -222,6 +262,39 @@ def build_workbook(
         summary=results.summary,
         language=results.language,
     )
+
+
+def _build_key(workbook: Any, options: BuildOptions) -> str:
+    """Everything a report set is made from, when the workbook is the same file."""
+    from kpireport.assets import image_data_uri
+
+    assets = options.assets or Path(workbook.path).parent
+    logos = [workbook.settings.logo, *(d.logo for d in workbook.departments)]
+    return _digest(
+        __version__,
+        _templates_digest(options.templates),
+        workbook.sha256,
+        [image_data_uri(logo, assets) for logo in logos],
+        options.formats,
+        options.departments,
+        options.lang,
+        options.pdf_variant,
+    )
+
+
+def _built_already(folder: Path, key: str) -> tuple[Path, list[Path], list[Path], Any, str] | None:
+    """(folder, written, unchanged, summary, language) when ``folder`` was built with ``key``
+    and every file the build recorded is there with the bytes it wrote; else None."""
+    manifest = _read_manifest(folder)
+    build = manifest.get(BUILD, {})
+    if not isinstance(build, dict) or build.get("key") != key:
+        return None
+    files = [name for name in manifest if name != BUILD and not name.startswith(f"{PAGES}/")]
+    for name in files:
+        path = folder / name
+        if not path.is_file() or _file_sha256(path) != manifest[name].get("sha256"):
+            return None
+    return folder, [], [folder / name for name in files], build["summary"], build["language"]
 
 
 # --- the report set ---------------------------------------------------------------------------
@@ -301,7 +374,10 @@ def _write_set(
     options: BuildOptions,
     say: Progress,
     pool: Any,
+    record: dict[str, Any],
 ) -> tuple[list[Path], list[Path]]:
+    """Write the report set; ``record`` (the build's key) goes into the manifest with the
+    summary once every file is in place."""
     from kpireport.assets import image_data_uri
     from kpireport.engine import to_dict
     from kpireport.export import results_csv
@@ -384,7 +460,8 @@ def _write_set(
     )
     furniture = functools.partial(render, env, "furniture.html", view)
     pdfs = _PdfStage(folder, bodies, furniture, options, pool, allowed=[assets])
-    return _write_outputs(folder, outputs, options, say, pdfs)
+    record["summary"] = data["summary"]
+    return _write_outputs(folder, outputs, options, say, pdfs, record)
 
 
 def _write_outputs(
@@ -393,6 +470,7 @@ def _write_outputs(
     options: BuildOptions,
     say: Progress,
     pdfs: _PdfStage,
+    record: dict[str, Any],
 ) -> tuple[list[Path], list[Path]]:
     from kpireport.fsutil import put_in_place, write_atomic, write_temp
 
@@ -415,6 +493,7 @@ def _write_outputs(
         except OSError as exc:
             raise OutputError(f"cannot create {folder}: {exc.strerror or exc}") from None
     written: list[Path] = []
+    changed = False
     # Every new file is first written beside its place under a temporary name; only when all
     # of them are, are they renamed into place. So a build that fails half-way (a full disk, a
     # document over the time limit) leaves the previous set as it was, not half old, half new.
@@ -439,6 +518,8 @@ def _write_outputs(
             put_in_place(tmp, target)
             manifest[out.name] = {"key": out.key, "sha256": sha256, **out.extra}
             written.append(target)
+        changed = manifest.get(BUILD) != record
+        manifest[BUILD] = record
     except BaseException:
         pdfs.cancel()
         for tmp, *_ in staged:
@@ -446,7 +527,7 @@ def _write_outputs(
                 tmp.unlink()
         raise
     finally:
-        if written or pdfs.cached or not (folder / MANIFEST).exists():
+        if written or changed or pdfs.cached or not (folder / MANIFEST).exists():
             write_atomic(folder / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return written, unchanged
 

@@ -26,7 +26,7 @@ def test_bench_quick_prints_the_table_and_ratios() -> None:
         assert name in rows, run.stdout
     for name in ("rebuild, nothing changed", "rebuild, one department changed"):
         assert name in rows, run.stdout
-    for name in ("peak memory", "pages", "time per page"):
+    for name in ("peak memory, all processes (PSS)", "pages", "time per page"):
         assert name in rows, run.stdout
     assert "ratio validate / a:" in run.stdout
     assert "ratio build / b:" in run.stdout

@@ -491,7 +491,7 @@ def test_an_interrupted_build_never_leaves_a_half_written_report(
     assert proc.stdout.splitlines() == [str(folder / "board-pack.pdf")]
     manifest = check_set(folder)
     assert finance_june(folder) == 36
-    assert set(manifest) == REPORTS | PAGES
+    assert set(manifest) == REPORTS | PAGES | {"build"}
     # leftover temporary files are ignored, never taken for reports; and the set is consistent
     again = run(workbook, out, "-j", "2")
     assert again.returncode == 0 and wrote(again.stderr) == set()
@@ -735,7 +735,7 @@ def test_two_builds_into_the_same_folder_at_once(tmp_path: Path) -> None:
     names = {f"{A}.html", f"{A}.pdf", "board-pack.html", "board-pack.pdf"}
     names |= {"results.json", "validation.html", "index.html"}
     manifest = check_set(folder, names)
-    assert set(manifest) == names | {f".pages/{A}.pdf"}
+    assert set(manifest) == names | {f".pages/{A}.pdf", "build"}
     check_output(out / "index.html")
     # the manifest describes the files on disk: the next build has nothing to do
     again = cli(workbook, out)
