@@ -475,9 +475,7 @@ def test_a_workbook_left_in_processing_by_a_crash_is_built_at_the_next_start(
     folder = tmp_path / "reports" / "kpis" / "2026-06-30"
     # killed once the HTML is written (under temporary names, renamed into place only when the
     # PDFs are done too) and while the PDFs are rendered
-    wait_for(
-        lambda: folder.is_dir() and any(folder.glob(".results.json.*.tmp")), every=0.002
-    )
+    wait_for(lambda: folder.is_dir() and any(folder.glob(".results.json.*.tmp")), every=0.002)
     assert (inbox / PROCESSING / "kpis.xlsx").exists() and not (folder / "sales.pdf").exists()
     crashing.proc.kill()
     assert crashing.wait() == -signal.SIGKILL
