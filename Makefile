@@ -104,7 +104,7 @@ screenshots: venv test-sysdeps ## Render the README pictures (docs/img/) from th
 	$(BIN)/kpireport build sample_workbooks/acme-en.xlsx -o reports --quiet
 	@mkdir -p docs/img
 	pdftoppm -png -r 80 -f 1 -l 1 -singlefile reports/acme-en/*/sales.pdf docs/img/department
-	pdftoppm -png -r 80 -f 2 -l 2 -singlefile reports/acme-en/*/board-pack.pdf docs/img/board-pack-summary
+	pdftoppm -png -r 80 -f 3 -l 3 -singlefile reports/acme-en/*/board-pack.pdf docs/img/board-pack-summary
 	@ls -l docs/img
 
 bench: venv sysdeps ## Benchmark a large generated workbook against the baselines (docs/performance.md)

@@ -395,7 +395,11 @@ def _write_set(
     # (the board pack, which shows the hash, depends on everything anyway).
     page = {k: data[k] for k in data if k not in ("departments", "summary", "warnings", "sha256")}
     logo_key = logo or ""
-    results_json = functools.cache(lambda: json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+    # made when written, and not kept: 25 MB for 150,000 measurements. Compact, because only
+    # then does json use its C encoder: the indented form took 180 MB more and 2 s longer.
+    def results_json() -> str:
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
 
     outputs: list[_Output] = []
     wanted = {d.casefold() for d in options.departments}
@@ -569,6 +573,9 @@ class _PdfStage:
             *allowed,
         ]
         self.cached: list[str] = []  # bodies written to .pages/ in this build
+        self.layers: dict[str, tuple[bytes, int]] = {}  # header and footer layers from .pages/
+        self.new_layers: dict[str, Path] = {}  # layers rendered now, to keep in .pages/
+        self.layers_used: set[str] = set()
         self.todo: list[_Output] = []
 
     # -- running jobs ----------------------------------------------------------------------------
@@ -607,11 +614,22 @@ class _PdfStage:
         return RenderFailed(document, f"{type(exc).__name__}: {exc}")
 
     def _furniture(self, name: str, total: int, cover: bool) -> dict[Any, str]:
+        """Jobs for the header and footer layers of document ``name``; a layer rendered before
+        from the same HTML is taken from ``.pages/`` (a board pack's, when one department
+        changed and its page count did not)."""
         jobs = {}
         for first in range(1, total + 1, FURNITURE_CHUNK):
             count = min(FURNITURE_CHUNK, total - first + 1)
             html = self.furniture(first=first, count=count, total=total, cover=cover)
-            jobs[self._submit(html)] = f"{name} (header and footer, page {first:05d})"
+            label = f"{name} (header and footer, page {first:05d})"
+            key = _digest(html, self.variant)[:32]
+            path = self.folder / PAGES / f"furniture-{key}.pdf"
+            self.layers_used.add(path.name)
+            try:
+                self.layers[label] = (path.read_bytes(), count)
+            except OSError:
+                jobs[self._submit(html)] = label
+                self.new_layers[label] = path
         return jobs
 
     # -- the report set's PDFs -------------------------------------------------------------------
@@ -644,6 +662,7 @@ class _PdfStage:
 
     def finish(self, manifest: dict[str, Any], done: Callable[[_Output, bytes], None]) -> None:
         """Wait for the pages, then draw the headers and footers and put the PDFs together."""
+        from kpireport.fsutil import write_atomic
         from kpireport.render.assemble import assemble
 
         todo, slugs, bodies = self.todo, self.slugs, self.ready
@@ -665,7 +684,9 @@ class _PdfStage:
             cover = self._cover(pack, manifest, summary[1], [bodies[s] for s in pack.pack.slugs])
             total = cover[1] + summary[1] + sum(bodies[s][1] for s in pack.pack.slugs)
             furniture |= self._furniture(pack.name, total, cover=True)
-        layers = self._wait(furniture)
+        layers = self.layers | self._wait(furniture)
+        for label, path in self.new_layers.items():
+            write_atomic(path, layers[label][0])
         for out in departments:
             assert out.body
             overlay = _chunks(layers, out.name)
@@ -677,12 +698,17 @@ class _PdfStage:
             self._prune(manifest, set(pack.pack.slugs))
 
     def _prune(self, manifest: dict[str, Any], slugs: set[str]) -> None:
-        """Forget the cached pages of departments the workbook no longer has."""
+        """Forget the cached pages of departments the workbook no longer has, and header and
+        footer layers this build did not use."""
         keep = {f"{PAGES}/{slug}.pdf" for slug in slugs}
         for name in [n for n in manifest if n.startswith(f"{PAGES}/") and n not in keep]:
             del manifest[name]
             with contextlib.suppress(OSError):
                 (self.folder / name).unlink()
+        for layer in (self.folder / PAGES).glob("furniture-*.pdf"):
+            if layer.name not in self.layers_used:
+                with contextlib.suppress(OSError):
+                    layer.unlink()
 
     def _cover(
         self,

@@ -38,9 +38,10 @@ MAX_FORECAST_YEARS = 10
 # --- results -------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Point:
-    """One period of a KPI's series: its value after aggregation, and the notes given."""
+    """One period of a KPI's series: its value after aggregation, and the notes given.
+    (Slots: a workbook of daily KPIs has hundreds of thousands of them.)"""
 
     period: str
     start: dt.date
@@ -445,6 +446,9 @@ def benchmark_gap(current: float | None, benchmark: float, sign: float) -> float
 # --- helpers ---------------------------------------------------------------------------------
 
 
+_NO_NOTES: list[str] = []  # shared by every point without notes; never changed
+
+
 def _series(kpi: KPI, measurements: list[Measurement]) -> list[Point]:
     assert kpi.frequency is not None
     points = []
@@ -456,7 +460,7 @@ def _series(kpi: KPI, measurements: list[Measurement]) -> list[Point]:
                 end=period_end(start, kpi.frequency),
                 value=aggregate([m.value for m in ms], kpi.aggregation),
                 count=len(ms),
-                notes=[m.note for m in ms if m.note],
+                notes=[m.note for m in ms if m.note] if any(m.note for m in ms) else _NO_NOTES,
             )
         )
     return points

@@ -73,8 +73,12 @@ class Built:
         return json.loads((self.folder(sample) / "results.json").read_text(encoding="utf-8"))
 
     def all_pdfs(self) -> list[Path]:
+        """The reports: not the build's cache of laid-out pages (.pages/), which are parts."""
         return sorted(
-            p for root in (self.normal, self.pdfa, self.hostile) for p in root.rglob("*.pdf")
+            p
+            for root in (self.normal, self.pdfa, self.hostile)
+            for p in root.rglob("*.pdf")
+            if p.parent.name != ".pages"
         )
 
 
