@@ -231,6 +231,9 @@ def build_workbook(
                     (home / "validation.html").unlink()  # of a failed build in between
                 return BuildResult(path, report, *done)
     results = compute(workbook, report, lang=options.lang)
+    # The measurements are in the results now; the rows themselves are not needed again, and
+    # for a workbook of daily KPIs they are a large part of the build's memory.
+    workbook.measurements.clear()
     own = None if pool else _Renderer(options.jobs, options.render_timeout)
     try:
         folder = report_folder(out_dir, path, results.report_date.isoformat())
