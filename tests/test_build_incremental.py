@@ -320,8 +320,13 @@ def test_a_changed_department_leaves_the_other_departments_untouched(
     finance_changed: Rebuild,
 ) -> None:
     untouched = {f"{A}.html", f"{A}.pdf", f".pages/{A}.pdf"}  # its pages are not laid out again
+    # the page counts did not change: the header and footer layers are used again as they are
+    layers = {n for n in finance_changed.before if n.startswith(".pages/furniture-")}
+    assert layers and layers == {
+        n for n in finance_changed.after if n.startswith(".pages/furniture-")
+    }
     assert not untouched & wrote(finance_changed.proc.stderr)
-    for name in untouched:
+    for name in untouched | layers:
         assert finance_changed.after[name] == finance_changed.before[name], name
 
 

@@ -23,6 +23,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from PIL import Image
@@ -292,6 +293,46 @@ def test_board_pack_contents_page_numbers_lead_to_the_departments(
         page = int(listed.group(1))
         assert bookmarks.get(name) == page - 1, f"{name}: contents say page {page}"
         assert name in norm(texts[page - 1]), f"{name} is not on page {page}"
+
+
+@pytest.mark.parametrize("sample", SAMPLE_NAMES)
+def test_every_link_leads_where_it_says(built: Built, sample: str) -> None:
+    """The board pack is put together from separately rendered parts: every internal link, also
+    from the contents and the summary table to a department and from a department's KPI table to
+    its card, must reach a named destination on the page that shows its target."""
+    folder, data = built.folder(sample), built.results(sample)
+    names = {d["name"]: d["slug"] for d in data["departments"]}
+    kpis = {k["id"]: k["name"] for d in data["departments"] for k in d["kpis"]}
+    for pdf in [
+        folder / "board-pack.pdf",
+        *(folder / f"{d['slug']}.pdf" for d in data["departments"]),
+    ]:
+        reader = PdfReader(pdf)
+        texts = [norm(t) for t in page_texts(pdf)]
+        destinations = reader.named_destinations
+        links = 0
+        for number, page in enumerate(reader.pages):
+            for annotation in page.get("/Annots") or []:
+                annotation = annotation.get_object()
+                if annotation.get("/Subtype") != "/Link":
+                    continue
+                action = annotation.get("/A") or {}
+                assert "kpireport-anchor" not in str(action.get("/URI", "")), pdf.name
+                name = str(annotation.get("/Dest", ""))
+                assert name, f"{pdf.name} page {number + 1}: a link without a destination"
+                assert name in destinations, f"{pdf.name}: link to {name!r}, which is nowhere"
+                target = reader.get_destination_page_number(destinations[name])
+                if name.startswith("dept-"):
+                    (dept,) = [n for n, slug in names.items() if f"dept-{slug}" == name]
+                    assert norm(dept) in texts[target], f"{pdf.name}: {name} -> page {target + 1}"
+                elif name.startswith("kpi-"):
+                    kpi = kpis[unquote(name[len("kpi-") :])]
+                    assert norm(kpi) in texts[target], f"{pdf.name}: {name} -> page {target + 1}"
+                links += 1
+        # the department's KPI table links to each card; the board pack also has the contents
+        # and the summary table linking to each department
+        expected = len(kpis) + 2 * len(names) if pdf.name == "board-pack.pdf" else 1
+        assert links >= expected, f"{pdf.name}: only {links} links"
 
 
 @pytest.mark.parametrize("sample", SAMPLE_NAMES)
