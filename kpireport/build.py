@@ -386,7 +386,10 @@ def _write_set(
     from kpireport.export import results_csv
     from kpireport.render import View, environment, render
 
-    data = to_dict(results)
+    # results.json's data: held here only until the files other than PDFs are written, so that
+    # the long PDF stage does not keep it (hundreds of MB for a large workbook)
+    held = {"data": to_dict(results)}
+    data = held["data"]
     env = environment(options.templates)
     base = _digest(__version__, _templates_digest(options.templates), options.pdf_variant)
     assets = options.assets or Path(workbook.path).parent
@@ -402,7 +405,7 @@ def _write_set(
     # made when written, and not kept: 25 MB for 150,000 measurements. Compact, because only
     # then does json use its C encoder: the indented form took 180 MB more and 2 s longer.
     def results_json() -> str:
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
+        return json.dumps(held["data"], ensure_ascii=False, separators=(",", ":")) + "\n"
 
     outputs: list[_Output] = []
     wanted = {d.casefold() for d in options.departments}
@@ -431,7 +434,7 @@ def _write_set(
     if not wanted:
         key = _digest(base, everything, logo_key)
         pack = functools.partial(render, env, "board-pack.html", view)
-        board = functools.cache(functools.partial(pack, part=None, pages=None))
+        board = functools.partial(pack, part=None, pages=None)  # the HTML file; PDF: parts
         attachments = [("results.json", results_json().encode())] if options.pdf_variant else []
         parts = _Pack(
             functools.partial(pack, part="cover"),
@@ -468,7 +471,8 @@ def _write_set(
     furniture = functools.partial(render, env, "furniture.html", view)
     pdfs = _PdfStage(folder, bodies, furniture, options, pool, allowed=[assets])
     record["summary"] = data["summary"]
-    return _write_outputs(folder, outputs, options, say, pdfs, record)
+    del data
+    return _write_outputs(folder, outputs, options, say, pdfs, record, release=held.clear)
 
 
 def _write_outputs(
@@ -478,6 +482,7 @@ def _write_outputs(
     say: Progress,
     pdfs: _PdfStage,
     record: dict[str, Any],
+    release: Callable[[], None] = lambda: None,
 ) -> tuple[list[Path], list[Path]]:
     from kpireport.fsutil import put_in_place, write_atomic, write_temp
 
@@ -520,6 +525,7 @@ def _write_outputs(
         for out in todo:
             if not out.pdf:
                 done(out, out.make())
+        release()  # what only those files needed
         pdfs.finish(manifest, done)
         for tmp, target, out, sha256 in staged:
             put_in_place(tmp, target)
