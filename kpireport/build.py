@@ -198,7 +198,7 @@ def build_workbook(
 ) -> BuildResult:
     """Validate one workbook and, when it has no errors, write its report set."""
     from kpireport.engine import compute
-    from kpireport.validate import check
+    from kpireport.validate import check, effective_report_date
 
     options = options or BuildOptions()
     say = progress or (lambda _path, _done, _total: None)
@@ -216,13 +216,12 @@ def build_workbook(
                 path, out_dir, workbook, report, options
             )
         return result
-    from kpireport.validate import effective_report_date
-
     # Nothing to do when this very workbook (its bytes, its logos) was built with the same
     # kpireport, templates and options, and every file is as that build left it: then the
     # numbers are not even computed.
     as_of = effective_report_date(workbook)
-    key = _build_key(workbook, options)
+    templates = _templates_digest(options.templates)
+    key = _build_key(workbook, options, templates)
     if as_of is not None and not options.force:
         with contextlib.suppress(OutputError), locked(out_dir):
             done = _built_already(report_folder(out_dir, path, as_of.isoformat()), key)
@@ -230,7 +229,7 @@ def build_workbook(
                 with contextlib.suppress(FileNotFoundError):
                     (home / "validation.html").unlink()  # of a failed build in between
                 return BuildResult(path, report, *done)
-    results = compute(workbook, report, lang=options.lang)
+    results = compute(workbook, report, lang=options.lang, report_date=as_of)
     # The measurements are in the results now; the rows themselves are not needed again, and
     # for a workbook of daily KPIs they are a large part of the build's memory.
     workbook.measurements.clear()
@@ -244,7 +243,7 @@ def build_workbook(
                 remove_temp_files(place, _owned)
             record = {"key": key, "language": results.language}
             written, unchanged = _write_set(
-                workbook, results, report, folder, options, say, pool, record
+                workbook, results, report, folder, options, say, pool, record, templates
             )
             # the workbook is valid now: a validation page from a failed build would mislead
             with contextlib.suppress(FileNotFoundError):
@@ -267,15 +266,16 @@ def build_workbook(
     )
 
 
-def _build_key(workbook: Any, options: BuildOptions) -> str:
-    """Everything a report set is made from, when the workbook is the same file."""
+def _build_key(workbook: Any, options: BuildOptions, templates: str) -> str:
+    """Everything a report set is made from, when the workbook is the same file.
+    ``templates``: :func:`_templates_digest` of the templates in use."""
     from kpireport.assets import image_data_uri
 
     assets = options.assets or Path(workbook.path).parent
     logos = [workbook.settings.logo, *(d.logo for d in workbook.departments)]
     return _digest(
         __version__,
-        _templates_digest(options.templates),
+        templates,
         workbook.sha256,
         [image_data_uri(logo, assets) for logo in logos],
         options.formats,
@@ -293,10 +293,8 @@ def _built_already(folder: Path, key: str) -> tuple[Path, list[Path], list[Path]
     if not isinstance(build, dict) or build.get("key") != key:
         return None
     files = [name for name in manifest if name != BUILD and not name.startswith(f"{PAGES}/")]
-    for name in files:
-        path = folder / name
-        if not path.is_file() or _file_sha256(path) != manifest[name].get("sha256"):
-            return None
+    if not all(_intact(folder / name, manifest[name]) for name in files):
+        return None
     return folder, [], [folder / name for name in files], build["summary"], build["language"]
 
 
@@ -378,9 +376,10 @@ def _write_set(
     say: Progress,
     pool: Any,
     record: dict[str, Any],
+    templates: str,
 ) -> tuple[list[Path], list[Path]]:
     """Write the report set; ``record`` (the build's key) goes into the manifest with the
-    summary once every file is in place."""
+    summary once every file is in place. ``templates``: the templates' digest."""
     from kpireport.assets import image_data_uri
     from kpireport.engine import to_dict
     from kpireport.export import results_csv
@@ -391,7 +390,7 @@ def _write_set(
     held = {"data": to_dict(results)}
     data = held["data"]
     env = environment(options.templates)
-    base = _digest(__version__, _templates_digest(options.templates), options.pdf_variant)
+    base = _digest(__version__, templates, options.pdf_variant)
     assets = options.assets or Path(workbook.path).parent
     # the same check as validation's bad-logo warning: a refused file is never opened
     logo = image_data_uri(results.logo, assets)
@@ -491,11 +490,7 @@ def _write_outputs(
     for out in outputs:
         target = inside(folder, out.name)
         recorded = manifest.get(out.name, {})
-        if (
-            recorded.get("key") == out.key
-            and target.is_file()
-            and recorded.get("sha256") == _file_sha256(target)
-        ):
+        if recorded.get("key") == out.key and _intact(target, recorded):
             unchanged.append(target)
         else:
             todo.append(out)
@@ -585,6 +580,7 @@ class _PdfStage:
         self.layers: dict[str, tuple[bytes, int]] = {}  # header and footer layers from .pages/
         self.new_layers: dict[str, Path] = {}  # layers rendered now, to keep in .pages/
         self.layers_used: set[str] = set()
+        self.layer_labels: dict[str, list[str]] = {}  # document: its layers' labels, in order
         self.todo: list[_Output] = []
 
     # -- running jobs ----------------------------------------------------------------------------
@@ -627,10 +623,12 @@ class _PdfStage:
         from the same HTML is taken from ``.pages/`` (a board pack's, when one department
         changed and its page count did not)."""
         jobs = {}
+        self.layer_labels[name] = []
         for first in range(1, total + 1, FURNITURE_CHUNK):
             count = min(FURNITURE_CHUNK, total - first + 1)
             html = self.furniture(first=first, count=count, total=total, cover=cover)
-            label = f"{name} (header and footer, page {first:05d})"
+            label = f"{name} (header and footer, page {first})"
+            self.layer_labels[name].append(label)
             key = _digest(html, self.variant)[:32]
             path = self.folder / PAGES / f"furniture-{key}.pdf"
             self.layers_used.add(path.name)
@@ -698,13 +696,16 @@ class _PdfStage:
             write_atomic(path, layers[label][0])
         for out in departments:
             assert out.body
-            overlay = _chunks(layers, out.name)
-            done(out, assemble([bodies[out.body][0]], overlay))
+            done(out, assemble([bodies[out.body][0]], self._layers_of(out.name, layers)))
         if pack and pack.pack:
             parts = [cover[0], summary[0], *(bodies[s][0] for s in pack.pack.slugs)]
             pack.extra["cover_pages"] = cover[1]
-            done(pack, assemble(parts, _chunks(layers, pack.name)))
+            done(pack, assemble(parts, self._layers_of(pack.name, layers)))
             self._prune(manifest, set(pack.pack.slugs))
+
+    def _layers_of(self, name: str, layers: dict[str, tuple[bytes, int]]) -> list[bytes]:
+        """The header and footer PDFs of document ``name``, in page order."""
+        return [layers[label][0] for label in self.layer_labels[name]]
 
     def _prune(self, manifest: dict[str, Any], slugs: set[str]) -> None:
         """Forget the cached pages of departments the workbook no longer has, and header and
@@ -764,15 +765,14 @@ class _PdfStage:
 
         name = f"{PAGES}/{body.slug}.pdf"
         write_atomic(self.folder / name, pdf)
-        manifest[name] = {"key": body.key, "sha256": hashlib.sha256(pdf).hexdigest()}
-        manifest[name]["pages"] = pages
+        sha256 = hashlib.sha256(pdf).hexdigest()
+        manifest[name] = {"key": body.key, "sha256": sha256, "pages": pages}
         self.cached.append(name)
 
 
-def _chunks(layers: dict[str, tuple[bytes, int]], name: str) -> list[bytes]:
-    """The furniture PDFs of document ``name``, in page order."""
-    prefix = f"{name} (header and footer, page "
-    return [layers[key][0] for key in sorted(k for k in layers if k.startswith(prefix))]
+def _intact(path: Path, recorded: dict[str, Any]) -> bool:
+    """``path`` is a file with the bytes its manifest entry ``recorded`` says were written."""
+    return path.is_file() and recorded.get("sha256") == _file_sha256(path)
 
 
 def _read_manifest(folder: Path) -> dict[str, Any]:

@@ -603,7 +603,7 @@ def _pdf_images(pdf: Path) -> int:
 def test_the_pdf_renderer_fetches_nothing_outside_its_folders(tmp_path: Path) -> None:
     from PIL import Image
 
-    from kpireport.render.pdf import html_to_pdf
+    from kpireport.render.pdf import render_pdf
 
     outside = tmp_path / "site"
     allowed = outside / "a" / "b"
@@ -634,7 +634,7 @@ def test_the_pdf_renderer_fetches_nothing_outside_its_folders(tmp_path: Path) ->
 <img src="http://127.0.0.1:{port}/logo.png"><img src="https://127.0.0.1:{port}/logo.png">
 <img src="ok.png"><img src="ok.svg">
 </body></html>"""
-        pdf = html_to_pdf(html, [allowed])
+        pdf, _pages = render_pdf(html, [allowed])
         # a connection attempt would sit in the listen backlog: readable
         readable, _, _ = select.select([listener], [], [], 0.5)
         assert readable == [], "the renderer connected to 127.0.0.1"

@@ -79,13 +79,6 @@ def assemble(parts: list[bytes], furniture: list[bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def page_count(pdf: bytes) -> int:
-    import pikepdf
-
-    with pikepdf.open(io.BytesIO(pdf)) as document:
-        return len(document.pages)
-
-
 def _named_destinations(pdf: Any) -> list[tuple[str, Any]]:
     """(name, destination array) of the document's /Dests name tree (WeasyPrint writes one flat
     /Names array; /Kids are followed for other writers)."""

@@ -40,16 +40,6 @@ def _fetcher_class() -> Any:
     return RestrictedFetcher
 
 
-def html_to_pdf(
-    html: str,
-    allowed: list[Path],
-    variant: str | None = None,
-    attachments: list[tuple[str, bytes]] = (),  # type: ignore[assignment]
-) -> bytes:
-    """The PDF of ``html``. ``attachments`` are (file name, bytes) embedded in the PDF."""
-    return render_pdf(html, allowed, variant, attachments)[0]
-
-
 def render_pdf(
     html: str,
     allowed: list[Path],
