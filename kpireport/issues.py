@@ -125,9 +125,9 @@ CATALOG: dict[str, Message] = {
     ),
     "render-failed": Message(
         ERROR, "{document} could not be rendered: {reason}.",
-        "The files written before it are complete and in place, and so is the previous version of every file not rewritten. A report that takes this long usually has a cell with an enormous text: shorten it, or give the renderer more time with --render-timeout SECONDS.",
+        "No file of the report set was replaced: the previous version of every report is still in place. A report that takes this long usually has a cell with an enormous text: shorten it, or give the renderer more time with --render-timeout SECONDS.",
         "{document} kunne ikke dannes: {reason}.",
-        "Filerne, der blev skrevet før den, er hele og på plads, og det samme er den forrige udgave af hver fil, der ikke blev skrevet igen. En rapport, der tager så lang tid, har som regel en celle med en enorm tekst: forkort den, eller giv mere tid med --render-timeout SEKUNDER.",
+        "Ingen fil i rapportsættet blev erstattet: den forrige udgave af hver rapport er stadig på plads. En rapport, der tager så lang tid, har som regel en celle med en enorm tekst: forkort den, eller giv mere tid med --render-timeout SEKUNDER.",
     ),
     # --- structure -------------------------------------------------------------------------
     "missing-sheet": Message(
