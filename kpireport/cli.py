@@ -361,8 +361,9 @@ def _check_templates(folder: Path) -> None:
 def _status_line(result: Any) -> str:
     """``12 KPIs: 2 achieved, 4 on track, 3 at risk, 3 off track; score 50%``."""
     from kpireport import fmt
+    from kpireport.i18n import get_locale
 
-    return fmt.status_summary(result.summary, result.language)
+    return fmt.status_summary(result.summary, get_locale(result.language))
 
 
 # -- send -----------------------------------------------------------------------------------

@@ -13,29 +13,30 @@ from collections.abc import Iterator
 
 from kpireport import labels
 from kpireport.engine import DepartmentResult, KpiResult, Results
+from kpireport.i18n import N_, Locale, get_locale
 
 # A spreadsheet reads a cell that starts with one of these as a formula (or, for tab and
 # carriage return, strips the character and then may). OWASP, "CSV Injection".
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-# (key, header label in kpireport.labels.TEXT): the columns of results.csv, in order.
+# (key, header): the columns of results.csv, in order.
 COLUMNS = (
-    ("department", "department"),
-    ("kpi_id", "kpi_id"),
-    ("name", "kpi"),
-    ("unit", "unit"),
-    ("direction", "direction"),
-    ("current_period", "current_period"),
-    ("current", "current"),
-    ("target", "target"),
-    ("deadline", "deadline"),
-    ("progress", "progress"),
-    ("expected_progress", "expected_progress"),
-    ("status", "status"),
-    ("forecast", "forecast"),
-    ("previous_change", "previous_change"),
-    ("benchmark", "benchmark"),
-    ("benchmark_gap", "benchmark_gap"),
+    ("department", N_("Department")),
+    ("kpi_id", N_("KPI id")),
+    ("name", N_("KPI")),
+    ("unit", N_("Unit")),
+    ("direction", N_("Direction")),
+    ("current_period", N_("Current period")),
+    ("current", N_("Current")),
+    ("target", N_("Target")),
+    ("deadline", N_("Deadline")),
+    ("progress", N_("Progress")),
+    ("expected_progress", N_("Expected progress")),
+    ("status", N_("Status")),
+    ("forecast", N_("Forecast at deadline")),
+    ("previous_change", N_("Change from previous period")),
+    ("benchmark", N_("Benchmark")),
+    ("benchmark_gap", N_("Benchmark gap")),
 )
 
 Cell = str | float | None
@@ -63,25 +64,23 @@ def results_csv(results: Results, lang: str | None = None) -> bytes:
     no thousands separator, full precision; percentages as fractions, as in results.json),
     empty when there is none; dates as ``YYYY-MM-DD``. Every text cell goes through
     :func:`neutralize`."""
-    lang = lang or results.language
-    t = labels.text(lang)
+    locale = get_locale(lang or results.language)
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow([neutralize(t[label]) for _key, label in COLUMNS])
-    for row in _rows(results, lang):
+    writer.writerow([neutralize(locale.gettext(header)) for _key, header in COLUMNS])
+    for row in _rows(results, locale):
         writer.writerow([neutralize(v) if isinstance(v, str) else v for v in row])
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def _rows(results: Results, lang: str) -> Iterator[list[Cell]]:
-    t = labels.text(lang)
+def _rows(results: Results, locale: Locale) -> Iterator[list[Cell]]:
     for dept in results.departments:
         for kpi in dept.kpis:
-            row = _row(dept, kpi, lang, t)
+            row = _row(dept, kpi, locale)
             yield [row[key] for key, _label in COLUMNS]
 
 
-def _row(dept: DepartmentResult, kpi: KpiResult, lang: str, t: dict[str, str]) -> dict[str, Cell]:
+def _row(dept: DepartmentResult, kpi: KpiResult, locale: Locale) -> dict[str, Cell]:
     # The first benchmark, as in the KPI's chart; results.json has them all.
     benchmark = kpi.benchmarks[0] if kpi.benchmarks else None
     return {
@@ -89,14 +88,14 @@ def _row(dept: DepartmentResult, kpi: KpiResult, lang: str, t: dict[str, str]) -
         "kpi_id": kpi.id,
         "name": kpi.name,
         "unit": kpi.unit,
-        "direction": t["higher_better" if kpi.direction == "higher" else "lower_better"],
+        "direction": labels.direction(kpi.direction, locale),
         "current_period": kpi.current_period,
         "current": _number(kpi.current),
         "target": _number(kpi.target),
         "deadline": kpi.deadline.isoformat(),
         "progress": _number(kpi.progress),
         "expected_progress": _number(kpi.expected_progress),
-        "status": labels.status(kpi.status, lang),
+        "status": labels.status(kpi.status, locale),
         "forecast": _number(kpi.forecast.value if kpi.forecast else None),
         "previous_change": _number(
             kpi.previous_period_change.change if kpi.previous_period_change else None

@@ -1,7 +1,8 @@
 """Problems in a workbook as data: ``Issue`` with a stable code, and the catalogue of messages.
 
-Every code has an English and a Danish message and hint. Messages are templates filled from the
-issue's ``args`` when shown, so one issue can be rendered in either language (``--lang``).
+Every code has a message and a hint, in English here and translated in the language catalogues
+(:mod:`kpireport.i18n`). Messages are templates filled from the issue's ``args`` when shown, so
+one issue can be shown in any language (``--lang``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,12 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+from kpireport.i18n import N_, SOURCE, Locale, Nn_, get_locale
+
+if TYPE_CHECKING:
+    from kpireport.schema import Unit
 
 ERROR = "error"
 WARNING = "warning"
@@ -21,454 +27,450 @@ SMART_LETTERS = ("S", "M", "A", "R", "T")
 
 @dataclass(frozen=True)
 class Message:
-    """The catalogue entry of one issue code."""
+    """The catalogue entry of one issue code: its severity, message and hint (English source
+    strings; a message with a count may be a ``(singular, plural)`` pair chosen by ``count``)."""
 
     severity: str
-    en: str
-    en_hint: str
-    da: str
-    da_hint: str
+    text: str | tuple[str, str]
+    hint: str
 
 
-# fmt: off
 CATALOG: dict[str, Message] = {
     # --- files that cannot be read (fatal; raised as WorkbookError) ---------------------------
     "file-not-found": Message(
-        ERROR, "No such file.", "Check the path.", "Filen findes ikke.", "Tjek stien.",
+        ERROR,
+        N_("No such file."),
+        N_("Check the path."),
     ),
     "is-folder": Message(
-        ERROR, "This is a folder, not a workbook.", "Name an .xlsx file.",
-        "Dette er en mappe, ikke en projektmappe.", "Angiv en .xlsx-fil.",
+        ERROR,
+        N_("This is a folder, not a workbook."),
+        N_("Name an .xlsx file."),
     ),
     "old-xls": Message(
-        ERROR, "This is an old Excel 97-2003 file (.xls).", "Open it in Excel and save it as .xlsx.",
-        "Dette er en gammel Excel 97-2003-fil (.xls).", "Åbn den i Excel, og gem den som .xlsx.",
+        ERROR,
+        N_("This is an old Excel 97-2003 file (.xls)."),
+        N_("Open it in Excel and save it as .xlsx."),
     ),
     "wrong-type": Message(
-        ERROR, "This is not an Excel workbook: kpireport reads .xlsx and .xlsm files, not '{suffix}'.",
-        "Save the workbook as .xlsx.",
-        "Dette er ikke en Excel-projektmappe: kpireport læser .xlsx- og .xlsm-filer, ikke '{suffix}'.",
-        "Gem projektmappen som .xlsx.",
+        ERROR,
+        N_("This is not an Excel workbook: kpireport reads .xlsx and .xlsm files, not '{suffix}'."),
+        N_("Save the workbook as .xlsx."),
     ),
     "unreadable": Message(
-        ERROR, "The file cannot be read: {reason}.", "Check that the file exists and that you may read it.",
-        "Filen kan ikke læses: {reason}.", "Tjek, at filen findes, og at du har adgang til den.",
+        ERROR,
+        N_("The file cannot be read: {reason}."),
+        N_("Check that the file exists and that you may read it."),
     ),
     "empty-file": Message(
-        ERROR, "The file is empty (0 bytes).", "Save the workbook again, or copy it again.",
-        "Filen er tom (0 byte).", "Gem projektmappen igen, eller kopiér den igen.",
+        ERROR,
+        N_("The file is empty (0 bytes)."),
+        N_("Save the workbook again, or copy it again."),
     ),
     "password-protected": Message(
-        ERROR, "The workbook is password-protected.",
-        "Remove the password in Excel (File > Info > Protect Workbook) and save it again.",
-        "Projektmappen er beskyttet med adgangskode.",
-        "Fjern adgangskoden i Excel (Filer > Info > Beskyt projektmappe), og gem den igen.",
+        ERROR,
+        N_("The workbook is password-protected."),
+        N_("Remove the password in Excel (File > Info > Protect Workbook) and save it again."),
     ),
     "not-zip": Message(
-        ERROR, "This is not an Excel workbook (it is not a zip archive).", "Save the workbook as .xlsx.",
-        "Dette er ikke en Excel-projektmappe (det er ikke et zip-arkiv).", "Gem projektmappen som .xlsx.",
+        ERROR,
+        N_("This is not an Excel workbook (it is not a zip archive)."),
+        N_("Save the workbook as .xlsx."),
     ),
     "damaged": Message(
-        ERROR, "The file is damaged or incomplete ({part} cannot be unpacked).",
-        "Copy the file again, or open it in Excel and save it again.",
-        "Filen er beskadiget eller ufuldstændig ({part} kan ikke pakkes ud).",
-        "Kopiér filen igen, eller åbn den i Excel, og gem den igen.",
+        ERROR,
+        N_("The file is damaged or incomplete ({part} cannot be unpacked)."),
+        N_("Copy the file again, or open it in Excel and save it again."),
     ),
     "not-workbook": Message(
-        ERROR, "This is a zip archive but not an Excel workbook.", "Name an .xlsx file saved by Excel or LibreOffice.",
-        "Dette er et zip-arkiv, men ikke en Excel-projektmappe.", "Angiv en .xlsx-fil gemt af Excel eller LibreOffice.",
+        ERROR,
+        N_("This is a zip archive but not an Excel workbook."),
+        N_("Name an .xlsx file saved by Excel or LibreOffice."),
     ),
     "too-large": Message(
-        ERROR, "The file was refused: {what}.", "A KPI workbook is far smaller; check that this is the right file.",
-        "Filen blev afvist: {what_da}.", "En KPI-projektmappe er langt mindre; tjek, at det er den rigtige fil.",
+        ERROR,
+        N_("The file was refused: {what}."),
+        N_("A KPI workbook is far smaller; check that this is the right file."),
     ),
     "zip-bomb": Message(
-        ERROR, "The file was refused: {part} unpacks {ratio} times its packed size, like a zip bomb.",
-        "A real workbook does not do this; check where the file came from.",
-        "Filen blev afvist: {part} fylder {ratio} gange mere udpakket, som en zip-bombe.",
-        "En rigtig projektmappe gør ikke det; tjek, hvor filen kommer fra.",
+        ERROR,
+        N_("The file was refused: {part} unpacks {ratio} times its packed size, like a zip bomb."),
+        N_("A real workbook does not do this; check where the file came from."),
     ),
     "xml-entities": Message(
-        ERROR, "The file was refused: {part} declares XML entities (a DTD), which workbooks never contain and XML attacks use.",
-        "Check where the file came from; save it again from Excel or LibreOffice.",
-        "Filen blev afvist: {part} erklærer XML-entiteter (en DTD), som projektmapper aldrig indeholder, men XML-angreb bruger.",
-        "Tjek, hvor filen kommer fra; gem den igen fra Excel eller LibreOffice.",
+        ERROR,
+        N_(
+            "The file was refused: {part} declares XML entities (a DTD), which workbooks never contain and XML attacks use."
+        ),
+        N_("Check where the file came from; save it again from Excel or LibreOffice."),
     ),
     "bad-xml": Message(
-        ERROR, "The file is damaged: {part} is not valid XML.", "Open it in Excel or LibreOffice and save it again.",
-        "Filen er beskadiget: {part} er ikke gyldig XML.", "Åbn den i Excel eller LibreOffice, og gem den igen.",
+        ERROR,
+        N_("The file is damaged: {part} is not valid XML."),
+        N_("Open it in Excel or LibreOffice and save it again."),
     ),
     "too-many-rows": Message(
-        ERROR, "The sheet '{sheet}' has values down to row {rows} (cell {cell}); kpireport reads at most {limit} rows per sheet.",
-        "Aggregate the measurements to weekly or monthly values, or split the workbook into several (for example one per year or per group of departments). If the rows below the table hold only a stray value, delete them.",
-        "Arket '{sheet}' har værdier ned til række {rows} (celle {cell}); kpireport læser højst {limit} rækker pr. ark.",
-        "Saml målingerne til uge- eller månedsværdier, eller del projektmappen op i flere (for eksempel én pr. år eller pr. gruppe af afdelinger). Står der kun en enkelt værdi i rækkerne under tabellen, så slet dem.",
+        ERROR,
+        N_(
+            "The sheet '{sheet}' has values down to row {rows} (cell {cell}); kpireport reads at most {limit} rows per sheet."
+        ),
+        N_(
+            "Aggregate the measurements to weekly or monthly values, or split the workbook into several (for example one per year or per group of departments). If the rows below the table hold only a stray value, delete them."
+        ),
     ),
     "too-many-cells": Message(
-        ERROR, "The sheet '{sheet}' has values across A1:{corner}, {rows} rows by {columns} columns ({cells} cells); kpireport reads at most {limit} cells per sheet.",
-        "Delete the columns right of the table and the rows below it if they hold stray values; otherwise split the workbook into several.",
-        "Arket '{sheet}' har værdier i hele A1:{corner}, {rows} rækker gange {columns} kolonner ({cells} celler); kpireport læser højst {limit} celler pr. ark.",
-        "Slet kolonnerne til højre for tabellen og rækkerne under den, hvis der står løse værdier i dem; ellers del projektmappen op i flere.",
+        ERROR,
+        N_(
+            "The sheet '{sheet}' has values across A1:{corner}, {rows} rows by {columns} columns ({cells} cells); kpireport reads at most {limit} cells per sheet."
+        ),
+        N_(
+            "Delete the columns right of the table and the rows below it if they hold stray values; otherwise split the workbook into several."
+        ),
     ),
     # --- building report sets (fatal for one workbook; the others are still built) ----------
     "duplicate-workbook-name": Message(
-        ERROR, "Another workbook in this build, {other}, has the same name; both would write to {folder}.",
-        "Rename one of them, or build them into different output folders.",
-        "En anden projektmappe i samme kørsel, {other}, har samme navn; begge ville skrive til {folder}.",
-        "Omdøb den ene, eller byg dem til hver sin mappe.",
+        ERROR,
+        N_(
+            "Another workbook in this build, {other}, has the same name; both would write to {folder}."
+        ),
+        N_("Rename one of them, or build them into different output folders."),
     ),
     "write-failed": Message(
-        ERROR, "The report set could not be written: {reason}.",
-        "Check that the output folder exists, is writable and has free space. Every report file in place is complete: each is replaced only once its new version is fully written.",
-        "Rapportsættet kunne ikke skrives: {reason}.",
-        "Tjek, at outputmappen findes, er skrivbar og har ledig plads. Alle rapportfiler på plads er hele: hver erstattes først, når den nye udgave er skrevet færdig.",
+        ERROR,
+        N_("The report set could not be written: {reason}."),
+        N_(
+            "Check that the output folder exists, is writable and has free space. Every report file in place is complete: each is replaced only once its new version is fully written."
+        ),
     ),
     "render-failed": Message(
-        ERROR, "{document} could not be rendered: {reason}.",
-        "No file of the report set was replaced: the previous version of every report is still in place. A report that takes this long usually has a cell with an enormous text: shorten it, or give the renderer more time with --render-timeout SECONDS.",
-        "{document} kunne ikke dannes: {reason}.",
-        "Ingen fil i rapportsættet blev erstattet: den forrige udgave af hver rapport er stadig på plads. En rapport, der tager så lang tid, har som regel en celle med en enorm tekst: forkort den, eller giv mere tid med --render-timeout SEKUNDER.",
+        ERROR,
+        N_("{document} could not be rendered: {reason}."),
+        N_(
+            "No file of the report set was replaced: the previous version of every report is still in place. A report that takes this long usually has a cell with an enormous text: shorten it, or give the renderer more time with --render-timeout SECONDS."
+        ),
     ),
     # --- structure -------------------------------------------------------------------------
     "missing-sheet": Message(
         ERROR,
-        "The workbook has no '{sheet}' sheet.",
-        "Add a sheet named '{sheet}'{other}. Run 'kpireport init' for a workbook with every sheet.",
-        "Projektmappen har intet ark med navnet '{sheet}'.",
-        "Tilføj et ark med navnet '{sheet}'{other}. Kør 'kpireport init' for at få en projektmappe med alle ark.",
+        N_("The workbook has no '{sheet}' sheet."),
+        N_(
+            "Add a sheet named '{sheet}'{other}. Run 'kpireport init' for a workbook with every sheet."
+        ),
     ),
     "empty-sheet": Message(
         ERROR,
-        "The '{sheet}' sheet is empty.",
-        "Put the column headers in the first row and one row per {what} below them.",
-        "Arket '{sheet}' er tomt.",
-        "Skriv kolonneoverskrifterne i første række og én række pr. {what} nedenunder.",
+        N_("The '{sheet}' sheet is empty."),
+        N_("Put the column headers in the first row and one row per {what} below them."),
     ),
     "missing-column": Message(
         ERROR,
-        "The '{sheet}' sheet has no '{column}' column (headers are in row {row}).",
-        "Add a column headed '{column}'{other} to row {row}.",
-        "Arket '{sheet}' har ingen kolonne '{column}' (overskrifterne står i række {row}).",
-        "Tilføj en kolonne med overskriften '{column}'{other} i række {row}.",
+        N_("The '{sheet}' sheet has no '{column}' column (headers are in row {row})."),
+        N_("Add a column headed '{column}'{other} to row {row}."),
     ),
     "duplicate-column": Message(
         ERROR,
-        "The column '{column}' appears twice in the header row ({first} and {cell}).",
-        "Delete or rename one of them; kpireport cannot tell which one to use.",
-        "Kolonnen '{column}' står to gange i overskriftsrækken ({first} og {cell}).",
-        "Slet eller omdøb den ene; kpireport kan ikke vide, hvilken der skal bruges.",
+        N_("The column '{column}' appears twice in the header row ({first} and {cell})."),
+        N_("Delete or rename one of them; kpireport cannot tell which one to use."),
     ),
     "unknown-column": Message(
         WARNING,
-        "The column '{column}' is not part of the workbook format and is ignored.",
-        "Rename it to one of: {expected}; or leave it if it is only a note for people.",
-        "Kolonnen '{column}' er ikke en del af formatet og bliver ignoreret.",
-        "Omdøb den til en af: {expected}; eller lad den stå, hvis den kun er en note til læseren.",
+        N_("The column '{column}' is not part of the workbook format and is ignored."),
+        N_("Rename it to one of: {expected}; or leave it if it is only a note for people."),
     ),
     "missing-value": Message(
         ERROR,
-        "The required '{column}' is empty{for_kpi}.",
-        "Fill in the '{column}' cell.",
-        "Det påkrævede felt '{column}' er tomt{for_kpi}.",
-        "Udfyld cellen '{column}'.",
+        N_("The required '{column}' is empty{for_kpi}."),
+        N_("Fill in the '{column}' cell."),
     ),
     "formula-no-value": Message(
         ERROR,
-        "The cell holds a formula ({formula}) but no calculated result.",
-        "The file was written by a program that does not calculate. Open it in Excel or LibreOffice and save it, or type the value.",
-        "Cellen indeholder en formel ({formula}), men intet beregnet resultat.",
-        "Filen er skrevet af et program, der ikke regner. Åbn den i Excel eller LibreOffice og gem den, eller skriv værdien.",
+        N_("The cell holds a formula ({formula}) but no calculated result."),
+        N_(
+            "The file was written by a program that does not calculate. Open it in Excel or LibreOffice and save it, or type the value."
+        ),
     ),
     "formula-not-calculated": Message(
         WARNING,
-        "{count} formula cells on this sheet hold results the writing program may not have calculated.",
-        "Open the workbook in Excel or LibreOffice and save it, so the stored results are current.",
-        "{count} formelceller på dette ark har resultater, som programmet, der skrev filen, måske ikke har beregnet.",
-        "Åbn projektmappen i Excel eller LibreOffice og gem den, så de gemte resultater er opdaterede.",
+        Nn_(
+            "{count} formula cell on this sheet holds a result the writing program may not have calculated.",
+            "{count} formula cells on this sheet hold results the writing program may not have calculated.",
+        ),
+        N_(
+            "Open the workbook in Excel or LibreOffice and save it, so the stored results are current."
+        ),
     ),
     "cell-error": Message(
         ERROR,
-        "The cell shows the error {value} instead of a value.",
-        "Correct the formula or type the value.",
-        "Cellen viser fejlen {value} i stedet for en værdi.",
-        "Ret formlen, eller skriv værdien.",
+        N_("The cell shows the error {value} instead of a value."),
+        N_("Correct the formula or type the value."),
     ),
     "duplicate-sheet": Message(
         WARNING,
-        "The sheets '{first}' and '{sheet}' are both the {what} sheet; '{first}' is used.",
-        "Delete or rename one of them.",
-        "Arkene '{first}' og '{sheet}' er begge {what}-arket; '{first}' bruges.",
-        "Slet eller omdøb det ene.",
+        N_("The sheets '{first}' and '{sheet}' are both the {what} sheet; '{first}' is used."),
+        N_("Delete or rename one of them."),
     ),
     "duplicate-kpi-id": Message(
         ERROR,
-        "The KPI id '{kpi}' is used twice (first in {first}).",
-        "Give every KPI its own id, e.g. '{kpi}-2'.",
-        "KPI-id'et '{kpi}' bruges to gange (første gang i {first}).",
-        "Giv hver KPI sit eget id, f.eks. '{kpi}-2'.",
+        N_("The KPI id '{kpi}' is used twice (first in {first})."),
+        N_("Give every KPI its own id, e.g. '{kpi}-2'."),
     ),
     "unknown-kpi": Message(
         ERROR,
-        "The KPI id '{kpi}' is not on the '{kpi_sheet}' sheet.",
-        "Use an id from the '{kpi_sheet}' sheet{suggestion}, or add the KPI there.",
-        "KPI-id'et '{kpi}' findes ikke i arket '{kpi_sheet}'.",
-        "Brug et id fra arket '{kpi_sheet}'{suggestion}, eller tilføj KPI'en der.",
+        N_("The KPI id '{kpi}' is not on the '{kpi_sheet}' sheet."),
+        N_("Use an id from the '{kpi_sheet}' sheet{suggestion}, or add the KPI there."),
     ),
     "not-a-number": Message(
         ERROR,
-        "'{value}' in '{column}' is not a number.",
-        "Type a number such as 1234.5 (or 1.234,5 in Danish notation); leave the row out if there is no value.",
-        "'{value}' i '{column}' er ikke et tal.",
-        "Skriv et tal som 1.234,5 (eller 1234.5); udelad rækken, hvis der ikke er nogen værdi.",
+        N_("'{value}' in '{column}' is not a number."),
+        N_(
+            "Type a number such as 1234.5 (or 1.234,5 in Danish notation); leave the row out if there is no value."
+        ),
     ),
     "number-as-text": Message(
         WARNING,
-        "The number '{value}' is typed as text; it is read as {number}.",
-        "Format the cell as a number so Excel treats it as one.",
-        "Tallet '{value}' er skrevet som tekst; det læses som {number}.",
-        "Formatér cellen som tal, så Excel behandler det som et tal.",
+        N_("The number '{value}' is typed as text; it is read as {number}."),
+        N_("Format the cell as a number so Excel treats it as one."),
     ),
     "bad-direction": Message(
         ERROR,
-        "'{value}' is not a direction.",
-        "Write 'higher' (higher is better) or 'lower' (lower is better).",
-        "'{value}' er ikke en retning.",
-        "Skriv 'højere' (højere er bedre) eller 'lavere' (lavere er bedre).",
+        N_("'{value}' is not a direction."),
+        N_("Write 'higher' (higher is better) or 'lower' (lower is better)."),
     ),
     "bad-frequency": Message(
         ERROR,
-        "'{value}' is not a frequency.",
-        "Write one of: daily, weekly, monthly, quarterly, yearly.",
-        "'{value}' er ikke en frekvens.",
-        "Skriv en af: daglig, ugentlig, månedlig, kvartalsvis, årlig.",
+        N_("'{value}' is not a frequency."),
+        N_("Write one of: daily, weekly, monthly, quarterly, yearly."),
     ),
     "bad-aggregation": Message(
         ERROR,
-        "'{value}' is not an aggregation.",
-        "Write one of: sum, mean, last, min, max.",
-        "'{value}' er ikke en sammenlægning.",
-        "Skriv en af: sum, gennemsnit, seneste, min, maks.",
+        N_("'{value}' is not an aggregation."),
+        N_("Write one of: sum, mean, last, min, max."),
     ),
     "bad-kind": Message(
         WARNING,
-        "'{value}' is not a benchmark type; it is shown as written.",
-        "Write one of: industry, competitor, internal, best practice.",
-        "'{value}' er ikke en benchmarktype; den vises, som den er skrevet.",
-        "Skriv en af: branche, konkurrent, intern, bedste praksis.",
+        N_("'{value}' is not a benchmark type; it is shown as written."),
+        N_("Write one of: industry, competitor, internal, best practice."),
     ),
     "bad-date": Message(
         ERROR,
-        "'{value}' is not a date.",
-        "Use an Excel date or text like 2026-03-15, 15-03-2026, 2026-03 (a month), 2026-Q1 (a quarter) or 2026-W05 (a week).",
-        "'{value}' er ikke en dato.",
-        "Brug en Excel-dato eller tekst som 2026-03-15, 15-03-2026, 2026-03 (en måned), 2026-K1 (et kvartal) eller 2026-U05 (en uge).",
+        N_("'{value}' is not a date."),
+        N_(
+            "Use an Excel date or text like 2026-03-15, 15-03-2026, 2026-03 (a month), 2026-Q1 (a quarter) or 2026-W05 (a week)."
+        ),
     ),
     "date-as-number": Message(
         WARNING,
-        "The date is a plain number ({value}); it is read as {date}.",
-        "Format the cell as a date so the value is unambiguous.",
-        "Datoen er et almindeligt tal ({value}); den læses som {date}.",
-        "Formatér cellen som dato, så værdien er entydig.",
+        N_("The date is a plain number ({value}); it is read as {date}."),
+        N_("Format the cell as a date so the value is unambiguous."),
     ),
     "coarse-date": Message(
         WARNING,
-        "'{value}' names a whole {granularity}, but KPI '{kpi}' is measured {frequency}.",
-        "Give the date of the {frequency_unit} the value belongs to.",
-        "'{value}' angiver et helt {granularity}, men KPI'en '{kpi}' måles {frequency}.",
-        "Angiv datoen for den periode, værdien hører til.",
+        N_("'{value}' names a whole {granularity}, but KPI '{kpi}' is measured {frequency}."),
+        N_("Give the date of the {frequency_unit} the value belongs to."),
     ),
     "deadline-before-baseline": Message(
         ERROR,
-        "The deadline {deadline} is before the baseline date {baseline_date}.",
-        "Set a deadline after the baseline date, or correct the baseline date in {baseline_cell}.",
-        "Deadline {deadline} ligger før udgangsdatoen {baseline_date}.",
-        "Sæt en deadline efter udgangsdatoen, eller ret udgangsdatoen i {baseline_cell}.",
+        N_("The deadline {deadline} is before the baseline date {baseline_date}."),
+        N_(
+            "Set a deadline after the baseline date, or correct the baseline date in {baseline_cell}."
+        ),
     ),
     "needs-aggregation": Message(
         ERROR,
-        "KPI '{kpi}' has {count} measurements in the {frequency} period {period} ({cells}) and no aggregation.",
-        "Choose how to combine them in this cell: sum, mean, last, min or max.",
-        "KPI'en '{kpi}' har {count} målinger i perioden {period} ({cells}) og ingen sammenlægning.",
-        "Vælg i denne celle, hvordan de lægges sammen: sum, gennemsnit, seneste, min eller maks.",
+        N_(
+            "KPI '{kpi}' has {count} measurements in the {frequency} period {period} ({cells}) and no aggregation."
+        ),
+        N_("Choose how to combine them in this cell: sum, mean, last, min or max."),
     ),
     "bad-weight": Message(
         ERROR,
-        "The weight '{value}' must be a number of 0 or more.",
-        "Use 1 for a normal weight, 2 for double, 0 to leave the KPI out of the score.",
-        "Vægten '{value}' skal være et tal på 0 eller mere.",
-        "Brug 1 for normal vægt, 2 for dobbelt, 0 for at holde KPI'en ude af scoren.",
+        N_("The weight '{value}' must be a number of 0 or more."),
+        N_("Use 1 for a normal weight, 2 for double, 0 to leave the KPI out of the score."),
     ),
     "target-equals-baseline": Message(
         ERROR,
-        "The target {target} equals the baseline, so progress cannot be measured.",
-        "Set a target that differs from the starting value {baseline}.",
-        "Målet {target} er lig med udgangspunktet, så fremskridt kan ikke måles.",
-        "Sæt et mål, der er forskelligt fra udgangspunktet {baseline}.",
+        N_("The target {target} equals the baseline, so progress cannot be measured."),
+        N_("Set a target that differs from the starting value {baseline}."),
     ),
     "duplicate-department": Message(
         WARNING,
-        "The department '{department}' is listed twice (first in {first}); the first row is used.",
-        "Delete the extra row.",
-        "Afdelingen '{department}' står to gange (første gang i {first}); den første række bruges.",
-        "Slet den ekstra række.",
+        N_(
+            "The department '{department}' is listed twice (first in {first}); the first row is used."
+        ),
+        N_("Delete the extra row."),
     ),
     "bad-email": Message(
         ERROR,
-        "'{value}' is not an email address.",
-        "Write addresses like name@example.com, separated by ',' or ';'.",
-        "'{value}' er ikke en e-mailadresse.",
-        "Skriv adresser som navn@example.com, adskilt af ',' eller ';'.",
+        N_("'{value}' is not an email address."),
+        N_("Write addresses like name@example.com, separated by ',' or ';'."),
     ),
     "bad-color": Message(
         WARNING,
-        "'{value}' is not a colour; the default colour is used.",
-        "Write a colour as #RRGGBB, e.g. #1F4E79.",
-        "'{value}' er ikke en farve; standardfarven bruges.",
-        "Skriv en farve som #RRGGBB, f.eks. #1F4E79.",
+        N_("'{value}' is not a colour; the default colour is used."),
+        N_("Write a colour as #RRGGBB, e.g. #1F4E79."),
     ),
     "unknown-setting": Message(
         WARNING,
-        "The setting '{key}' is not known and is ignored.",
-        "Use one of: {expected}.",
-        "Indstillingen '{key}' kendes ikke og bliver ignoreret.",
-        "Brug en af: {expected}.",
+        N_("The setting '{key}' is not known and is ignored."),
+        N_("Use one of: {expected}."),
     ),
     "bad-setting": Message(
         WARNING,
-        "'{value}' is not a valid {key}; {default} is used.",
-        "{expected}",
-        "'{value}' er ikke en gyldig værdi for {key}; {default} bruges.",
-        "{expected}",
+        N_("'{value}' is not a valid {key}; {default} is used."),
+        N_("{expected}"),
     ),
     "bad-thresholds": Message(
         ERROR,
-        "The on-track share {on_track} must be larger than the at-risk share {at_risk}, both between 0 and 1.",
-        "Use for example on_track 0.95 and at_risk 0.80.",
-        "Andelen for 'på sporet' {on_track} skal være større end 'i risiko' {at_risk}, begge mellem 0 og 1.",
-        "Brug for eksempel på sporet 0,95 og i risiko 0,80.",
+        N_(
+            "The on-track share {on_track} must be larger than the at-risk share {at_risk}, both between 0 and 1."
+        ),
+        N_("Use for example on_track 0.95 and at_risk 0.80."),
     ),
     "no-kpis": Message(
         ERROR,
-        "The '{sheet}' sheet has headers but no KPIs.",
-        "Add one row per KPI below the header row.",
-        "Arket '{sheet}' har overskrifter, men ingen KPI'er.",
-        "Tilføj én række pr. KPI under overskriftsrækken.",
+        N_("The '{sheet}' sheet has headers but no KPIs."),
+        N_("Add one row per KPI below the header row."),
     ),
     # --- SMART -----------------------------------------------------------------------------
     "S-no-description": Message(
         WARNING,
-        "Specific: KPI '{kpi}' has no description of what exactly is measured.",
-        "Describe what is counted and how, e.g. 'New paying customers signed in the month'.",
-        "Specifik: KPI'en '{kpi}' har ingen beskrivelse af, hvad der præcist måles.",
-        "Beskriv, hvad der tælles og hvordan, f.eks. 'Nye betalende kunder i måneden'.",
+        N_("Specific: KPI '{kpi}' has no description of what exactly is measured."),
+        N_("Describe what is counted and how, e.g. 'New paying customers signed in the month'."),
     ),
     "S-no-owner": Message(
         WARNING,
-        "Specific: KPI '{kpi}' has no owner.",
-        "Name the person responsible for the KPI.",
-        "Specifik: KPI'en '{kpi}' har ingen ansvarlig.",
-        "Angiv den person, der er ansvarlig for KPI'en.",
+        N_("Specific: KPI '{kpi}' has no owner."),
+        N_("Name the person responsible for the KPI."),
     ),
     "S-two-goals": Message(
         WARNING,
-        "Specific: the name '{name}' seems to pack two goals into one KPI.",
-        "Split it into two KPIs, one goal each ('{first}' and '{second}').",
-        "Specifik: navnet '{name}' ser ud til at samle to mål i én KPI.",
-        "Del den op i to KPI'er med ét mål hver ('{first}' og '{second}').",
+        N_("Specific: the name '{name}' seems to pack two goals into one KPI."),
+        N_("Split it into two KPIs, one goal each ('{first}' and '{second}')."),
     ),
     "M-no-unit": Message(
         WARNING,
-        "Measurable: KPI '{kpi}' has no unit.",
-        "Write the unit: count, %, DKK, hours, days, score, or your own word.",
-        "Målbar: KPI'en '{kpi}' har ingen enhed.",
-        "Skriv enheden: antal, %, DKK, timer, dage, score eller et andet ord.",
+        N_("Measurable: KPI '{kpi}' has no unit."),
+        N_("Write the unit: count, %, DKK, hours, days, score, or your own word."),
     ),
     "M-no-data-source": Message(
         WARNING,
-        "Measurable: KPI '{kpi}' has no data source.",
-        "Say where the numbers come from, e.g. 'CRM monthly export'.",
-        "Målbar: KPI'en '{kpi}' har ingen datakilde.",
-        "Angiv, hvor tallene kommer fra, f.eks. 'Månedligt udtræk fra CRM'.",
+        N_("Measurable: KPI '{kpi}' has no data source."),
+        N_("Say where the numbers come from, e.g. 'CRM monthly export'."),
     ),
     "M-few-measurements": Message(
         WARNING,
-        "Measurable: KPI '{kpi}' has values for {count} {period_word}; at least 3 are needed to show a trend.",
-        "Add the earlier {frequency} values on the '{sheet}' sheet.",
-        "Målbar: KPI'en '{kpi}' har værdier for {count} {period_word}; der skal mindst 3 til for at vise en udvikling.",
-        "Tilføj de tidligere værdier i arket '{sheet}'.",
+        N_(
+            "Measurable: KPI '{kpi}' has values for {periods}; at least 3 are needed to show a trend."
+        ),
+        N_("Add the earlier {frequency} values on the '{sheet}' sheet."),
     ),
     "A-unrealistic-pace": Message(
         WARNING,
-        "Achievable: reaching {target} by {deadline} needs {required} per {period}, {factor}× the best pace in the KPI's history ({best}).",
-        "Check the target or the deadline; a realistic target is one the team can reach at a pace it has shown.",
-        "Opnåelig: at nå {target} inden {deadline} kræver {required} pr. {period}, {factor} gange det bedste tempo i KPI'ens historik ({best}).",
-        "Tjek målet eller deadline; et realistisk mål kan nås i et tempo, teamet har vist før.",
+        N_(
+            "Achievable: reaching {target} by {deadline} needs {required} per {period}, {factor}× the best pace in the KPI's history ({best})."
+        ),
+        N_(
+            "Check the target or the deadline; a realistic target is one the team can reach at a pace it has shown."
+        ),
     ),
     "A-no-improvement": Message(
         WARNING,
-        "Achievable: reaching {target} by {deadline} needs {required} per {period}, but the KPI has not improved in any period so far.",
-        "Check the target or the deadline, or the plan that will change the trend.",
-        "Opnåelig: at nå {target} inden {deadline} kræver {required} pr. {period}, men KPI'en er ikke blevet bedre i nogen periode indtil nu.",
-        "Tjek målet eller deadline, eller planen, der skal vende udviklingen.",
+        N_(
+            "Achievable: reaching {target} by {deadline} needs {required} per {period}, but the KPI has not improved in any period so far."
+        ),
+        N_("Check the target or the deadline, or the plan that will change the trend."),
     ),
     "A-met-at-baseline": Message(
         WARNING,
-        "Achievable: the target {target} is already met at the baseline ({baseline}).",
-        "Set a target beyond the starting value, or check the direction.",
-        "Opnåelig: målet {target} er allerede nået ved udgangspunktet ({baseline}).",
-        "Sæt et mål ud over udgangspunktet, eller tjek retningen.",
+        N_("Achievable: the target {target} is already met at the baseline ({baseline})."),
+        N_("Set a target beyond the starting value, or check the direction."),
     ),
     "R-no-objective": Message(
         WARNING,
-        "Relevant: KPI '{kpi}' has no objective.",
-        "Write the business goal the KPI serves, e.g. 'Grow recurring revenue'.",
-        "Relevant: KPI'en '{kpi}' har intet formål.",
-        "Skriv det forretningsmål, KPI'en understøtter, f.eks. 'Øge den faste omsætning'.",
+        N_("Relevant: KPI '{kpi}' has no objective."),
+        N_("Write the business goal the KPI serves, e.g. 'Grow recurring revenue'."),
     ),
     "R-unknown-department": Message(
         WARNING,
-        "Relevant: the department '{department}' is not on the '{departments_sheet}' sheet.",
-        "Add it there (with its head and email) or correct the spelling{suggestion}.",
-        "Relevant: afdelingen '{department}' findes ikke i arket '{departments_sheet}'.",
-        "Tilføj den der (med leder og e-mail), eller ret stavemåden{suggestion}.",
+        N_("Relevant: the department '{department}' is not on the '{departments_sheet}' sheet."),
+        N_("Add it there (with its head and email) or correct the spelling{suggestion}."),
     ),
     "bad-logo": Message(
         WARNING,
-        "The logo '{logo}' is not used: {reason}.",
-        "Put a PNG, JPEG or GIF file (at most 2 MB) in the same folder as the workbook and write its file name, e.g. logo.png. The report is made without the logo.",
-        "Logoet '{logo}' bruges ikke: {reason}.",
-        "Læg en PNG-, JPEG- eller GIF-fil (højst 2 MB) i samme mappe som projektmappen, og skriv dens filnavn, f.eks. logo.png. Rapporten laves uden logoet.",
+        N_("The logo '{logo}' is not used: {reason}."),
+        N_(
+            "Put a PNG, JPEG or GIF file (at most 2 MB) in the same folder as the workbook and write its file name, e.g. logo.png. The report is made without the logo."
+        ),
     ),
     "T-no-deadline": Message(
         WARNING,
-        "Time-bound: KPI '{kpi}' has no deadline.",
-        "Set the date by which the target is to be reached.",
-        "Tidsbundet: KPI'en '{kpi}' har ingen deadline.",
-        "Angiv den dato, hvor målet skal være nået.",
+        N_("Time-bound: KPI '{kpi}' has no deadline."),
+        N_("Set the date by which the target is to be reached."),
     ),
     "T-deadline-passed": Message(
         WARNING,
-        "Time-bound: the deadline {deadline} passed before the report date {report_date}.",
-        "Set a new deadline and target, or retire the KPI.",
-        "Tidsbundet: deadline {deadline} var overskredet før rapportdatoen {report_date}.",
-        "Sæt en ny deadline og et nyt mål, eller udfas KPI'en.",
+        N_("Time-bound: the deadline {deadline} passed before the report date {report_date}."),
+        N_("Set a new deadline and target, or retire the KPI."),
     ),
 }
-# fmt: on
 
 
 # --- arguments that are rendered in the message's language ----------------------------------
 
 
+class Arg(Protocol):
+    """A message argument shown in the reader's language."""
+
+    def render(self, locale: Locale) -> str: ...
+
+
+class Text:
+    """A phrase to translate (an extraction keyword, like ``gettext``), filled from its own
+    arguments: ``Text("the sheet '{sheet}'", sheet=name)``."""
+
+    __slots__ = ("args", "message")
+
+    def __init__(self, message: str, **args: object) -> None:
+        self.message = message
+        self.args = args
+
+    def render(self, locale: Locale) -> str:
+        return _fill(locale.gettext(self.message), self.args, locale)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Text) and (self.message, self.args) == (other.message, other.args)
+
+    def __hash__(self) -> int:
+        return hash(self.message)
+
+    def __repr__(self) -> str:
+        return f"Text({self.message!r}, **{self.args!r})"
+
+
+@dataclass(frozen=True)
+class Plural:
+    """A word or phrase whose form follows a count (an extraction keyword, like ``ngettext``):
+    ``Plural("month", "months", 3)``; ``{n}`` in it is the count."""
+
+    singular: str
+    plural: str
+    n: int
+
+    def render(self, locale: Locale) -> str:
+        return _fill(locale.ngettext(self.singular, self.plural, self.n), {"n": self.n}, locale)
+
+
 @dataclass(frozen=True)
 class Word:
-    """A word or phrase in both languages."""
+    """A name from the workbook contract (a sheet, column or setting) in the workbook languages:
+    shown as a Danish workbook spells it to a Danish reader, else the English name, which every
+    workbook accepts too."""
 
     en: str
     da: str
 
-    def render(self, lang: str) -> str:
-        return self.da if lang == "da" else self.en
+    def render(self, locale: Locale) -> str:
+        return self.da if locale.code == "da" else self.en
 
 
 @dataclass(frozen=True)
@@ -477,10 +479,10 @@ class Date:
 
     value: dt.date
 
-    def render(self, lang: str) -> str:
+    def render(self, locale: Locale) -> str:
         from kpireport import fmt
 
-        return fmt.date(self.value, lang)
+        return fmt.date(self.value, locale)
 
 
 @dataclass(frozen=True)
@@ -491,13 +493,13 @@ class Number:
     digits: int = 2
     suffix: str = ""
 
-    def render(self, lang: str) -> str:
+    def render(self, locale: Locale) -> str:
         from kpireport import fmt
 
         digits = self.digits
         if 0 < abs(self.value) < 10**-digits:  # keep two significant digits of a tiny number
             digits = 1 - math.floor(math.log10(abs(self.value)))
-        return fmt.number(self.value, lang, digits) + self.suffix
+        return fmt.number(self.value, locale, digits) + self.suffix
 
 
 @dataclass(frozen=True)
@@ -506,10 +508,10 @@ class Percent:
 
     value: float
 
-    def render(self, lang: str) -> str:
+    def render(self, locale: Locale) -> str:
         from kpireport import fmt
 
-        return fmt.percent(self.value, lang)
+        return fmt.percent(self.value, locale)
 
 
 @dataclass(frozen=True)
@@ -517,23 +519,27 @@ class Value:
     """A KPI value with its unit (currency, percent, hours...)."""
 
     value: float
-    unit: Any  # schema.Unit
+    unit: Unit
 
-    def render(self, lang: str) -> str:
+    def render(self, locale: Locale) -> str:
         from kpireport import fmt
 
-        return fmt.value(self.value, self.unit, lang)
+        return fmt.value(self.value, self.unit, locale)
 
 
-def _render_args(args: Mapping[str, Any], lang: str) -> dict[str, Any]:
-    return {k: (v.render(lang) if hasattr(v, "render") else v) for k, v in args.items()}
-
-
-class _Blank(dict[str, Any]):
+class _Blank(dict[str, object]):
     """Format arguments where a missing key shows as nothing rather than failing."""
 
     def __missing__(self, key: str) -> str:
         return ""
+
+
+def _fill(template: str, args: Mapping[str, object], locale: Locale) -> str:
+    """``template`` with its ``{name}`` fields filled, each argument in ``locale``."""
+    rendered = _Blank(
+        {k: (v.render(locale) if hasattr(v, "render") else v) for k, v in args.items()}
+    )
+    return template.format_map(rendered)
 
 
 @dataclass(frozen=True)
@@ -565,27 +571,35 @@ class Issue:
             return f"{self.sheet}!{self.cell}"
         return self.sheet or ""
 
-    def message(self, lang: str = "en") -> str:
-        entry = CATALOG[self.code]
-        return (entry.da if lang == "da" else entry.en).format_map(
-            _Blank(_render_args(self.args, lang))
-        )
+    def message(self, locale: Locale | str = SOURCE) -> str:
+        """What is wrong, in ``locale`` (a :class:`~kpireport.i18n.Locale`, or a language code)."""
+        loc = _locale(locale)
+        text = CATALOG[self.code].text
+        if isinstance(text, tuple):
+            template = loc.ngettext(*text, int(self.args.get("count", 0)))
+        else:
+            template = loc.gettext(text)
+        return _fill(template, self.args, loc)
 
-    def hint(self, lang: str = "en") -> str:
-        entry = CATALOG[self.code]
-        return (entry.da_hint if lang == "da" else entry.en_hint).format_map(
-            _Blank(_render_args(self.args, lang))
-        )
+    def hint(self, locale: Locale | str = SOURCE) -> str:
+        """How to fix it, in ``locale``."""
+        loc = _locale(locale)
+        return _fill(loc.gettext(CATALOG[self.code].hint), self.args, loc)
 
-    def to_dict(self, lang: str = "en") -> dict[str, Any]:
+    def to_dict(self, locale: Locale | str = SOURCE) -> dict[str, Any]:
+        loc = _locale(locale)
         return {
             "code": self.code,
             "severity": self.severity,
             "sheet": self.sheet,
             "cell": self.cell,
-            "message": self.message(lang),
-            "hint": self.hint(lang),
+            "message": self.message(loc),
+            "hint": self.hint(loc),
         }
+
+
+def _locale(locale: Locale | str) -> Locale:
+    return locale if isinstance(locale, Locale) else get_locale(locale)
 
 
 _SEVERITY_ORDER = {ERROR: 0, WARNING: 1}
@@ -609,8 +623,12 @@ class ValidationReport:
 
     path: str
     issues: list[Issue]
-    lang: str = "en"
+    lang: str = SOURCE
     sheet_order: tuple[str, ...] = ()
+
+    @property
+    def locale(self) -> Locale:
+        return get_locale(self.lang)
 
     @property
     def errors(self) -> list[Issue]:
@@ -646,7 +664,7 @@ class ValidationReport:
             "valid": self.valid,
             "errors": len(self.errors),
             "warnings": len(self.warnings),
-            "issues": [i.to_dict(self.lang) for i in self.sorted_issues()],
+            "issues": [i.to_dict(self.locale) for i in self.sorted_issues()],
         }
 
     def to_json(self) -> str:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
+from kpireport.i18n import get_locale
 from kpireport.issues import ValidationReport
+from kpireport.labels import default_title
 from kpireport.render import View
 
 
@@ -18,7 +20,7 @@ def failed_view(workbook: Any, report: ValidationReport) -> View:
     results = SimpleNamespace(
         language=lang,
         company=settings.company or workbook.path.stem,
-        title=settings.title or ("KPI-rapport" if lang == "da" else "KPI report"),
+        title=settings.title or default_title(get_locale(lang)),
         report_date=effective_report_date(workbook),
         primary_color=settings.primary_color,
         accent_color=settings.accent_color,
