@@ -1,0 +1,58 @@
+"""Stage 3: the numbers. Progress, pace-based status, forecast and comparisons for every KPI,
+then per department and for the company. Pure functions: a validated Workbook in, Results out.
+
+Every formula is explained with a worked example in docs/metrics.md. The modules: ``results``
+(the dataclasses), ``formulas`` (the formulas of docs/metrics.md), ``computation`` (each KPI, then
+the departments and the company through ``summary``) and ``serialize`` (results.json).
+"""
+
+from kpireport.engine.computation import compute, compute_kpi
+from kpireport.engine.formulas import (
+    benchmark_gap,
+    expected_progress,
+    forecast,
+    progress,
+    reached,
+    required_pace,
+    status_of,
+    theil_sen,
+)
+from kpireport.engine.results import (
+    STATUSES,
+    BenchmarkGap,
+    Change,
+    DepartmentResult,
+    Forecast,
+    KpiResult,
+    KpiWarning,
+    Point,
+    Results,
+    Summary,
+    unit_of,
+)
+from kpireport.engine.serialize import to_dict
+
+__all__ = [
+    "STATUSES",
+    "BenchmarkGap",
+    "Change",
+    "DepartmentResult",
+    "Forecast",
+    "KpiResult",
+    "KpiWarning",
+    "Point",
+    "Results",
+    "Summary",
+    "benchmark_gap",
+    "compute",
+    "compute_kpi",
+    "expected_progress",
+    "forecast",
+    "progress",
+    "reached",
+    "required_pace",
+    "status_of",
+    "theil_sen",
+    "to_dict",
+    "unit_of",
+]

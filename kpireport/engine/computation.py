@@ -1,0 +1,268 @@
+"""Computing the results: each KPI's series, progress, status, forecast, changes and warnings as
+of the report date, then the departments and the company."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from kpireport import __version__
+from kpireport.engine.formulas import (
+    benchmark_gap,
+    expected_progress,
+    forecast,
+    progress,
+    reached,
+    required_pace,
+    status_of,
+)
+from kpireport.engine.results import (
+    BenchmarkGap,
+    Change,
+    Forecast,
+    KpiResult,
+    KpiWarning,
+    Point,
+    Results,
+)
+from kpireport.engine.summary import company_summary, department_results
+from kpireport.issues import Issue, ValidationReport
+from kpireport.model import KPI, Benchmark, Measurement, Workbook
+from kpireport.periods import period_end, period_label, periods_between
+from kpireport.series import aggregate, group_periods
+
+
+def compute(
+    workbook: Workbook,
+    report: ValidationReport | None = None,
+    report_date: dt.date | None = None,
+    lang: str | None = None,
+) -> Results:
+    """Results for a workbook that validated without errors."""
+    from kpireport.validate import effective_report_date
+
+    as_of = report_date or effective_report_date(workbook)
+    if as_of is None:
+        as_of = dt.date.today()
+    lang = lang or workbook.language
+    settings = workbook.settings
+    warnings, general_warnings = _warnings_by_kpi(workbook, report, lang)
+    by_kpi: dict[str, list[Measurement]] = {}
+    for m in workbook.measurements:
+        by_kpi.setdefault(m.kpi_id, []).append(m)
+    benchmarks: dict[str, list[Benchmark]] = {}
+    for b in workbook.benchmarks:
+        benchmarks.setdefault(b.kpi_id, []).append(b)
+    results = [
+        compute_kpi(
+            kpi,
+            by_kpi.get(kpi.id, []),
+            benchmarks.get(kpi.id, []),
+            as_of,
+            on_track=settings.on_track,
+            at_risk=settings.at_risk,
+            warnings=warnings.get(kpi.id, []),
+        )
+        for kpi in workbook.kpis
+    ]
+    departments = department_results(workbook, results)
+    title = settings.title or ("KPI-rapport" if lang == "da" else "KPI report")
+    return Results(
+        workbook=workbook.path.name,
+        sha256=workbook.sha256,
+        report_date=as_of,
+        language=lang,
+        generated_by=f"kpireport {__version__}",
+        company=settings.company or workbook.path.stem,
+        title=title,
+        currency=settings.currency,
+        primary_color=settings.primary_color,
+        accent_color=settings.accent_color,
+        logo=settings.logo,
+        thresholds={"on_track": settings.on_track, "at_risk": settings.at_risk},
+        board_recipients=list(settings.board_recipients),
+        board_recipients_cell=_setting_cell(workbook, "board_recipients"),
+        summary=company_summary(departments),
+        departments=departments,
+        warnings=general_warnings,
+    )
+
+
+def compute_kpi(
+    kpi: KPI,
+    measurements: list[Measurement],
+    benchmarks: list[Benchmark],
+    as_of: dt.date,
+    on_track: float = 0.95,
+    at_risk: float = 0.80,
+    warnings: list[KpiWarning] | None = None,
+) -> KpiResult:
+    """Everything about one KPI as of ``as_of``."""
+    if kpi.direction is None or kpi.frequency is None or kpi.target is None or kpi.deadline is None:
+        raise ValueError(f"KPI {kpi.id} is incomplete; validate the workbook first")
+    frequency = kpi.frequency
+    sign = 1.0 if kpi.direction == "higher" else -1.0
+    known = [m for m in measurements if m.date <= as_of]
+    points = _series(kpi, known)
+    values = [p.value for p in points]
+    baseline = kpi.baseline if kpi.baseline is not None else (values[0] if values else None)
+    baseline_date = kpi.baseline_date or min((m.date for m in known), default=None)
+    current = values[-1] if values else None
+    last = points[-1] if points else None
+    prog = progress(current, baseline, kpi.target) if current is not None else None
+    expected = expected_progress(baseline_date, kpi.deadline, as_of)
+    fc = forecast(points, kpi.target, kpi.deadline, frequency, sign, as_of) if points else None
+    status = status_of(
+        current, kpi.target, sign, prog, expected, kpi.deadline, as_of, fc, on_track, at_risk
+    )
+    if status == "achieved":
+        # Reached already: say since when, also when there are too few periods for a trend.
+        if fc is None:
+            fc = Forecast("none", len(points), None, None, None)
+        fc.date_reached = _reached_since(points, kpi.target, sign)
+    shortfall = None
+    if current is not None and status != "achieved":
+        # how far behind: from the progress expected by now (or all of it, once missed)
+        shortfall = (1.0 if status == "missed" else expected) - (prog if prog is not None else 0.0)
+    return KpiResult(
+        id=kpi.id,
+        name=kpi.name,
+        department=kpi.department,
+        description=kpi.description,
+        objective=kpi.objective,
+        owner=kpi.owner,
+        data_source=kpi.data_source,
+        unit=kpi.unit.label,
+        unit_kind=kpi.unit.kind,
+        currency=kpi.unit.currency,
+        direction=kpi.direction,
+        frequency=frequency,
+        aggregation=kpi.aggregation,
+        weight=kpi.weight,
+        target=kpi.target,
+        deadline=kpi.deadline,
+        baseline=baseline,
+        baseline_date=baseline_date,
+        current=current,
+        current_period=last.period if last else None,
+        current_period_end=last.end if last else None,
+        progress=prog,
+        expected_progress=expected,
+        status=status,
+        shortfall=shortfall,
+        forecast=fc,
+        required_pace=required_pace(
+            current, kpi.target, sign, last, kpi.deadline, frequency, as_of
+        ),
+        recent_pace=fc.slope if fc is not None else None,
+        previous_period_change=_previous_change(points, sign),
+        yoy_change=_year_on_year(points, frequency, sign),
+        benchmarks=[
+            BenchmarkGap(b.source, b.kind, b.value, b.date, benchmark_gap(current, b.value, sign))
+            for b in benchmarks
+        ],
+        stale=last is not None and periods_between(last.start, as_of, frequency) > 1,
+        warnings=list(warnings or []),
+        series=points,
+        excluded_after_report_date=len(measurements) - len(known),
+    )
+
+
+_NO_NOTES: list[str] = []  # shared by every point without notes; never changed
+
+
+def _series(kpi: KPI, measurements: list[Measurement]) -> list[Point]:
+    assert kpi.frequency is not None
+    points = []
+    for start, ms in group_periods(kpi, measurements).items():
+        points.append(
+            Point(
+                period=period_label(start, kpi.frequency),
+                start=start,
+                end=period_end(start, kpi.frequency),
+                value=aggregate([m.value for m in ms], kpi.aggregation),
+                count=len(ms),
+                notes=[m.note for m in ms if m.note] if any(m.note for m in ms) else _NO_NOTES,
+            )
+        )
+    return points
+
+
+def _reached_since(points: list[Point], target: float, sign: float) -> dt.date | None:
+    """The end of the first period of the latest run of periods at or beyond the target."""
+    since = None
+    for p in reversed(points):
+        if not reached(p.value, target, sign):
+            break
+        since = p.end
+    return since
+
+
+def _change(earlier: Point, current: Point, sign: float) -> Change:
+    change = current.value - earlier.value
+    relative = change / abs(earlier.value) if earlier.value else None
+    return Change(earlier.period, earlier.value, change, relative, sign * change > 0)
+
+
+def _previous_change(points: list[Point], sign: float) -> Change | None:
+    """Against the latest earlier period with a value."""
+    if len(points) < 2:
+        return None
+    return _change(points[-2], points[-1], sign)
+
+
+def _year_on_year(points: list[Point], frequency: str, sign: float) -> Change | None:
+    """Against the same period one year earlier, when it has a value."""
+    if not points:
+        return None
+    start = points[-1].start
+    try:
+        if frequency == "weekly":
+            year, week, _ = start.isocalendar()
+            earlier = dt.date.fromisocalendar(year - 1, week, 1)
+        elif frequency == "daily" and (start.month, start.day) == (2, 29):
+            earlier = dt.date(start.year - 1, 2, 28)
+        else:
+            earlier = start.replace(year=start.year - 1)
+    except ValueError:  # ISO week 53 in a year without one
+        return None
+    match = next((p for p in points if p.start == earlier), None)
+    return _change(match, points[-1], sign) if match else None
+
+
+def _warnings_by_kpi(
+    workbook: Workbook, report: ValidationReport | None, lang: str
+) -> tuple[dict[str, list[KpiWarning]], list[KpiWarning]]:
+    """The validation warnings about each KPI (on its KPIs row, its measurement rows or its
+    benchmark rows), and the rest (settings, departments, columns...)."""
+    if report is None:
+        return {}, []
+    rows: dict[str, dict[int, str]] = {"kpis": {k.row: k.id for k in workbook.kpis}}
+    rows["measurements"] = {m.row: m.kpi_id for m in workbook.measurements}
+    rows["benchmarks"] = {b.row: b.kpi_id for b in workbook.benchmarks}
+    sheet_keys = {info.name: key for key, info in workbook.sheets.items()}
+    by_kpi: dict[str, list[KpiWarning]] = {}
+    general: list[KpiWarning] = []
+    for issue in report.sorted_issues():
+        if issue.severity != "warning":
+            continue
+        warning = KpiWarning(issue.code, issue.where, issue.message(lang), issue.hint(lang))
+        kpi_id = rows.get(sheet_keys.get(issue.sheet or "", ""), {}).get(_row_of(issue))
+        if kpi_id is not None:
+            by_kpi.setdefault(kpi_id, []).append(warning)
+        else:
+            general.append(warning)
+    return by_kpi, general
+
+
+def _setting_cell(workbook: Workbook, key: str) -> str | None:
+    """The Settings cell that holds ``key``'s value, e.g. ``Settings!B12``."""
+    row = workbook.settings.rows.get(key)
+    info = workbook.sheets.get("settings")
+    if row is None or info is None:
+        return None
+    return str(info.loc(row, "value"))
+
+
+def _row_of(issue: Issue) -> int:
+    digits = "".join(ch for ch in issue.cell or "" if ch.isdigit())
+    return int(digits) if digits else 0

@@ -1,0 +1,166 @@
+"""The engine's results: what is computed for each KPI, each department and the company, as the
+dataclasses that the renderer, the exports and results.json read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from kpireport.schema import Unit
+
+# Every status a KPI can have, in the order of the status counts.
+STATUSES = ("achieved", "on_track", "at_risk", "off_track", "missed", "no_data")
+
+
+@dataclass(slots=True)
+class Point:
+    """One period of a KPI's series: its value after aggregation, and the notes given.
+    (Slots: a workbook of daily KPIs has hundreds of thousands of them.)"""
+
+    period: str
+    start: dt.date
+    end: dt.date
+    value: float
+    count: int
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Change:
+    """The change from an earlier period to the current one."""
+
+    period: str
+    value: float
+    change: float
+    relative: float | None
+    improved: bool
+
+
+@dataclass
+class Forecast:
+    """Where the recent trend leads: the value at the deadline and when the target is reached."""
+
+    method: str  # "theil-sen", or "none" with too few periods for a trend
+    periods_used: int
+    slope: float | None
+    value: float | None
+    date_reached: dt.date | None
+
+
+@dataclass
+class BenchmarkGap:
+    """A benchmark of a KPI and how the current value compares with it."""
+
+    source: str
+    kind: str | None
+    value: float
+    date: dt.date | None
+    gap: float | None  # positive: better than the benchmark
+
+
+@dataclass
+class KpiWarning:
+    """A validation warning shown with the results, in the report's language."""
+
+    code: str
+    cell: str
+    message: str
+    hint: str
+
+
+@dataclass
+class KpiResult:
+    """Everything computed about one KPI as of the report date."""
+
+    id: str
+    name: str
+    department: str
+    description: str | None
+    objective: str | None
+    owner: str | None
+    data_source: str | None
+    unit: str
+    unit_kind: str
+    currency: str | None
+    direction: str
+    frequency: str
+    aggregation: str | None
+    weight: float
+    target: float
+    deadline: dt.date
+    baseline: float | None
+    baseline_date: dt.date | None
+    current: float | None
+    current_period: str | None
+    current_period_end: dt.date | None
+    progress: float | None
+    expected_progress: float
+    status: str
+    shortfall: float | None  # expected progress minus progress: how far behind
+    forecast: Forecast | None
+    required_pace: float | None
+    recent_pace: float | None
+    previous_period_change: Change | None
+    yoy_change: Change | None
+    benchmarks: list[BenchmarkGap]
+    stale: bool
+    warnings: list[KpiWarning]
+    series: list[Point]
+    excluded_after_report_date: int = 0
+
+
+@dataclass
+class Summary:
+    """Status counts and score over a set of KPIs."""
+
+    kpi_count: int
+    score: float | None
+    counts: dict[str, int]
+    attention: list[dict[str, Any]]
+
+
+@dataclass
+class DepartmentResult:
+    """A department: its details, score, status counts, KPIs needing attention and KPIs."""
+
+    name: str
+    slug: str
+    head: str | None
+    emails: list[str]
+    email_cell: str | None  # where the addresses are typed, e.g. "Departments!C3"
+    color: str | None
+    logo: str | None
+    score: float | None
+    counts: dict[str, int]
+    attention: list[dict[str, Any]]
+    kpis: list[KpiResult]
+
+
+@dataclass
+class Results:
+    """A workbook's results: what the reports show of its settings, the company summary and
+    every department."""
+
+    workbook: str
+    sha256: str
+    report_date: dt.date
+    language: str
+    generated_by: str
+    company: str
+    title: str
+    currency: str
+    primary_color: str | None
+    accent_color: str | None
+    logo: str | None
+    thresholds: dict[str, float]
+    board_recipients: list[str]
+    board_recipients_cell: str | None  # e.g. "Settings!B12"
+    summary: dict[str, Any]
+    departments: list[DepartmentResult]
+    warnings: list[KpiWarning] = field(default_factory=list)  # not about one KPI
+
+
+def unit_of(result: KpiResult) -> Unit:
+    """The schema Unit of a result, for formatting its values."""
+    return Unit(result.unit_kind, result.unit, result.currency)

@@ -1,0 +1,96 @@
+"""Department and company summaries: status counts, the weighted score and the KPIs that need
+attention, per department in the Departments sheet's order and for the whole company."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Any
+
+from kpireport.engine.results import STATUSES, DepartmentResult, KpiResult, Summary
+from kpireport.model import Department, Workbook
+from kpireport.slug import REPORT_SET_NAMES, unique_slugs
+
+# Statuses that count towards a department's score, and those that need attention.
+GOOD = frozenset({"achieved", "on_track"})
+ATTENTION = frozenset({"off_track", "missed", "at_risk"})
+
+
+def _summary(kpis: list[KpiResult]) -> Summary:
+    """Status counts, weighted score and the KPIs that need attention, furthest behind first."""
+    counts = Counter(k.status for k in kpis)
+    total = sum(k.weight for k in kpis)
+    good = sum(k.weight for k in kpis if k.status in GOOD)
+    attention = [k for k in kpis if k.status in ATTENTION or k.stale]
+    attention.sort(key=lambda k: (-(k.shortfall if k.shortfall is not None else math.inf), k.id))
+    return Summary(
+        kpi_count=len(kpis),
+        score=good / total if total else None,
+        counts={s: counts.get(s, 0) for s in STATUSES},
+        attention=[
+            {
+                "id": k.id,
+                "name": k.name,
+                "department": k.department,
+                "status": k.status,
+                "stale": k.stale,
+                "progress": k.progress,
+                "shortfall": k.shortfall,
+            }
+            for k in attention
+        ],
+    )
+
+
+def department_results(workbook: Workbook, results: list[KpiResult]) -> list[DepartmentResult]:
+    """Departments in the order of the Departments sheet, then any named only on KPIs."""
+    listed: dict[str, Department] = {d.name.casefold(): d for d in workbook.departments}
+    names: list[str] = [d.name for d in workbook.departments]
+    for k in results:
+        if k.department.casefold() not in {n.casefold() for n in names}:
+            names.append(k.department)
+    slugs = unique_slugs(names, reserved=REPORT_SET_NAMES)
+    out = []
+    for name in names:
+        dept = listed.get(name.casefold())
+        kpis = [k for k in results if k.department.casefold() == name.casefold()]
+        if not kpis:
+            continue
+        summary = _summary(kpis)
+        out.append(
+            DepartmentResult(
+                name=name,
+                slug=slugs[name],
+                head=dept.head if dept else None,
+                emails=dept.emails if dept else [],
+                email_cell=str(workbook.loc("departments", dept.row, "email")) if dept else None,
+                color=dept.color if dept else None,
+                logo=dept.logo if dept else None,
+                score=summary.score,
+                counts=summary.counts,
+                attention=summary.attention,
+                kpis=kpis,
+            )
+        )
+    return out
+
+
+def company_summary(departments: list[DepartmentResult]) -> dict[str, Any]:
+    """The company's summary over every department's KPIs, with a line per department."""
+    everything = _summary([k for d in departments for k in d.kpis])
+    return {
+        "kpi_count": everything.kpi_count,
+        "score": everything.score,
+        "counts": everything.counts,
+        "attention": everything.attention,
+        "departments": [
+            {
+                "name": d.name,
+                "slug": d.slug,
+                "score": d.score,
+                "counts": d.counts,
+                "kpi_count": len(d.kpis),
+            }
+            for d in departments
+        ],
+    }
