@@ -17,10 +17,13 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kpireport import __version__
 from kpireport.errors import OutputError, UsageError, WorkbookError
+
+if TYPE_CHECKING:
+    from kpireport.engine import CompanySummary
 from kpireport.fsutil import inside, locked, remove_temp_files
 from kpireport.issues import Issue, ValidationReport
 from kpireport.slug import folder_name
@@ -60,7 +63,7 @@ class BuildResult:
     folder: Path | None = None  # the report set, when the workbook was valid
     written: list[Path] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)
-    summary: dict[str, Any] | None = None
+    summary: CompanySummary | None = None
     language: str = "en"
     validation_page: Path | None = None  # for a workbook with errors
 
@@ -295,7 +298,15 @@ def _built_already(folder: Path, key: str) -> tuple[Path, list[Path], list[Path]
     files = [name for name in manifest if name != BUILD and not name.startswith(f"{PAGES}/")]
     if not all(_intact(folder / name, manifest[name]) for name in files):
         return None
-    return folder, [], [folder / name for name in files], build["summary"], build["language"]
+    from kpireport.engine import CompanySummary
+    from kpireport.engine.serialize import typed
+    from kpireport.errors import ResultsFileError
+
+    try:
+        summary = typed(CompanySummary, build["summary"])
+    except ResultsFileError:
+        return None  # written by another version: build again
+    return folder, [], [folder / name for name in files], summary, build["language"]
 
 
 # --- the report set ---------------------------------------------------------------------------

@@ -42,5 +42,9 @@ class UsageError(KpiReportError):
     exit_code = 2
 
 
+class ResultsFileError(KpiReportError):
+    """A report set's results.json cannot be read: missing, not JSON, or not of this format."""
+
+
 class TemplateError(KpiReportError):
     """A report template cannot be read or rendered."""

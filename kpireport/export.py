@@ -1,15 +1,20 @@
-"""Exports for spreadsheets: the computed KPI table as CSV (results.csv), safe to open in Excel.
+"""Exports for spreadsheets: the computed KPI table as CSV (results.csv) and the KPI and series
+tables as an Excel workbook (results.xlsx), both safe to open in Excel.
 
 Plain data in, bytes out: the build decides where the file goes (and writes it atomically).
-What the file holds, column by column: docs/results-json.md, "results.csv".
+What the files hold, column by column: docs/exports.md.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import math
 from collections.abc import Iterator
+from typing import Any
+
+from openpyxl.cell import WriteOnlyCell
 
 from kpireport import labels
 from kpireport.engine import DepartmentResult, KpiResult, Results
@@ -113,4 +118,51 @@ def _number(value: float | None) -> float | None:
     return float(value)
 
 
-__all__ = ["COLUMNS", "FORMULA_STARTS", "neutralize", "results_csv"]
+def results_xlsx(results: Results) -> bytes:
+    """results.xlsx: a sheet ``KPIs`` with one row per KPI and a sheet ``Series`` with one row
+    per KPI and period, the columns of :mod:`kpireport.frames` (``results.to_frame()`` and
+    ``results.series_frame()``). Every text is stored as text, never as a formula: openpyxl
+    stores a string that starts with ``=`` as a formula, so a KPI named ``=HYPERLINK(...)``
+    would become a live link; here it stays the text typed, with no quote in front (unlike CSV,
+    a workbook can say which cells are text). Dates are Excel dates, numbers numbers."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from kpireport.frames import KPI_COLUMNS, SERIES_COLUMNS, kpi_rows, series_rows
+
+    book = Workbook(write_only=True)  # rows streamed: a daily workbook has 100,000s of periods
+    bold = Font(bold=True)
+    for title, columns, rows in (
+        ("KPIs", KPI_COLUMNS, kpi_rows(results)),
+        ("Series", SERIES_COLUMNS, series_rows(results)),
+    ):
+        sheet = book.create_sheet(title)
+        sheet.freeze_panes = "A2"
+        header = []
+        for name in columns:
+            cell = WriteOnlyCell(sheet, value=name)
+            cell.font = bold
+            header.append(cell)
+        sheet.append(header)
+        for row in rows:
+            sheet.append([_xlsx_cell(sheet, value) for value in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _xlsx_cell(sheet: Any, value: object) -> object:
+    if isinstance(value, str):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"  # text, whatever it starts with
+        return cell
+    if isinstance(value, dt.date):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "yyyy-mm-dd"
+        return cell
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+__all__ = ["COLUMNS", "FORMULA_STARTS", "neutralize", "results_csv", "results_xlsx"]

@@ -6,7 +6,7 @@ import datetime as dt
 import decimal
 import functools
 from collections.abc import Callable, Mapping
-from typing import Any, ParamSpec, TypeVar
+from typing import ParamSpec, Protocol, TypeVar
 
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent
@@ -96,16 +96,29 @@ def date(when: dt.date, locale: Locale) -> str:
     return format_date(when, format="medium", locale=locale.babel)
 
 
-def status_summary(summary: Mapping[str, Any], locale: Locale) -> str:
-    """``12 KPIs: 2 achieved, 4 on track, 3 at risk, 3 off track; score 50%`` from the counts,
-    KPI count and score of a results.json summary (company or department)."""
+class Tally(Protocol):
+    """KPIs counted by status, and their score: the company's summary or a department."""
+
+    @property
+    def counts(self) -> Mapping[str, int]: ...
+    @property
+    def score(self) -> float | None: ...
+    @property
+    def kpi_count(self) -> int: ...
+
+
+def status_summary(tally: Tally, locale: Locale) -> str:
+    """``12 KPIs: 2 achieved, 4 on track, 3 at risk, 3 off track; score 50%``: the status counts
+    (in the status order), KPI count and score of the company or a department."""
     from kpireport import labels
 
     counts = ", ".join(
-        f"{n} {labels.status(code, locale)}" for code, n in summary["counts"].items() if n
+        f"{tally.counts[code]} {labels.status(code, locale)}"
+        for code in labels.STATUS
+        if tally.counts.get(code)
     )
-    score = percent(summary["score"], locale) if summary.get("score") is not None else "-"
-    kpi_count = int(summary["kpi_count"])
+    score = percent(tally.score, locale) if tally.score is not None else "-"
+    kpi_count = tally.kpi_count
     template = locale.ngettext(
         "{count} KPI: {counts}; score {score}", "{count} KPIs: {counts}; score {score}", kpi_count
     )

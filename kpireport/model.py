@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kpireport.issues import Issue
+from kpireport.issues import Issue, ValidationReport
 from kpireport.schema import Unit
 
 
@@ -150,6 +150,8 @@ class Workbook:
     measurements: list[Measurement]
     benchmarks: list[Benchmark]
     issues: list[Issue] = field(default_factory=list)  # problems found while reading
+    # every problem, once the workbook is validated (kpireport.load does)
+    validation: ValidationReport | None = field(default=None, repr=False)
 
     @property
     def language(self) -> str:
