@@ -15,12 +15,15 @@ import html
 import io
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from defusedxml import ElementTree as SafeET
 
 from kpireport.workbook.container import Container
 from kpireport.workbook.extent import check_extent
+
+if TYPE_CHECKING:
+    from python_calamine import CalamineWorkbook
 
 BUILTIN_PERCENT_FORMATS = frozenset({9, 10})
 _QUOTED = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
@@ -109,7 +112,7 @@ class _NoReferences(Exception):
 
 
 def read_sheet(
-    container: Container, name: str, workbook: Any, percent_ids: frozenset[int]
+    container: Container, name: str, workbook: CalamineWorkbook, percent_ids: frozenset[int]
 ) -> RawSheet:
     """Read one worksheet: calamine values, plus percent, formula and error facts. A sheet
     over the size limits is refused before calamine builds its grid (UnsafeWorkbookError)."""

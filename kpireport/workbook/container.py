@@ -41,10 +41,7 @@ _ROOT_START = re.compile(rb"<(?![?!])")
 # Comments and processing instructions may hold anything, including text that looks like a tag.
 _COMMENT = re.compile(rb"<!--.*?(?:-->|$)|<\?.*?(?:\?>|$)", re.S)
 
-NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-NS_STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 NS_STRICT_REL = "http://purl.oclc.org/ooxml/officeDocument/relationships"
 
 
