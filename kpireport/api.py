@@ -1,10 +1,10 @@
 """The Python API: a workbook in, results out, for notebooks and scripts (docs/python-api.md).
 
-    import kpireport
-    workbook = kpireport.load("kpis.xlsx")        # read and validated; InvalidWorkbookError if not
-    results = kpireport.compute(workbook)          # every KPI, department and the company
-    results.to_frame()                             # pandas: one row per KPI
-    results.series_frame()                         # pandas: one row per KPI and period
+import kpireport
+workbook = kpireport.load("kpis.xlsx")        # read and validated; InvalidWorkbookError if not
+results = kpireport.compute(workbook)          # every KPI, department and the company
+results.to_frame()                             # pandas: one row per KPI
+results.series_frame()                         # pandas: one row per KPI and period
 """
 
 from __future__ import annotations

@@ -474,6 +474,44 @@ class Word:
 
 
 @dataclass(frozen=True)
+class Alternative:
+    """`` (or 'kpi_id')``: after a contract name, its spelling in the other workbook language
+    (the Danish one to a reader of another language, the English one to a Danish reader)."""
+
+    en: str
+    da: str
+
+    def render(self, locale: Locale) -> str:
+        if self.en == self.da:
+            return ""
+        other = self.en if locale.code == "da" else self.da
+        return locale.gettext(" (or '{name}')").format(name=other)
+
+
+class LanguageList:
+    """The output languages as the reader's language names them:
+    ``en (English), da (Danish) or sv (Swedish)``."""
+
+    def render(self, locale: Locale) -> str:
+        import babel
+        from babel.lists import format_list
+
+        from kpireport.i18n import LANGUAGES
+
+        items = [
+            f"{code} ({babel.Locale.parse(language.babel_locale).get_language_name(locale.babel)})"
+            for code, language in LANGUAGES.items()
+        ]
+        return format_list(items, style="or", locale=locale.babel)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LanguageList)
+
+    def __hash__(self) -> int:
+        return hash(LanguageList)
+
+
+@dataclass(frozen=True)
 class Date:
     """A date, shown as the reader's language writes dates."""
 
