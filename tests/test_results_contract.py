@@ -144,13 +144,13 @@ def test_from_dict_names_what_does_not_fit(data: dict[str, Any], change: Any, me
 
 @pytest.mark.tampered_results
 def test_load_results_says_what_is_wrong_with_the_file(tmp_path: Path) -> None:
-    with pytest.raises(ResultsFileError, match="has no results.json: build it"):
+    with pytest.raises(ResultsFileError, match=r"has no results\.json: build it"):
         load_results(tmp_path)
     (tmp_path / "results.json").write_text("{not json", encoding="utf-8")
-    with pytest.raises(ResultsFileError, match="results.json cannot be read"):
+    with pytest.raises(ResultsFileError, match=r"results\.json cannot be read"):
         load_results(tmp_path)
     (tmp_path / "results.json").write_text("[]", encoding="utf-8")
-    with pytest.raises(ResultsFileError, match="is not a kpireport results.json: it is not a JSON"):
+    with pytest.raises(ResultsFileError, match=r"is not a kpireport results\.json: it is not a JSON"):
         load_results(tmp_path)
 
 

@@ -97,11 +97,8 @@ def _parse_separators(text: str, lang: str) -> float | None:
     elif dots == 1 or commas == 1:
         sep = "." if dots else ","
         whole, _, frac = text.partition(sep)
-        if len(frac) == 3 and whole and whole != "0":
-            # 1.234 / 1,234: the language decides which one groups thousands
-            decimal = _decimal_symbol(lang)
-        else:
-            decimal = sep
+        # 1.234 / 1,234: the language decides which one groups thousands
+        decimal = _decimal_symbol(lang) if len(frac) == 3 and whole and whole != "0" else sep
     else:
         decimal = "."
     thousands = "," if decimal == "." else "."
