@@ -150,7 +150,7 @@ def test_load_results_says_what_is_wrong_with_the_file(tmp_path: Path) -> None:
     with pytest.raises(ResultsFileError, match=r"results\.json cannot be read"):
         load_results(tmp_path)
     (tmp_path / "results.json").write_text("[]", encoding="utf-8")
-    with pytest.raises(ResultsFileError, match=r"is not a kpireport results\.json: it is not a JSON"):
+    with pytest.raises(ResultsFileError, match=r"not a kpireport results\.json: it is not a JSON"):
         load_results(tmp_path)
 
 
