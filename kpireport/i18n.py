@@ -95,11 +95,14 @@ def match_language(value: str) -> str | None:
     return None
 
 
-@functools.cache
 def get_locale(code: str | None = None) -> Locale:
     """The :class:`Locale` of ``code`` (any spelling :func:`match_language` knows); English for
-    None or an unknown language. Compiled once per process."""
-    code = language_code(code)
+    None or an unknown language. One object per language, compiled once per process."""
+    return _locale(language_code(code))
+
+
+@functools.cache
+def _locale(code: str) -> Locale:
     language = LANGUAGES[code]
     translations = _gettext.NullTranslations() if code == SOURCE else _compile(code)
     return Locale(code, babel.Locale.parse(language.babel_locale), translations)
