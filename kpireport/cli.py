@@ -150,7 +150,7 @@ def validate_command(
         for n, (_path, workbook, report) in enumerate(results):
             if n:
                 click.echo()
-            click.echo(render_text(report, workbook, strict=strict), color=_color())
+            click.echo(render_text(report, workbook, strict, click.style), color=_color())
     sys.exit(1 if failed else 0)
 
 
@@ -336,7 +336,7 @@ def build_command(
                         )
         else:
             failed = True
-            click.echo(render_text(result.report, None), err=True, color=_color())
+            click.echo(render_text(result.report, style=click.style), err=True, color=_color())
             if result.validation_page is not None:
                 click.echo(str(result.validation_page), err=True)
 

@@ -400,8 +400,6 @@ def _error_files(
 ) -> tuple[str, str]:
     """errors.txt (the validation report as in the terminal, in the workbook's language) and
     errors.json (ValidationReport.to_dict()), both naming the workbook where it now is."""
-    import click
-
     from kpireport.textreport import render_text
 
     if result is None:
@@ -427,7 +425,7 @@ def _error_files(
     else:
         report = replace(result.report, path=str(dest))
         again = _AGAIN.get(report.lang, _AGAIN["en"]).format(inbox=inbox)
-        text = click.unstyle(render_text(report)) + "\n\n" + again + "\n"
+        text = render_text(report) + "\n\n" + again + "\n"
         data = report.to_dict()
     return text, json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 

@@ -234,3 +234,21 @@ def test_colour_on_a_terminal(make_workbook, sheets, tmp_path: Path) -> None:  #
         CliRunner().invoke(main, ["validate", str(path)], color=True).stdout
     )
     assert "\x1b[" not in plain.stdout
+
+
+def test_only_the_cli_imports_click() -> None:
+    """Core code never imports click: every module of kpireport but the CLI, imported in a fresh
+    interpreter, leaves click unloaded."""
+    probe = (
+        "import importlib, pkgutil, sys, kpireport\n"
+        "names = [m.name for m in pkgutil.walk_packages(kpireport.__path__, 'kpireport.')]\n"
+        "core = [n for n in names if n not in ('kpireport.cli', 'kpireport.__main__')]\n"
+        "for name in core:\n"
+        "    importlib.import_module(name)\n"
+        "print(len(core), 'click' in sys.modules)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
+    )
+    count, loaded = proc.stdout.split()
+    assert int(count) > 30 and loaded == "False", proc.stdout
