@@ -413,18 +413,11 @@ def send_command(
         kpireport send reports/acme/2026-09-30 --only Sales --resend
     """
     from kpireport.config import load_config
-    from kpireport.mail import send
+    from kpireport.mail import SendOptions, send
 
     config = load_config()
-    reports = send(
-        out_dir,
-        config.smtp,
-        dry_run=dry_run,
-        outbox=outbox,
-        resend=resend,
-        only=only,
-        log=lambda line: click.echo(line, err=True),
-    )
+    options = SendOptions(dry_run=dry_run, outbox=outbox, resend=resend, only=only)
+    reports = send(out_dir, config.smtp, options, log=lambda line: click.echo(line, err=True))
     for report in reports:
         for delivery in report.outbox:
             click.echo(str(delivery.eml))  # the files written: machine output
@@ -543,6 +536,7 @@ def watch_command(
     from kpireport.build import BuildOptions
     from kpireport.config import load_config
     from kpireport.errors import UsageError
+    from kpireport.mail import NO_SMTP, SendOptions
     from kpireport.watch import watch
 
     chosen = _formats(formats)
@@ -557,8 +551,6 @@ def watch_command(
     if send and not {"pdf", "json"} <= set(chosen):
         raise click.UsageError("--send mails the PDFs as results.json lists them: keep pdf,json")
     if send and not dry_run and config.smtp is None:
-        from kpireport.mail import NO_SMTP
-
         raise UsageError(NO_SMTP)
 
     def log(line: str) -> None:
@@ -583,8 +575,7 @@ def watch_command(
             inbox,
             out_dir or config.output or Path("reports"),
             once=once,
-            send=send,
-            dry_run=dry_run,
+            send=SendOptions(dry_run=dry_run) if send else None,
             interval=interval,
             stable_seconds=stable_seconds,
             # One job: PDFs are rendered in this process. Worker processes would get the Ctrl-C

@@ -26,6 +26,7 @@ from click.testing import CliRunner
 
 from kpireport.build import BuildOptions
 from kpireport.cli import main
+from kpireport.mail import SendOptions
 from kpireport.watch import (
     FAILED,
     PROCESSED,
@@ -46,7 +47,7 @@ STAMPED = re.compile(r"^kpis\.\d{4}-\d\d-\d\dT\d{6}(-\d+)?\.xlsx$")
 def run_watch(inbox: Path, out: Path, **kwargs: Any) -> tuple[WatchSummary, list[str]]:
     """``watch --once`` in this process, with what it logged."""
     lines: list[str] = []
-    options = {"once": True, "send": False, "interval": 0.05, "stable_seconds": 0.2}
+    options = {"once": True, "send": None, "interval": 0.05, "stable_seconds": 0.2}
     options.update(kwargs)
     summary = watch(inbox, out, build_options=FAST, log=lines.append, **options)
     return summary, lines
@@ -103,7 +104,7 @@ def test_slow_copy_is_taken_only_once_it_stops_growing(inbox: Path, tmp_path: Pa
         inbox,
         tmp_path / "reports",
         once=True,
-        send=False,
+        send=None,
         interval=0.05,
         stable_seconds=1.0,
         build_options=FAST,
@@ -264,7 +265,7 @@ def test_a_second_watcher_is_refused_while_the_first_runs_until_stopped(
     first = threading.Thread(
         target=watch,
         args=(inbox, tmp_path / "reports"),
-        kwargs={"once": False, "send": False, "interval": 0.05, "log": lines.append, "stop": stop},
+        kwargs={"once": False, "send": None, "interval": 0.05, "log": lines.append, "stop": stop},
     )
     first.start()
     try:
@@ -287,8 +288,7 @@ def test_send_dry_run_writes_the_messages_instead(inbox: Path, tmp_path: Path) -
         inbox,
         tmp_path / "reports",
         once=True,
-        send=True,
-        dry_run=True,
+        send=SendOptions(dry_run=True),
         stable_seconds=0,
         build_options=options,
         log=lines.append,

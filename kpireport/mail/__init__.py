@@ -14,8 +14,18 @@ pass to each other.
 
 from kpireport.mail.addresses import check_address, has_line_break, one_line, printable
 from kpireport.mail.compose import compose
-from kpireport.mail.delivery import DRY_RUN_SENDER, RETRY_DELAYS, SENT_LOG, TIMEOUT
-from kpireport.mail.records import Delivery, Log, MailError, Outgoing, Refusal, SendReport
+from kpireport.mail.delivery import DRY_RUN_SENDER, SENT_LOG
+from kpireport.mail.records import (
+    RETRY_DELAYS,
+    TIMEOUT,
+    Delivery,
+    Log,
+    MailError,
+    Outgoing,
+    Refusal,
+    SendOptions,
+    SendReport,
+)
 from kpireport.mail.sending import (
     BOARD_PACK,
     NO_SMTP,
@@ -41,6 +51,7 @@ __all__ = [
     "MailError",
     "Outgoing",
     "Refusal",
+    "SendOptions",
     "SendReport",
     "check_address",
     "compose",

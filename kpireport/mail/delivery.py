@@ -21,10 +21,6 @@ from kpireport.mail.compose import compose
 from kpireport.mail.records import Delivery, Log, MailError, Outgoing, SendReport
 
 SENT_LOG = "sent.json"
-# Waits between tries after a temporary failure (4xx, connection refused or dropped, timeout):
-# four tries in all, about 3.5 s. Tests pass shorter ones.
-RETRY_DELAYS = (0.5, 1.0, 2.0)
-TIMEOUT = 30.0
 # The From of a dry run when no mail server is configured: the .eml files still open.
 DRY_RUN_SENDER = "kpireport@localhost"
 

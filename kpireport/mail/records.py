@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,9 +13,29 @@ from kpireport.mail.addresses import printable
 
 Log = Callable[[str], None]
 
+# Waits between tries after a temporary failure (4xx, connection refused or dropped, timeout):
+# four tries in all, about 3.5 s. Tests pass shorter ones.
+RETRY_DELAYS = (0.5, 1.0, 2.0)
+TIMEOUT = 30.0
+
 
 class MailError(KpiReportError):
     """A report set cannot be sent: its results.json or sent.json is missing or unreadable."""
+
+
+@dataclass(frozen=True)
+class SendOptions:
+    """How report sets are sent: the same for every set of one run."""
+
+    dry_run: bool = False  # write each message as an .eml file instead of sending it
+    outbox: Path | None = None  # the dry run's folder (default: outbox/ in the report set)
+    resend: bool = False  # send again what sent.json says was sent
+    only: tuple[str, ...] = ()  # these departments only, and no board pack
+    # how to check the server's certificate (default: the system's CAs; tests pass one that
+    # trusts their own certificate)
+    ssl_context: ssl.SSLContext | None = None
+    retry_delays: tuple[float, ...] = RETRY_DELAYS
+    timeout: float = TIMEOUT  # seconds to wait for the server
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,7 @@ import contextlib
 import hashlib
 import json
 import re
-import ssl
-from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +15,6 @@ from kpireport.config import SmtpConfig
 from kpireport.errors import UsageError
 from kpireport.mail.addresses import check_address
 from kpireport.mail.delivery import (
-    RETRY_DELAYS,
-    TIMEOUT,
     SentLog,
     Server,
     check_server,
@@ -25,7 +22,15 @@ from kpireport.mail.delivery import (
     sender_address,
     write_outbox,
 )
-from kpireport.mail.records import Delivery, Log, MailError, Outgoing, Refusal, SendReport
+from kpireport.mail.records import (
+    Delivery,
+    Log,
+    MailError,
+    Outgoing,
+    Refusal,
+    SendOptions,
+    SendReport,
+)
 
 OUTBOX = "outbox"
 RESULTS = "results.json"
@@ -59,32 +64,25 @@ def read_results(folder: Path) -> dict[str, Any]:
 def send_report_set(
     folder: Path,
     smtp: SmtpConfig | None,
+    options: SendOptions | None = None,
     *,
-    dry_run: bool = False,
-    outbox: Path | None = None,
-    resend: bool = False,
-    only: tuple[str, ...] = (),
     log: Log | None = None,
-    ssl_context: ssl.SSLContext | None = None,
-    retry_delays: Sequence[float] = RETRY_DELAYS,
-    timeout: float = TIMEOUT,
 ) -> SendReport:
     """Send one report set: each department's PDF to its addresses, the board pack to the board.
 
-    A message recorded in ``sent.json`` is not sent again unless ``resend``. ``dry_run`` writes
-    each message as ``<outbox>/<file>--<recipient>.eml`` (default outbox: ``folder/outbox``)
-    instead, and leaves ``sent.json`` alone. ``only``: these departments (no board pack).
-    ``ssl_context``: how to check the server's certificate (default: the system's CAs; tests
-    pass one that trusts their own certificate). ``log`` hears a line per message.
+    A message recorded in ``sent.json`` is not sent again unless ``options.resend``. A dry run
+    writes each message as ``<outbox>/<file>--<recipient>.eml`` (default outbox:
+    ``folder/outbox``) instead, and leaves ``sent.json`` alone. ``log`` hears a line per message.
     """
     folder = Path(folder)
+    options = options or SendOptions()
     say: Log = log or (lambda _line: None)
-    if smtp is None and not dry_run:
+    if smtp is None and not options.dry_run:
         raise UsageError(NO_SMTP)
     data = read_results(folder)
-    _check_only(data, only)
+    _check_only(data, options.only)
     sender = sender_address(smtp)
-    if smtp is not None and not dry_run:
+    if smtp is not None and not options.dry_run:
         check_server(smtp)
     report = SendReport(folder)
     from kpireport.fsutil import locked
@@ -92,7 +90,7 @@ def send_report_set(
     # One sender per report set at a time: a cron run and a watcher must not both send.
     with locked(folder):
         sent_log = SentLog(folder)
-        messages = _plan(data, only, report, say)
+        messages = _plan(data, options.only, report, say)
         todo: list[tuple[Outgoing, bytes, str]] = []
         for message in messages:
             path = folder / message.file
@@ -112,7 +110,7 @@ def send_report_set(
                 continue
             digest = hashlib.sha256(pdf).hexdigest()
             before = sent_log.get(message.file, message.recipient)
-            if before is not None and not resend:
+            if before is not None and not options.resend:
                 changed = "; the PDF has changed since, --resend sends it again"
                 note = f"sent {before.get('sent_at')}" + (
                     changed if before.get("sha256") != digest else ""
@@ -124,13 +122,13 @@ def send_report_set(
                 say(f"skipped     {skipped}")
                 continue
             todo.append((message, pdf, digest))
-        if dry_run:
-            write_outbox(data, todo, sender, outbox or folder / OUTBOX, report, say)
+        if options.dry_run:
+            write_outbox(data, todo, sender, options.outbox or folder / OUTBOX, report, say)
         elif todo:
             assert smtp is not None
-            server = Server(smtp, ssl_context, timeout)
+            server = Server(smtp, options.ssl_context, options.timeout)
             try:
-                deliver_all(data, todo, sender, server, sent_log, retry_delays, report, say)
+                deliver_all(data, todo, sender, server, sent_log, options.retry_delays, report, say)
             finally:
                 server.close()
     return report
@@ -223,20 +221,16 @@ def _hidden(path: Path) -> bool:
 def send(
     out_dir: Path,
     smtp: SmtpConfig | None,
+    options: SendOptions | None = None,
     *,
-    dry_run: bool = False,
-    outbox: Path | None = None,
-    resend: bool = False,
-    only: tuple[str, ...] = (),
     log: Log | None = None,
-    ssl_context: ssl.SSLContext | None = None,
-    retry_delays: Sequence[float] = RETRY_DELAYS,
-    timeout: float = TIMEOUT,
 ) -> list[SendReport]:
     """Send each workbook's latest report set in ``out_dir`` (see :func:`send_report_set`).
-    A set that cannot be read does not stop the others: its report has ``error`` set. With
-    ``outbox`` and several sets, each set's messages go into ``outbox/<workbook>/``."""
-    if smtp is None and not dry_run:
+    A set that cannot be read does not stop the others: its report has ``error`` set. With an
+    outbox and several sets, each set's messages go into ``outbox/<workbook>/``."""
+    options = options or SendOptions()
+    only, outbox = options.only, options.outbox
+    if smtp is None and not options.dry_run:
         raise UsageError(NO_SMTP)
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
@@ -264,18 +258,7 @@ def send(
         box = outbox / folder.parent.name if outbox is not None and len(sets) > 1 else outbox
         try:
             reports.append(
-                send_report_set(
-                    folder,
-                    smtp,
-                    dry_run=dry_run,
-                    outbox=box,
-                    resend=resend,
-                    only=mine,
-                    log=log,
-                    ssl_context=ssl_context,
-                    retry_delays=retry_delays,
-                    timeout=timeout,
-                )
+                send_report_set(folder, smtp, replace(options, outbox=box, only=mine), log=log)
             )
         except MailError as exc:
             if log is not None:
