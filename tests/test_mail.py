@@ -30,11 +30,12 @@ from click.testing import CliRunner
 from kpireport.build import BuildOptions, build
 from kpireport.cli import main
 from kpireport.config import ConfigError, SmtpConfig
-from kpireport.errors import UsageError
+from kpireport.errors import TemplateError, UsageError
 from kpireport.fsutil import locked
 from kpireport.labels import MAIL
 from kpireport.mail import (
     MailError,
+    MailTemplates,
     Outgoing,
     SendOptions,
     check_address,
@@ -643,8 +644,9 @@ def test_header_injection_is_impossible_by_construction(en: Path, value: str) ->
     policy cannot produce a second header."""
     data = json.loads((en / "results.json").read_text())
     pdf = (en / "sales.pdf").read_bytes()
+    outgoing = Outgoing("sales.pdf", value, data["departments"][0])
     try:
-        message = compose(data, Outgoing("sales.pdf", value, data["departments"][0]), SENDER, pdf)
+        message = compose(MailTemplates().write(data, outgoing), outgoing, SENDER, pdf)
     except (ValueError, IndexError, HeaderParseError):
         return  # refused by the email package
     # whatever it made of the value: one To header, no Bcc, the injected address not a recipient
@@ -769,6 +771,66 @@ def test_send_only_skips_workbooks_without_the_department(out: Path, server: Ser
         send(out, server.config(), SendOptions(only=("Finance",)))
 
 
+# --- the mail templates --------------------------------------------------------------------------
+
+
+def _eml(folder: Path, name: str) -> EmailMessage:
+    message = email.message_from_bytes((folder / name).read_bytes(), policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def test_your_own_mail_templates_come_first(en: Path, tmp_path: Path) -> None:
+    """A subject of your own (one line, whatever the template makes) and a body that keeps the
+    default one and adds a line: plain text, so nothing is HTML-escaped."""
+    data = json.loads((en / "results.json").read_text())
+    data["company"] = "Smith & Co"
+    (en / "results.json").write_text(json.dumps(data))
+    mine = tmp_path / "my-templates"
+    mine.mkdir()
+    (mine / "subject.txt").write_text("[KPI] {{ report }}\n<{{ company }}>\n")
+    (mine / "body.txt").write_text(
+        '{% include "default:body.txt" %}\n\n\nQuestions: {{ company }} <cfo@example.com>\n'
+    )
+    box = tmp_path / "box"
+    report = send_report_set(en, None, SendOptions(dry_run=True, outbox=box, templates=mine))
+
+    assert report.ok and len(report.outbox) == 4
+    sales = _eml(box, "sales--ole@example.com.eml")
+    assert sales["Subject"] == "[KPI] Sales <Smith & Co>"
+    body = _body(sales)
+    assert body.startswith("Hello,\n\nAttached is the KPI report for Sales at Smith & Co, as of")
+    assert body.endswith("Replies go to the sender.\n\nQuestions: Smith & Co <cfo@example.com>\n")
+    assert "No KPI needs attention.\n\n-- \nThis email was sent by kpireport" in body
+    board = _eml(box, "board-pack--chair@example.org.eml")
+    assert board["Subject"] == "[KPI] Board pack <Smith & Co>"
+
+
+def test_a_broken_mail_template_stops_before_anything_is_sent(
+    en: Path, server: Server, tmp_path: Path
+) -> None:
+    mine = tmp_path / "my-templates"
+    mine.mkdir()
+    (mine / "body.txt").write_text("Hello,\n{% if department %}\n{{ report }}\n")
+    with pytest.raises(TemplateError) as broken:
+        send_report_set(en, server.config(), SendOptions(templates=mine))
+    assert str(broken.value) == (
+        f"template {mine / 'body.txt'} cannot be used: Unexpected end of template. Jinja was "
+        "looking for the following tags: 'elif' or 'else' or 'endif'. The innermost block that "
+        "needs to be closed is 'if' (line 3). The default templates are: subject.txt, body.txt."
+    )
+    # a name that does not exist, used in the board pack's message only: the departments'
+    # messages, which come first, do not go either
+    (mine / "body.txt").write_text("{% if department is none %}{{ r.company }}{% endif %}\n")
+    with pytest.raises(TemplateError) as undefined:
+        send_report_set(en, server.config(), SendOptions(templates=mine))
+    assert str(undefined.value) == (
+        "template body.txt cannot be used: 'r' is undefined. "
+        "The default templates are: subject.txt, body.txt."
+    )
+    assert server.handler.received == [] and not (en / "sent.json").exists()
+
+
 # --- the command line ----------------------------------------------------------------------------
 
 
@@ -875,3 +937,30 @@ def test_cli_wrong_usage_exits_2(out: Path, cli_env: Path, tmp_path: Path) -> No
     assert result.exit_code == 2 and "no report sets in" in result.stderr
     result = run("send", str(out), "--dry-run", "--only", "Finance")
     assert result.exit_code == 2 and "has a department Finance" in result.stderr
+
+
+def test_cli_templates(out: Path, cli_env: Path, tmp_path: Path) -> None:
+    """send --templates: a template that does not parse is a usage error before anything is
+    sent; one that does is used."""
+    mine = tmp_path / "my-templates"
+    mine.mkdir()
+    (mine / "subject.txt").write_text("{{ report }")
+    box = tmp_path / "box"
+    result = run("send", str(out), "--dry-run", "--outbox", str(box), "--templates", str(mine))
+    assert result.exit_code == 2
+    assert f"Error: template {mine / 'subject.txt'} cannot be used: unexpected '}}'" in (
+        result.stderr
+    )
+    assert "The default templates are: subject.txt, body.txt." in result.stderr
+    assert not box.exists()
+
+    (mine / "subject.txt").write_text("{{ company }}: {{ report }}")
+    result = run("send", str(out), "--dry-run", "--outbox", str(box), "--templates", str(mine))
+    assert result.exit_code == 0, result.stderr
+    subjects = {str(_eml(Path(p).parent, Path(p).name)["Subject"]) for p in result.stdout.split()}
+    assert subjects == {
+        "Test A/S: Sales",
+        "Test A/S: Board pack",
+        "Fjordsol ApS: Salg",
+        "Fjordsol ApS: Bestyrelsespakke",
+    }

@@ -302,6 +302,35 @@ def test_send_dry_run_writes_the_messages_instead(inbox: Path, tmp_path: Path) -
     assert not (folder / "sent.json").exists()
 
 
+def test_cli_templates_go_to_the_build_and_the_mail(no_smtp: Path) -> None:
+    (no_smtp / "in").mkdir()
+    write_workbook(no_smtp / "in" / "kpis.xlsx", valid_sheets())
+    mine = no_smtp / "my-templates"
+    mine.mkdir()
+    (mine / "department.html").write_text(
+        '{% extends "default:department.html" %}\n'
+        "{% block summary %}{{ super() }}<p>Figures are unaudited.</p>{% endblock %}\n"
+    )
+    (mine / "body.txt").write_text("Figures are unaudited: {{ report }}.\n")
+    args = ("in", "--once", "--send", "--dry-run", "--format", "pdf,html,json")
+    result = invoke(*args, "--templates", str(mine), "--stable-seconds", "0")
+    assert result.exit_code == 0, result.output
+    folder = no_smtp / "reports" / "kpis" / "2026-06-30"
+    assert "<p>Figures are unaudited.</p>" in (folder / "sales.html").read_text()
+    [eml] = (folder / "outbox").iterdir()
+    message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    body = message.get_body(("plain",))
+    assert body is not None and body.get_content() == "Figures are unaudited: Sales.\r\n"
+
+    (mine / "body.txt").write_text("{% if %}\n")  # checked before the inbox is touched
+    write_workbook(no_smtp / "in" / "other.xlsx", valid_sheets())
+    result = invoke(*args, "--templates", str(mine))
+    assert result.exit_code == 2
+    assert f"template {mine / 'body.txt'} cannot be used: Expected an expression" in result.stderr
+    assert (no_smtp / "in" / "other.xlsx").exists()
+
+
 def test_missing_inbox_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(WatchError, match="is not a folder"):
         run_watch(tmp_path / "nope", tmp_path / "reports")

@@ -13,7 +13,7 @@ pass to each other.
 """
 
 from kpireport.mail.addresses import check_address, has_line_break, one_line, printable
-from kpireport.mail.compose import compose
+from kpireport.mail.compose import MailTemplates, compose
 from kpireport.mail.delivery import DRY_RUN_SENDER, SENT_LOG
 from kpireport.mail.records import (
     RETRY_DELAYS,
@@ -21,6 +21,7 @@ from kpireport.mail.records import (
     Delivery,
     Log,
     MailError,
+    MailText,
     Outgoing,
     Refusal,
     SendOptions,
@@ -49,6 +50,8 @@ __all__ = [
     "Delivery",
     "Log",
     "MailError",
+    "MailTemplates",
+    "MailText",
     "Outgoing",
     "Refusal",
     "SendOptions",

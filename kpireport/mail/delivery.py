@@ -18,7 +18,7 @@ from kpireport.config import ConfigError, SmtpConfig
 from kpireport.errors import OutputError
 from kpireport.mail.addresses import check_address, one_line, printable
 from kpireport.mail.compose import compose
-from kpireport.mail.records import Delivery, Log, MailError, Outgoing, SendReport
+from kpireport.mail.records import Delivery, Log, MailError, Ready, SendReport
 
 SENT_LOG = "sent.json"
 # The From of a dry run when no mail server is configured: the .eml files still open.
@@ -209,8 +209,7 @@ def check_server(smtp: SmtpConfig) -> None:
 
 
 def write_outbox(
-    data: dict[str, Any],
-    todo: list[tuple[Outgoing, bytes, str]],
+    todo: list[Ready],
     sender: str,
     outbox: Path,
     report: SendReport,
@@ -219,8 +218,9 @@ def write_outbox(
     """A dry run: each message written as ``<outbox>/<file>--<recipient>.eml``, nothing sent."""
     from kpireport.fsutil import write_atomic
 
-    for message, pdf, _digest in todo:
-        msg = compose(data, message, sender, pdf)
+    for ready in todo:
+        message = ready.message
+        msg = compose(ready.text, message, sender, ready.pdf)
         stem = message.file.rsplit(".", 1)[0]
         # addresses may hold / and other characters a file name must not
         safe = re.sub(r"[^A-Za-z0-9@._+-]", "_", message.recipient)
@@ -231,8 +231,7 @@ def write_outbox(
 
 
 def deliver_all(
-    data: dict[str, Any],
-    todo: list[tuple[Outgoing, bytes, str]],
+    todo: list[Ready],
     sender: str,
     server: Server,
     sent_log: SentLog,
@@ -243,13 +242,14 @@ def deliver_all(
     """Send each message, retrying after a temporary failure, and record each one that went in
     ``sent.json`` at once; after a fatal failure the rest are failed without a try."""
     fatal: str | None = None
-    for message, pdf, digest in todo:
+    for ready in todo:
+        message = ready.message
         if fatal is not None:
             failure = Delivery(message.file, message.recipient, error=f"not sent: {fatal}")
             report.failed.append(failure)
             say(f"failed      {failure}")
             continue
-        msg = compose(data, message, sender, pdf)
+        msg = compose(ready.text, message, sender, ready.pdf)
         payload = msg.as_bytes()
         message_id = str(msg["Message-ID"])
         error: str | None = None
@@ -282,7 +282,7 @@ def deliver_all(
         report.sent.append(delivery)
         say(f"sent        {delivery}")
         try:
-            sent_log.add(message.file, message.recipient, digest, message_id)
+            sent_log.add(message.file, message.recipient, ready.digest, message_id)
         except OutputError as exc:
             # It went, but a next run would not know: stop rather than risk sending twice.
             fatal = f"{SENT_LOG} cannot be written ({exc})"

@@ -31,6 +31,7 @@ class SendOptions:
     outbox: Path | None = None  # the dry run's folder (default: outbox/ in the report set)
     resend: bool = False  # send again what sent.json says was sent
     only: tuple[str, ...] = ()  # these departments only, and no board pack
+    templates: Path | None = None  # a folder of mail templates searched before the defaults
     # how to check the server's certificate (default: the system's CAs; tests pass one that
     # trusts their own certificate)
     ssl_context: ssl.SSLContext | None = None
@@ -121,3 +122,22 @@ class Outgoing:
     file: str
     recipient: str
     department: dict[str, Any] | None  # None: the board pack
+
+
+@dataclass(frozen=True)
+class MailText:
+    """A message's words, from the mail templates: its subject, its body and their language."""
+
+    subject: str
+    body: str
+    lang: str
+
+
+@dataclass(frozen=True)
+class Ready:
+    """A message about to go: its PDF read, its words written."""
+
+    message: Outgoing
+    pdf: bytes
+    digest: str  # the PDF's SHA-256, for sent.json
+    text: MailText

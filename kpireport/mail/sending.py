@@ -14,6 +14,7 @@ from typing import Any
 from kpireport.config import SmtpConfig
 from kpireport.errors import UsageError
 from kpireport.mail.addresses import check_address
+from kpireport.mail.compose import MailTemplates
 from kpireport.mail.delivery import (
     SentLog,
     Server,
@@ -27,6 +28,7 @@ from kpireport.mail.records import (
     Log,
     MailError,
     Outgoing,
+    Ready,
     Refusal,
     SendOptions,
     SendReport,
@@ -84,6 +86,7 @@ def send_report_set(
     sender = sender_address(smtp)
     if smtp is not None and not options.dry_run:
         check_server(smtp)
+    templates = MailTemplates(options.templates)
     report = SendReport(folder)
     from kpireport.fsutil import locked
 
@@ -91,7 +94,7 @@ def send_report_set(
     with locked(folder):
         sent_log = SentLog(folder)
         messages = _plan(data, options.only, report, say)
-        todo: list[tuple[Outgoing, bytes, str]] = []
+        todo: list[Ready] = []
         for message in messages:
             path = folder / message.file
             try:
@@ -121,14 +124,15 @@ def send_report_set(
                 report.skipped.append(skipped)
                 say(f"skipped     {skipped}")
                 continue
-            todo.append((message, pdf, digest))
+            # every message written before the first goes: a template that fails, fails first
+            todo.append(Ready(message, pdf, digest, templates.write(data, message)))
         if options.dry_run:
-            write_outbox(data, todo, sender, options.outbox or folder / OUTBOX, report, say)
+            write_outbox(todo, sender, options.outbox or folder / OUTBOX, report, say)
         elif todo:
             assert smtp is not None
             server = Server(smtp, options.ssl_context, options.timeout)
             try:
-                deliver_all(data, todo, sender, server, sent_log, options.retry_delays, report, say)
+                deliver_all(todo, sender, server, sent_log, options.retry_delays, report, say)
             finally:
                 server.close()
     return report
