@@ -590,28 +590,38 @@ def test_a_tampered_slug_cannot_attach_another_file(en: Path, server: Server) ->
 
 # --- addresses and header injection --------------------------------------------------------------
 
-INJECTIONS = [
+# Refused at their cell: a real line break (or NUL, NEL, U+2028, U+2029) ...
+LINE_BREAKS = [
     "a@example.com\r\nBcc: x@example.org",
     "a@example.com\nBcc: x@example.org",
     "a@example.com\rBcc: x@example.org",
-    "a@example.com\\r\\nBcc: x@example.org",
-    "a%0d%0aBcc%3a%20x%40example.org@example.com",
-    "a%0D%0ABcc:x@example.org",
-    "a%250d%250abcc%3ax%40example.org@example.com",
-    "=?utf-8?q?a=0D=0ABcc=3A_x=40example.org?=@example.com",
-    "=?utf-8?b?YQ0KQmNjOiB4QGV4YW1wbGUub3Jn?=@example.com",
-    "a=0D=0Abcc=3Ax=40example.org@example.com",
     "a@example.com\u2028Bcc: x@example.org",
     "a@example.com\u2029Bcc: x@example.org",
     "a@example.com\x85Bcc: x@example.org",
     "a@example.com\x00Bcc: x@example.org",
-    "a@example.com&#13;&#10;Bcc: x@example.org",
-    "a@example.com, x@example.org",
     "Mallory <a@example.com>\r\nBcc: x@example.org",
 ]
+# ... or not one address (the email package refuses an encoded word in one).
+NOT_ADDRESSES = [
+    "a@example.com\\r\\nBcc: x@example.org",
+    "a%0D%0ABcc:x@example.org",
+    "=?utf-8?q?a=0D=0ABcc=3A_x=40example.org?=@example.com",
+    "=?utf-8?b?YQ0KQmNjOiB4QGV4YW1wbGUub3Jn?=@example.com",
+    "a@example.com&#13;&#10;Bcc: x@example.org",
+    "a@example.com, x@example.org",
+]
+REFUSED = LINE_BREAKS + NOT_ADDRESSES
+# Line breaks encoded (percent, doubly percent, quoted-printable) in the local part of what is
+# one valid address at example.com: nothing decodes them, so they go to that address, as written.
+ENCODED = [
+    "a%0d%0aBcc%3a%20x%40example.org@example.com",
+    "a%250d%250abcc%3ax%40example.org@example.com",
+    "a=0D=0Abcc=3Ax=40example.org@example.com",
+]
+INJECTIONS = REFUSED + ENCODED
 
 
-@pytest.mark.parametrize("value", INJECTIONS)
+@pytest.mark.parametrize("value", REFUSED)
 def test_header_injection_is_refused_naming_the_cell(en: Path, server: Server, value: str) -> None:
     data = json.loads((en / "results.json").read_text())
     data["departments"][0]["emails"] = ["mette@example.com", value]
@@ -653,6 +663,39 @@ def test_header_injection_is_impossible_by_construction(en: Path, value: str) ->
     parsed = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
     assert parsed["Bcc"] is None and len(parsed.get_all("To") or []) == 1
     assert "x@example.org" not in [a.addr_spec for a in parsed["To"].addresses]
+
+
+@pytest.mark.parametrize("value", ENCODED)
+def test_an_encoded_line_break_stays_text(en: Path, server: Server, value: str) -> None:
+    """Sent to the address exactly as typed: every header of the message is one of kpireport's,
+    on its own line, and the address in the encoded text gets nothing."""
+    data = json.loads((en / "results.json").read_text())
+    data["departments"][0]["emails"] = ["mette@example.com", value]
+    (en / "results.json").write_text(json.dumps(data))
+
+    report = send_report_set(en, server.config(), QUICK)
+
+    assert report.ok and not report.refused
+    by_rcpt = {rcpts[0]: m for _f, rcpts, m in server.handler.received}
+    assert sorted(by_rcpt) == sorted(
+        ["mette@example.com", value, "chair@example.org", "board@example.org"]
+    )
+    ordinary, encoded = by_rcpt["mette@example.com"], by_rcpt[value]
+    assert encoded.keys() == ordinary.keys()  # no header more, in the same order
+    assert [a.addr_spec for a in encoded["To"].addresses] == [value]
+    for message in server.handler.received:
+        assert message[2]["Bcc"] is None and "x@example.org" not in message[1]
+        assert not any("\r" in str(v) or "\n" in str(v) for v in message[2].values())
+
+
+def test_a_real_line_break_is_refused_an_encoded_one_is_text() -> None:
+    for value in LINE_BREAKS:
+        assert has_line_break(value)
+        assert check_address(value) == (None, "has a line break in it: a header injection attempt")
+    for value in NOT_ADDRESSES:
+        assert check_address(value) == (None, "is not an email address")
+    for value in ENCODED:
+        assert not has_line_break(value) and check_address(value) == (value, None)
 
 
 def test_a_line_break_in_a_name_cannot_start_a_header(en: Path, server: Server) -> None:
