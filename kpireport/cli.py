@@ -414,10 +414,9 @@ def send_command(
     be one report set). Addresses come from the workbook (Departments email, Settings
     board_recipients), the mail server from KPIREPORT_SMTP_* or kpireport.toml. Subject and body
     are in the workbook's language, from the templates subject.txt and body.txt (yours with
-    --templates). sent.json in the report set records what went, so running
-    send again sends only what has not gone yet (--resend: everything again). A line per message
-    on stderr; exit code 1 when a message was not sent or an address was refused, 2 when no mail
-    server is set.
+    --templates). sent.json in the report set records what went, so running send again sends
+    only what has not gone yet (--resend: everything again). A line per message on stderr; exit
+    code 1 when a message was not sent or an address was refused, 2 when no mail server is set.
 
     \b
     Example:
