@@ -20,6 +20,14 @@ from kpireport.textreport import render_text
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 LANG = click.Choice(["en", "da"], case_sensitive=False)
+# build, send and watch: report templates (*.html) and mail templates (*.txt) in one folder
+_templates_option = click.option(
+    "--templates",
+    "templates",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of your own templates, searched before the defaults.",
+)
 
 
 def _color() -> bool | None:
@@ -150,7 +158,7 @@ def validate_command(
         for n, (_path, workbook, report) in enumerate(results):
             if n:
                 click.echo()
-            click.echo(render_text(report, workbook, strict=strict), color=_color())
+            click.echo(render_text(report, workbook, strict, click.style), color=_color())
     sys.exit(1 if failed else 0)
 
 
@@ -244,13 +252,7 @@ class _Progress:
     help="PDFs rendered in parallel (default: the number of cores).",
 )
 @click.option("--force", is_flag=True, help="Rebuild every file, even when nothing changed.")
-@click.option(
-    "--templates",
-    "templates",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=None,
-    help="Folder of your own templates, searched before the defaults.",
-)
+@_templates_option
 @click.option(
     "--pdf-variant",
     type=click.Choice(["pdf/a-3b"]),
@@ -312,7 +314,7 @@ def build_command(
         render_timeout=render_timeout,
     )
     if templates is not None:
-        _check_templates(templates)
+        _check_templates(templates, "report")
     progress = _Progress(quiet)
     failed = False
 
@@ -336,7 +338,7 @@ def build_command(
                         )
         else:
             failed = True
-            click.echo(render_text(result.report, None), err=True, color=_color())
+            click.echo(render_text(result.report, style=click.style), err=True, color=_color())
             if result.validation_page is not None:
                 click.echo(str(result.validation_page), err=True)
 
@@ -344,18 +346,22 @@ def build_command(
     sys.exit(1 if failed else 0)
 
 
-def _check_templates(folder: Path) -> None:
-    """Every template in a --templates folder must at least parse: say which one does not."""
+def _check_templates(folder: Path, *kinds: str) -> None:
+    """Every template of ``kinds`` (``report``: *.html, ``mail``: *.txt) in a --templates folder
+    must at least parse: say which one does not."""
     import jinja2
 
-    from kpireport.render import describe_template_error, environment
+    from kpireport.render import DEFAULT_NAMES, describe_template_error, environment
 
-    env = environment(folder)
-    for name in sorted(p.name for p in folder.glob("*.html")):
-        try:
-            env.get_template(name)
-        except jinja2.TemplateError as exc:
-            raise click.UsageError(describe_template_error(exc, str(folder / name))) from None
+    for kind in kinds:
+        env = environment(folder, kind)
+        suffixes = {Path(name).suffix for name in DEFAULT_NAMES[kind]}
+        for name in sorted(p.name for p in folder.iterdir() if p.suffix in suffixes):
+            try:
+                env.get_template(name)
+            except jinja2.TemplateError as exc:
+                where = str(folder / name)
+                raise click.UsageError(describe_template_error(exc, where, kind)) from None
 
 
 def _status_line(result: Any) -> str:
@@ -392,19 +398,25 @@ def _status_line(result: Any) -> str:
     metavar="DEPARTMENT",
     help="Only this department's report (repeat for several); no board pack then.",
 )
+@_templates_option
 @_handle_errors
 def send_command(
-    out_dir: Path, dry_run: bool, outbox: Path | None, resend: bool, only: tuple[str, ...]
+    out_dir: Path,
+    dry_run: bool,
+    outbox: Path | None,
+    resend: bool,
+    only: tuple[str, ...],
+    templates: Path | None,
 ) -> None:
     """Email the reports: each department's PDF to its addresses, the board pack to the board.
 
     DIR is a build output folder: each workbook's latest report set in it is sent (DIR may also
     be one report set). Addresses come from the workbook (Departments email, Settings
     board_recipients), the mail server from KPIREPORT_SMTP_* or kpireport.toml. Subject and body
-    are in the workbook's language. sent.json in the report set records what went, so running
-    send again sends only what has not gone yet (--resend: everything again). A line per message
-    on stderr; exit code 1 when a message was not sent or an address was refused, 2 when no mail
-    server is set.
+    are in the workbook's language, from the templates subject.txt and body.txt (yours with
+    --templates). sent.json in the report set records what went, so running send again sends
+    only what has not gone yet (--resend: everything again). A line per message on stderr; exit
+    code 1 when a message was not sent or an address was refused, 2 when no mail server is set.
 
     \b
     Example:
@@ -413,18 +425,15 @@ def send_command(
         kpireport send reports/acme/2026-09-30 --only Sales --resend
     """
     from kpireport.config import load_config
-    from kpireport.mail import send
+    from kpireport.mail import SendOptions, send
 
+    if templates is not None:
+        _check_templates(templates, "mail")
     config = load_config()
-    reports = send(
-        out_dir,
-        config.smtp,
-        dry_run=dry_run,
-        outbox=outbox,
-        resend=resend,
-        only=only,
-        log=lambda line: click.echo(line, err=True),
+    options = SendOptions(
+        dry_run=dry_run, outbox=outbox, resend=resend, only=only, templates=templates
     )
+    reports = send(out_dir, config.smtp, options, log=lambda line: click.echo(line, err=True))
     for report in reports:
         for delivery in report.outbox:
             click.echo(str(delivery.eml))  # the files written: machine output
@@ -508,6 +517,7 @@ def init_command(path: str | None, lang: str, force: bool) -> None:
     show_default=True,
     help="Comma-separated outputs: pdf, html, json, csv (results.csv, for spreadsheets).",
 )
+@_templates_option
 # How long a file must stay unchanged before it is taken; the tests shorten it.
 @click.option("--stable-seconds", type=click.FloatRange(min=0), default=2.0, hidden=True)
 @_handle_errors
@@ -519,6 +529,7 @@ def watch_command(
     dry_run: bool,
     interval: float,
     formats: str,
+    templates: Path | None,
     stable_seconds: float,
 ) -> None:
     """Build every workbook dropped in a folder: a drop folder for the board reports.
@@ -543,6 +554,7 @@ def watch_command(
     from kpireport.build import BuildOptions
     from kpireport.config import load_config
     from kpireport.errors import UsageError
+    from kpireport.mail import NO_SMTP, SendOptions
     from kpireport.watch import watch
 
     chosen = _formats(formats)
@@ -557,9 +569,9 @@ def watch_command(
     if send and not {"pdf", "json"} <= set(chosen):
         raise click.UsageError("--send mails the PDFs as results.json lists them: keep pdf,json")
     if send and not dry_run and config.smtp is None:
-        from kpireport.mail import NO_SMTP
-
         raise UsageError(NO_SMTP)
+    if templates is not None:
+        _check_templates(templates, "report", *(["mail"] if send else []))
 
     def log(line: str) -> None:
         click.echo(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {line}", err=True)
@@ -583,14 +595,13 @@ def watch_command(
             inbox,
             out_dir or config.output or Path("reports"),
             once=once,
-            send=send,
-            dry_run=dry_run,
+            send=SendOptions(dry_run=dry_run, templates=templates) if send else None,
             interval=interval,
             stable_seconds=stable_seconds,
             # One job: PDFs are rendered in this process. Worker processes would get the Ctrl-C
             # or the SIGTERM of a service stop too and die mid-build, when the point of catching
             # the signal is to finish the workbook in hand.
-            build_options=BuildOptions(formats=chosen, jobs=1),
+            build_options=BuildOptions(formats=chosen, jobs=1, templates=templates),
             smtp=config.smtp,
             log=log,
             stop=stop,

@@ -205,8 +205,9 @@ PERIOD = {
 }
 
 
-# The emails `kpireport send` writes: subject and body in the workbook's language. Placeholders
-# are filled by kpireport.mail; every key exists in both languages (tests/test_mail.py checks).
+# The emails `kpireport send` writes: subject and body in the workbook's language. The templates
+# templates/mail/subject.txt and body.txt use them as {{ t.key }} and fill the placeholders; every
+# key exists in both languages (tests/test_mail.py checks).
 MAIL = {
     "en": {
         "subject": "{title}: {report} ({company}, {date})",

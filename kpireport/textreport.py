@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from collections import Counter
-from typing import Any
-
-import click
+from typing import Any, Protocol
 
 from kpireport.issues import ERROR, SMART_LETTERS, ValidationReport, group_by_sheet
 
@@ -50,19 +48,41 @@ LABELS = {
 }
 
 
-def render_text(report: ValidationReport, workbook: Any = None, strict: bool = False) -> str:
-    """The report as text: a headline, then the issues grouped by sheet with their hints."""
+class Style(Protocol):
+    """Emphasis for a terminal: the subset of ``click.style`` the table uses."""
+
+    def __call__(
+        self,
+        text: str,
+        *,
+        fg: str | None = None,
+        bold: bool = False,
+        underline: bool = False,
+        dim: bool = False,
+    ) -> str: ...
+
+
+def plain(text: str, **_emphasis: object) -> str:
+    """No emphasis: the text for a file (errors.txt) or a log."""
+    return text
+
+
+def render_text(
+    report: ValidationReport, workbook: Any = None, strict: bool = False, style: Style = plain
+) -> str:
+    """The report as text: a headline, then the issues grouped by sheet with their hints.
+    ``style`` adds the emphasis (the CLI passes ``click.style``); without it the text is plain."""
     t = LABELS.get(report.lang, LABELS["en"])
     if workbook is None and len(report.issues) == 1 and report.issues[0].sheet is None:
         # The file could not be read at all: one sentence says why, one what to do.
         issue = report.issues[0]
         return (
-            f"{click.style(report.path, bold=True)}: "
-            f"{click.style(issue.message(report.lang), fg='red')} {issue.hint(report.lang)}"
+            f"{style(report.path, bold=True)}: "
+            f"{style(issue.message(report.lang), fg='red')} {issue.hint(report.lang)}"
         )
     ok = report.ok(strict)
-    status = click.style(t["valid"] if ok else t["invalid"], fg="green" if ok else "red", bold=True)
-    lines = [f"{click.style(report.path, bold=True)}: {status}"]
+    status = style(t["valid"] if ok else t["invalid"], fg="green" if ok else "red", bold=True)
+    lines = [f"{style(report.path, bold=True)}: {status}"]
     if workbook is not None:
         lines.append(
             "  "
@@ -88,7 +108,7 @@ def render_text(report: ValidationReport, workbook: Any = None, strict: bool = F
         )
     for sheet, issues in group_by_sheet(report.sorted_issues()).items():
         lines.append("")
-        lines.append(click.style(sheet or t["file"], bold=True, underline=True))
+        lines.append(style(sheet or t["file"], bold=True, underline=True))
         shown: Counter[str] = Counter()
         hidden: Counter[str] = Counter()
         for issue in issues:
@@ -96,21 +116,21 @@ def render_text(report: ValidationReport, workbook: Any = None, strict: bool = F
             if shown[issue.code] > MAX_PER_CODE:
                 hidden[issue.code] += 1
                 continue
-            lines.extend(_issue_lines(issue, report.lang, t))
+            lines.extend(_issue_lines(issue, report.lang, t, style))
         for code, n in hidden.items():
             lines.append(f"  {code}: " + t["more"].format(n=f"{n:,}"))
     return "\n".join(lines)
 
 
-def _issue_lines(issue: Any, lang: str, t: dict[str, str]) -> list[str]:
+def _issue_lines(issue: Any, lang: str, t: dict[str, str], style: Style) -> list[str]:
     severity = t[issue.severity]
     colour = "red" if issue.severity == ERROR else "yellow"
-    head = f"  {issue.cell or '-':<6} {click.style(f'{severity:<9}', fg=colour)}"
+    head = f"  {issue.cell or '-':<6} {style(f'{severity:<9}', fg=colour)}"
     indent = " " * 19
     width = max(WIDTH - len(indent), 40)
     body = textwrap.wrap(f"{issue.message(lang)} [{issue.code}]", width, break_on_hyphens=False)
     hint = textwrap.wrap("→ " + issue.hint(lang), width, break_on_hyphens=False)
     out = [f"{head} {body[0] if body else ''}"]
     out.extend(indent + line for line in body[1:])
-    out.extend(indent + click.style(line, dim=True) for line in hint)
+    out.extend(indent + style(line, dim=True) for line in hint)
     return out

@@ -159,8 +159,15 @@ def main() -> int:
             bench = args.bench_workbook.with_name(f"{args.bench_workbook.stem}-{args.bench}.xlsx")
             if not bench.exists():
                 subprocess.run(
-                    [PYTHON, str(ROOT / "bench" / "generate.py"), str(bench)]
-                    + ["--departments", departments, "--kpis", kpis],
+                    [
+                        PYTHON,
+                        str(ROOT / "bench" / "generate.py"),
+                        str(bench),
+                        "--departments",
+                        departments,
+                        "--kpis",
+                        kpis,
+                    ],
                     check=True,
                     capture_output=True,
                 )
