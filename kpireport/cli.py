@@ -16,10 +16,23 @@ import click
 
 from kpireport import __version__
 from kpireport.errors import KpiReportError, WorkbookError
+from kpireport.i18n import LANGUAGES, get_locale, language_code
+from kpireport.schema import WORKBOOK_LANGUAGES
 from kpireport.textreport import render_text
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-LANG = click.Choice(["en", "da"], case_sensitive=False)
+# The languages of the messages and reports (kpireport.i18n), and those a new workbook can be
+# written in (its sheet and column names).
+LANG = click.Choice(list(LANGUAGES), case_sensitive=False)
+WORKBOOK_LANG = click.Choice(list(WORKBOOK_LANGUAGES), case_sensitive=False)
+# build, send and watch: report templates (*.html) and mail templates (*.txt) in one folder
+_templates_option = click.option(
+    "--templates",
+    "templates",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of your own templates, searched before the defaults.",
+)
 
 
 def _color() -> bool | None:
@@ -40,8 +53,8 @@ def _handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except KpiReportError as exc:
             if debug:
                 raise
-            lang = kwargs.get("lang") or "en"
-            text = exc.message(lang) if isinstance(exc, WorkbookError) else str(exc)
+            locale = get_locale(kwargs.get("lang"))
+            text = exc.message(locale) if isinstance(exc, WorkbookError) else str(exc)
             click.secho(f"Error: {text}", fg="red", err=True, color=_color())
             sys.exit(exc.exit_code)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
@@ -140,7 +153,7 @@ def validate_command(
         try:
             workbook, report = check(path, lang=lang)
         except WorkbookError as exc:
-            report = ValidationReport(str(path), [exc.issue], lang=lang or "en")
+            report = ValidationReport(str(path), [exc.issue], lang=language_code(lang))
             workbook = None
         results.append((path, workbook, report))
         failed |= not report.ok(strict)
@@ -150,7 +163,7 @@ def validate_command(
         for n, (_path, workbook, report) in enumerate(results):
             if n:
                 click.echo()
-            click.echo(render_text(report, workbook, strict=strict), color=_color())
+            click.echo(render_text(report, workbook, strict, click.style), color=_color())
     sys.exit(1 if failed else 0)
 
 
@@ -244,13 +257,7 @@ class _Progress:
     help="PDFs rendered in parallel (default: the number of cores).",
 )
 @click.option("--force", is_flag=True, help="Rebuild every file, even when nothing changed.")
-@click.option(
-    "--templates",
-    "templates",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=None,
-    help="Folder of your own templates, searched before the defaults.",
-)
+@_templates_option
 @click.option(
     "--pdf-variant",
     type=click.Choice(["pdf/a-3b"]),
@@ -312,7 +319,7 @@ def build_command(
         render_timeout=render_timeout,
     )
     if templates is not None:
-        _check_templates(templates)
+        _check_templates(templates, "report")
     progress = _Progress(quiet)
     failed = False
 
@@ -322,21 +329,23 @@ def build_command(
         if result.ok:
             click.echo(str(result.board_pack or result.folder))
             if not quiet:
-                kept = f"; {len(result.unchanged)} files unchanged" if result.unchanged else ""
-                click.echo(f"{result.path}: {_status_line(result)}{kept}", err=True)
+                locale = result.report.locale
+                kept = len(result.unchanged)
+                unchanged = locale.ngettext("{n} file unchanged", "{n} files unchanged", kept)
+                extra = "; " + unchanged.format(n=kept) if kept else ""
+                click.echo(f"{result.path}: {_status_line(result)}{extra}", err=True)
                 # a refused logo changes the reports themselves: say so (other warnings are
                 # on the validation page of the report set)
                 for issue in result.report.issues:
                     if issue.code == "bad-logo":
-                        warning = "advarsel" if result.report.lang == "da" else "warning"
                         click.echo(
-                            f"{result.path}: {issue.where}: {warning}: "
-                            f"{issue.message(result.report.lang)}",
+                            f"{result.path}: {issue.where}: {locale.gettext('warning')}: "
+                            f"{issue.message(locale)}",
                             err=True,
                         )
         else:
             failed = True
-            click.echo(render_text(result.report, None), err=True, color=_color())
+            click.echo(render_text(result.report, style=click.style), err=True, color=_color())
             if result.validation_page is not None:
                 click.echo(str(result.validation_page), err=True)
 
@@ -344,18 +353,22 @@ def build_command(
     sys.exit(1 if failed else 0)
 
 
-def _check_templates(folder: Path) -> None:
-    """Every template in a --templates folder must at least parse: say which one does not."""
+def _check_templates(folder: Path, *kinds: str) -> None:
+    """Every template of ``kinds`` (``report``: *.html, ``mail``: *.txt) in a --templates folder
+    must at least parse: say which one does not."""
     import jinja2
 
-    from kpireport.render import describe_template_error, environment
+    from kpireport.render import DEFAULT_NAMES, describe_template_error, environment
 
-    env = environment(folder)
-    for name in sorted(p.name for p in folder.glob("*.html")):
-        try:
-            env.get_template(name)
-        except jinja2.TemplateError as exc:
-            raise click.UsageError(describe_template_error(exc, str(folder / name))) from None
+    for kind in kinds:
+        env = environment(folder, kind)
+        suffixes = {Path(name).suffix for name in DEFAULT_NAMES[kind]}
+        for name in sorted(p.name for p in folder.iterdir() if p.suffix in suffixes):
+            try:
+                env.get_template(name)
+            except jinja2.TemplateError as exc:
+                where = str(folder / name)
+                raise click.UsageError(describe_template_error(exc, where, kind)) from None
 
 
 def _status_line(result: Any) -> str:
@@ -393,19 +406,25 @@ def _status_line(result: Any) -> str:
     metavar="DEPARTMENT",
     help="Only this department's report (repeat for several); no board pack then.",
 )
+@_templates_option
 @_handle_errors
 def send_command(
-    out_dir: Path, dry_run: bool, outbox: Path | None, resend: bool, only: tuple[str, ...]
+    out_dir: Path,
+    dry_run: bool,
+    outbox: Path | None,
+    resend: bool,
+    only: tuple[str, ...],
+    templates: Path | None,
 ) -> None:
     """Email the reports: each department's PDF to its addresses, the board pack to the board.
 
     DIR is a build output folder: each workbook's latest report set in it is sent (DIR may also
     be one report set). Addresses come from the workbook (Departments email, Settings
     board_recipients), the mail server from KPIREPORT_SMTP_* or kpireport.toml. Subject and body
-    are in the workbook's language. sent.json in the report set records what went, so running
-    send again sends only what has not gone yet (--resend: everything again). A line per message
-    on stderr; exit code 1 when a message was not sent or an address was refused, 2 when no mail
-    server is set.
+    are in the workbook's language, from the templates subject.txt and body.txt (yours with
+    --templates). sent.json in the report set records what went, so running send again sends
+    only what has not gone yet (--resend: everything again). A line per message on stderr; exit
+    code 1 when a message was not sent or an address was refused, 2 when no mail server is set.
 
     \b
     Example:
@@ -414,18 +433,15 @@ def send_command(
         kpireport send reports/acme/2026-09-30 --only Sales --resend
     """
     from kpireport.config import load_config
-    from kpireport.mail import send
+    from kpireport.mail import SendOptions, send
 
+    if templates is not None:
+        _check_templates(templates, "mail")
     config = load_config()
-    reports = send(
-        out_dir,
-        config.smtp,
-        dry_run=dry_run,
-        outbox=outbox,
-        resend=resend,
-        only=only,
-        log=lambda line: click.echo(line, err=True),
+    options = SendOptions(
+        dry_run=dry_run, outbox=outbox, resend=resend, only=only, templates=templates
     )
+    reports = send(out_dir, config.smtp, options, log=lambda line: click.echo(line, err=True))
     for report in reports:
         for delivery in report.outbox:
             click.echo(str(delivery.eml))  # the files written: machine output
@@ -440,7 +456,7 @@ def send_command(
 @click.argument("path", required=False, type=click.Path())
 @click.option(
     "--lang",
-    type=LANG,
+    type=WORKBOOK_LANG,
     default="en",
     show_default=True,
     help="Language of the sheets, headers and examples.",
@@ -465,12 +481,8 @@ def init_command(path: str | None, lang: str, force: bool) -> None:
     target = Path(path) if path else Path(default_name(lang))
     written = write_template(target, lang, force=force)
     click.echo(str(written))
-    click.echo(
-        "Fill it in, then run: kpireport validate " + str(written)
-        if lang != "da"
-        else "Udfyld den, og kør derefter: kpireport validate " + str(written),
-        err=True,
-    )
+    next_step = get_locale(lang).gettext("Fill it in, then run: {command}")
+    click.echo(next_step.format(command=f"kpireport validate {written}"), err=True)
 
 
 # -- watch ----------------------------------------------------------------------------------
@@ -509,6 +521,7 @@ def init_command(path: str | None, lang: str, force: bool) -> None:
     show_default=True,
     help="Comma-separated outputs: pdf, html, json, csv (results.csv, for spreadsheets).",
 )
+@_templates_option
 # How long a file must stay unchanged before it is taken; the tests shorten it.
 @click.option("--stable-seconds", type=click.FloatRange(min=0), default=2.0, hidden=True)
 @_handle_errors
@@ -520,6 +533,7 @@ def watch_command(
     dry_run: bool,
     interval: float,
     formats: str,
+    templates: Path | None,
     stable_seconds: float,
 ) -> None:
     """Build every workbook dropped in a folder: a drop folder for the board reports.
@@ -544,6 +558,7 @@ def watch_command(
     from kpireport.build import BuildOptions
     from kpireport.config import load_config
     from kpireport.errors import UsageError
+    from kpireport.mail import NO_SMTP, SendOptions
     from kpireport.watch import watch
 
     chosen = _formats(formats)
@@ -558,9 +573,9 @@ def watch_command(
     if send and not {"pdf", "json"} <= set(chosen):
         raise click.UsageError("--send mails the PDFs as results.json lists them: keep pdf,json")
     if send and not dry_run and config.smtp is None:
-        from kpireport.mail import NO_SMTP
-
         raise UsageError(NO_SMTP)
+    if templates is not None:
+        _check_templates(templates, "report", *(["mail"] if send else []))
 
     def log(line: str) -> None:
         click.echo(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {line}", err=True)
@@ -584,14 +599,13 @@ def watch_command(
             inbox,
             out_dir or config.output or Path("reports"),
             once=once,
-            send=send,
-            dry_run=dry_run,
+            send=SendOptions(dry_run=dry_run, templates=templates) if send else None,
             interval=interval,
             stable_seconds=stable_seconds,
             # One job: PDFs are rendered in this process. Worker processes would get the Ctrl-C
             # or the SIGTERM of a service stop too and die mid-build, when the point of catching
             # the signal is to finish the workbook in hand.
-            build_options=BuildOptions(formats=chosen, jobs=1),
+            build_options=BuildOptions(formats=chosen, jobs=1, templates=templates),
             smtp=config.smtp,
             log=log,
             stop=stop,

@@ -27,6 +27,7 @@ from kpireport.workbook.container import EXTENSIONS
 if TYPE_CHECKING:
     from kpireport.build import BuildOptions, BuildResult
     from kpireport.config import SmtpConfig
+    from kpireport.mail import SendOptions
 
 PROCESSING = "processing"
 PROCESSED = "processed"
@@ -41,10 +42,6 @@ CLAIM_RETRY = 60.0  # seconds before a workbook that could not be claimed is tri
 
 Log = Callable[[str], None]
 
-_AGAIN = {
-    "en": "Fix the workbook and drop it in {inbox} again.",
-    "da": "Ret projektmappen, og læg den i {inbox} igen.",
-}
 
 
 class WatchError(KpiReportError):
@@ -80,24 +77,23 @@ def watch(
     out_dir: Path,
     *,
     once: bool,
-    send: bool,
+    send: SendOptions | None = None,
     interval: float = 2.0,
     stable_seconds: float = 2.0,
     build_options: BuildOptions | None = None,
     smtp: SmtpConfig | None = None,
     log: Log,
     stop: threading.Event | None = None,
-    dry_run: bool = False,
 ) -> WatchSummary:
     """Build the workbooks dropped in ``inbox`` into ``out_dir`` until ``stop`` is set (or, with
-    ``once``, until every workbook there has been dealt with). ``dry_run``: with ``send``, write
-    the messages as .eml files instead of sending them."""
+    ``once``, until every workbook there has been dealt with). ``send``: how to email each
+    report set once it is built (None: not at all)."""
     inbox, out_dir = Path(inbox), Path(out_dir)
     stop = stop or threading.Event()
     summary = WatchSummary()
     folders = _prepare(inbox, out_dir)
     with _watch_lock(inbox):
-        job = _Job(inbox, out_dir, folders, send, build_options, smtp, log, stop, dry_run, summary)
+        job = _Job(inbox, out_dir, folders, send, build_options, smtp, log, stop, summary)
         every = "" if once else f" every {interval:g} s"
         log(f"watching {inbox}{every}; report sets go to {out_dir}")
         # Claimed by a run that was killed: complete (claims are renames), so no waiting.
@@ -273,12 +269,11 @@ class _Job:
     inbox: Path
     out_dir: Path
     folders: dict[str, Path]
-    send: bool
+    send: SendOptions | None
     build_options: BuildOptions | None
     smtp: SmtpConfig | None
     log: Log
     stop: threading.Event
-    dry_run: bool
     summary: WatchSummary
 
     def claim_and_process(self, path: Path) -> bool:
@@ -340,15 +335,15 @@ class _Job:
         )
         # Sent before the workbook leaves processing/: a crash while sending builds it again at
         # the next start (nothing new) and sends what is not in sent.json yet.
-        if self.send:
-            self._send(result.folder)
+        if self.send is not None:
+            self._send(result.folder, self.send)
         self._file(claimed, PROCESSED)
 
-    def _send(self, folder: Path) -> None:
+    def _send(self, folder: Path, options: SendOptions) -> None:
         from kpireport.mail import send_report_set
 
         try:
-            sent = send_report_set(folder, self.smtp, dry_run=self.dry_run, log=self.log)
+            sent = send_report_set(folder, self.smtp, options, log=self.log)
         except KpiReportError as exc:
             self.log(f"error: not sent: {exc}")
             self.summary.problems += 1
@@ -400,8 +395,6 @@ def _error_files(
 ) -> tuple[str, str]:
     """errors.txt (the validation report as in the terminal, in the workbook's language) and
     errors.json (ValidationReport.to_dict()), both naming the workbook where it now is."""
-    import click
-
     from kpireport.textreport import render_text
 
     if result is None:
@@ -426,8 +419,9 @@ def _error_files(
         }
     else:
         report = replace(result.report, path=str(dest))
-        again = _AGAIN.get(report.lang, _AGAIN["en"]).format(inbox=inbox)
-        text = click.unstyle(render_text(report)) + "\n\n" + again + "\n"
+        again = report.locale.gettext("Fix the workbook and drop it in {inbox} again.")
+        again = again.format(inbox=inbox)
+        text = render_text(report) + "\n\n" + again + "\n"
         data = report.to_dict()
     return text, json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 

@@ -8,12 +8,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 from click.testing import CliRunner
 
 from kpireport import __version__
 from kpireport.cli import main
-from tests.conftest import SAMPLES, kpi_row
+from tests.conftest import SAMPLES, kpi_row, valid_sheets
 
 
 def run(*args: str, **kwargs: Any) -> Any:
@@ -196,3 +197,58 @@ def test_real_process_keeps_stdout_clean_and_no_traceback(tmp_path: Path) -> Non
     )
     assert "\x1b[" not in text.stdout
     assert "The file is empty (0 bytes)." in text.stdout
+
+
+def test_colour_on_a_terminal(make_workbook, sheets, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """On a terminal (CliRunner's color=True) the table is styled, byte for byte as here."""
+    sheets["KPIs"][1] = kpi_row(direction="sideways", owner=None)
+    path = make_workbook(sheets)
+    result = CliRunner().invoke(main, ["validate", str(path)], color=True)
+    assert result.exit_code == 1
+    assert result.stdout == (
+        f"\x1b[1m{path}\x1b[0m: \x1b[31m\x1b[1mnot valid\x1b[0m\n"
+        "  1 KPIs in 1 departments, 6 measurements, 1 benchmarks\n"
+        "  1 error, 1 warning\n"
+        "  SMART warnings: S 1 · M 0 · A 0 · R 0 · T 0\n"
+        "\n"
+        "\x1b[1m\x1b[4mKPIs\x1b[0m\n"
+        "  F2     \x1b[31merror    \x1b[0m 'sideways' is not a direction. [bad-direction]\n"
+        "                   \x1b[2m→ Write 'higher' (higher is better) or 'lower' (lower is"
+        " better).\x1b[0m\n"
+        "  N2     \x1b[33mwarning  \x1b[0m Specific: KPI 'SALES-01' has no owner. [S-no-owner]\n"
+        "                   \x1b[2m→ Name the person responsible for the KPI.\x1b[0m\n"
+    )
+    good = make_workbook(valid_sheets())
+    result = CliRunner().invoke(main, ["validate", str(good)], color=True)
+    assert result.stdout.startswith(f"\x1b[1m{good}\x1b[0m: \x1b[32m\x1b[1mvalid\x1b[0m\n")
+    bad = tmp_path / "notes.xlsx"
+    bad.write_text("just text")
+    result = CliRunner().invoke(main, ["validate", str(bad)], color=True)
+    assert result.stdout == (
+        f"\x1b[1m{bad}\x1b[0m: \x1b[31mThis is not an Excel workbook (it is not a zip"
+        " archive).\x1b[0m Save the workbook as .xlsx.\n"
+    )
+    # NO_COLOR: the same text without the styling
+    plain = CliRunner().invoke(main, ["validate", str(path)], color=True, env={"NO_COLOR": "1"})
+    assert plain.stdout == click.unstyle(
+        CliRunner().invoke(main, ["validate", str(path)], color=True).stdout
+    )
+    assert "\x1b[" not in plain.stdout
+
+
+def test_only_the_cli_imports_click() -> None:
+    """Core code never imports click: every module of kpireport but the CLI, imported in a fresh
+    interpreter, leaves click unloaded."""
+    probe = (
+        "import importlib, pkgutil, sys, kpireport\n"
+        "names = [m.name for m in pkgutil.walk_packages(kpireport.__path__, 'kpireport.')]\n"
+        "core = [n for n in names if n not in ('kpireport.cli', 'kpireport.__main__')]\n"
+        "for name in core:\n"
+        "    importlib.import_module(name)\n"
+        "print(len(core), 'click' in sys.modules)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
+    )
+    count, loaded = proc.stdout.split()
+    assert int(count) > 30 and loaded == "False", proc.stdout

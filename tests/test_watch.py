@@ -26,6 +26,7 @@ from click.testing import CliRunner
 
 from kpireport.build import BuildOptions
 from kpireport.cli import main
+from kpireport.mail import SendOptions
 from kpireport.watch import (
     FAILED,
     PROCESSED,
@@ -46,7 +47,7 @@ STAMPED = re.compile(r"^kpis\.\d{4}-\d\d-\d\dT\d{6}(-\d+)?\.xlsx$")
 def run_watch(inbox: Path, out: Path, **kwargs: Any) -> tuple[WatchSummary, list[str]]:
     """``watch --once`` in this process, with what it logged."""
     lines: list[str] = []
-    options = {"once": True, "send": False, "interval": 0.05, "stable_seconds": 0.2}
+    options = {"once": True, "send": None, "interval": 0.05, "stable_seconds": 0.2}
     options.update(kwargs)
     summary = watch(inbox, out, build_options=FAST, log=lines.append, **options)
     return summary, lines
@@ -103,7 +104,7 @@ def test_slow_copy_is_taken_only_once_it_stops_growing(inbox: Path, tmp_path: Pa
         inbox,
         tmp_path / "reports",
         once=True,
-        send=False,
+        send=None,
         interval=0.05,
         stable_seconds=1.0,
         build_options=FAST,
@@ -264,7 +265,7 @@ def test_a_second_watcher_is_refused_while_the_first_runs_until_stopped(
     first = threading.Thread(
         target=watch,
         args=(inbox, tmp_path / "reports"),
-        kwargs={"once": False, "send": False, "interval": 0.05, "log": lines.append, "stop": stop},
+        kwargs={"once": False, "send": None, "interval": 0.05, "log": lines.append, "stop": stop},
     )
     first.start()
     try:
@@ -287,8 +288,7 @@ def test_send_dry_run_writes_the_messages_instead(inbox: Path, tmp_path: Path) -
         inbox,
         tmp_path / "reports",
         once=True,
-        send=True,
-        dry_run=True,
+        send=SendOptions(dry_run=True),
         stable_seconds=0,
         build_options=options,
         log=lines.append,
@@ -300,6 +300,35 @@ def test_send_dry_run_writes_the_messages_instead(inbox: Path, tmp_path: Path) -
     assert eml.suffix == ".eml" and message["To"] == "mette@example.com"
     assert f"{folder}: 1 written to the outbox" in lines
     assert not (folder / "sent.json").exists()
+
+
+def test_cli_templates_go_to_the_build_and_the_mail(no_smtp: Path) -> None:
+    (no_smtp / "in").mkdir()
+    write_workbook(no_smtp / "in" / "kpis.xlsx", valid_sheets())
+    mine = no_smtp / "my-templates"
+    mine.mkdir()
+    (mine / "department.html").write_text(
+        '{% extends "default:department.html" %}\n'
+        "{% block summary %}{{ super() }}<p>Figures are unaudited.</p>{% endblock %}\n"
+    )
+    (mine / "body.txt").write_text("Figures are unaudited: {{ report }}.\n")
+    args = ("in", "--once", "--send", "--dry-run", "--format", "pdf,html,json")
+    result = invoke(*args, "--templates", str(mine), "--stable-seconds", "0")
+    assert result.exit_code == 0, result.output
+    folder = no_smtp / "reports" / "kpis" / "2026-06-30"
+    assert "<p>Figures are unaudited.</p>" in (folder / "sales.html").read_text()
+    [eml] = (folder / "outbox").iterdir()
+    message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    body = message.get_body(("plain",))
+    assert body is not None and body.get_content() == "Figures are unaudited: Sales.\r\n"
+
+    (mine / "body.txt").write_text("{% if %}\n")  # checked before the inbox is touched
+    write_workbook(no_smtp / "in" / "other.xlsx", valid_sheets())
+    result = invoke(*args, "--templates", str(mine))
+    assert result.exit_code == 2
+    assert f"template {mine / 'body.txt'} cannot be used: Expected an expression" in result.stderr
+    assert (no_smtp / "in" / "other.xlsx").exists()
 
 
 def test_missing_inbox_is_an_error(tmp_path: Path) -> None:

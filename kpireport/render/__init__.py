@@ -1,6 +1,7 @@
 """Stage 4: render results as HTML (Jinja2 templates with inline CSS and SVG) and PDF
 (WeasyPrint). Templates are looked up in a user folder first, then in the defaults, which a user
-template can extend with ``{% extends "default:department.html" %}``."""
+template can extend with ``{% extends "default:department.html" %}``. The mail stage's plain-text
+templates (``templates/mail/``) are found the same way."""
 
 from __future__ import annotations
 
@@ -27,16 +28,21 @@ TEMPLATE_NAMES = (
     "index.html",
     "home.html",
 )
+# The subject and body of `kpireport send`'s messages (kpireport.mail.compose).
+MAIL_TEMPLATE_NAMES = ("subject.txt", "body.txt")
+DEFAULT_NAMES = {"report": TEMPLATE_NAMES, "mail": MAIL_TEMPLATE_NAMES}
 
 
-def default_templates() -> Path:
-    return templates_dir() / "report"
+def default_templates(kind: str = "report") -> Path:
+    """The folder of the default templates of ``kind``: ``report`` or ``mail``."""
+    return templates_dir() / kind
 
 
-def environment(user_dir: Path | None = None) -> jinja2.Environment:
-    """The Jinja2 environment: ``user_dir`` (if any) before the defaults; ``default:`` names a
-    default template even when a user template of the same name exists."""
-    default = str(default_templates())
+def environment(user_dir: Path | None = None, kind: str = "report") -> jinja2.Environment:
+    """The Jinja2 environment: ``user_dir`` (if any) before the defaults of ``kind``;
+    ``default:`` names a default template even when a user template of the same name exists.
+    Report templates are HTML-escaped, mail templates not."""
+    default = str(default_templates(kind))
     search = [str(user_dir), default] if user_dir else [default]
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(
@@ -45,7 +51,8 @@ def environment(user_dir: Path | None = None) -> jinja2.Environment:
                 jinja2.PrefixLoader({"default": jinja2.FileSystemLoader(default)}, delimiter=":"),
             ]
         ),
-        autoescape=True,
+        # the mails are plain text; every report template is escaped, also a .txt one it includes
+        autoescape=kind != "mail",
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -222,15 +229,16 @@ def render(env: jinja2.Environment, template: str, view: View, **context: Any) -
         raise TemplateError(describe_template_error(exc, template)) from None
 
 
-def describe_template_error(exc: jinja2.TemplateError, template: str) -> str:
-    """One sentence: which template, which line, what is wrong, and what templates exist."""
+def describe_template_error(exc: jinja2.TemplateError, template: str, kind: str = "report") -> str:
+    """One sentence: which template, which line, what is wrong, and what templates of ``kind``
+    exist."""
     where = getattr(exc, "filename", None) or getattr(exc, "name", None) or template
     line = getattr(exc, "lineno", None)
     at = f" (line {line})" if line else ""
     message = (exc.message or type(exc).__name__).rstrip(".")
     return (
         f"template {where} cannot be used: {message}{at}. "
-        f"The default templates are: {', '.join(TEMPLATE_NAMES)}."
+        f"The default templates are: {', '.join(DEFAULT_NAMES[kind])}."
     )
 
 

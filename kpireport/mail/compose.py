@@ -1,0 +1,127 @@
+"""Composing: the email for one file of a report set and one recipient. The subject and body come
+from the templates in ``templates/mail/`` (a user's folder is searched first), in the workbook's
+language; the PDF is attached."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from kpireport import __version__
+from kpireport.engine import Results
+from kpireport.errors import TemplateError
+from kpireport.i18n import get_locale
+from kpireport.mail.addresses import one_line
+from kpireport.mail.records import MailText, Outgoing
+
+
+@dataclass(frozen=True)
+class Behind:
+    """A KPI that needs attention, as the body lists it."""
+
+    id: str
+    name: str
+    status: str  # the status in the mail's language
+    stale: bool  # achieved or on track, but with no recent data
+    department: str | None  # its department, in the board pack's message; None in a department's
+
+
+class MailTemplates:
+    """``subject.txt`` and ``body.txt``: from ``user_dir`` when it has them, else the defaults."""
+
+    def __init__(self, user_dir: Path | None = None) -> None:
+        from kpireport.render import MAIL_TEMPLATE_NAMES, environment
+
+        env = environment(user_dir, "mail")
+        self.subject, self.body = (_load(env, name) for name in MAIL_TEMPLATE_NAMES)
+
+    def write(self, results: Results, message: Outgoing) -> MailText:
+        """The words of ``message``, in the language of ``results``."""
+        context = _context(results, message)
+        subject = _render(self.subject, context)
+        # whatever a template makes of it, the subject is one line
+        return MailText(one_line(subject), _render(self.body, context), context["lang"])
+
+
+def _load(env: jinja2.Environment, name: str) -> jinja2.Template:
+    try:
+        return env.get_template(name)
+    except jinja2.TemplateError as exc:
+        raise _template_error(exc, name) from None
+
+
+def _render(template: jinja2.Template, context: dict[str, Any]) -> str:
+    try:
+        return template.render(context)
+    except jinja2.TemplateError as exc:
+        raise _template_error(exc, str(template.name)) from None
+
+
+def _template_error(exc: jinja2.TemplateError, template: str) -> TemplateError:
+    from kpireport.render import describe_template_error
+
+    return TemplateError(describe_template_error(exc, template, "mail"))
+
+
+def _context(results: Results, message: Outgoing) -> dict[str, Any]:
+    """What the mail templates can use. Text from the workbook is on one line already."""
+    from kpireport import fmt, labels
+
+    locale = get_locale(results.language)
+    dept = message.department
+    tally: fmt.Tally
+    if dept is not None:
+        report = one_line(dept.name)
+        tally, attention = dept, dept.attention
+    else:
+        report = locale.gettext("Board pack")
+        tally, attention = results.summary, results.summary.attention
+    behind = [
+        Behind(
+            id=one_line(entry.id),
+            name=one_line(entry.name),
+            status=labels.status(entry.status, locale),
+            stale=entry.stale and entry.status in ("achieved", "on_track"),
+            department=one_line(entry.department) if dept is None else None,
+        )
+        for entry in attention
+    ]
+    return {
+        "locale": locale,
+        "lang": locale.code,
+        "title": one_line(results.title),
+        "company": one_line(results.company),
+        "workbook": one_line(results.workbook),
+        "date": fmt.date(results.report_date, locale),
+        "report": report,
+        "department": report if dept is not None else None,
+        "status": fmt.status_summary(tally, locale),
+        "behind": behind,
+    }
+
+
+def compose(text: MailText, message: Outgoing, sender: str, pdf: bytes) -> EmailMessage:
+    """The email for ``message`` with the words ``text``, the PDF attached. Addresses go in as
+    ``Address`` objects, which refuse anything but one plain address."""
+    msg = EmailMessage(policy=SMTP)
+    sender_address = Address(addr_spec=sender)
+    msg["From"] = sender_address
+    msg["To"] = Address(addr_spec=message.recipient)
+    msg["Subject"] = text.subject
+    msg["Date"] = formatdate(localtime=True)
+    # the sender's domain, not this machine's name: getfqdn() can stall on a badly set up host
+    msg["Message-ID"] = make_msgid("kpireport", domain=sender_address.domain)
+    msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies to it
+    msg["X-Mailer"] = f"kpireport {__version__}"
+    msg.set_content(text.body, cte="quoted-printable")
+    msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=message.file)
+    # after the attachment: set_content and add_attachment move or drop Content-* headers
+    msg["Content-Language"] = text.lang
+    return msg
