@@ -8,11 +8,10 @@ whole pack's header and footer ("Page 37 of 412") drawn over them. So the pages 
 are never laid out twice, a changed department re-renders only its own pages, and no worker
 ever holds more than one department in memory.
 
-:class:`PdfStage` runs in three steps, so the build can do other work in between:
-:meth:`~PdfStage.start` and :meth:`~PdfStage.start_body` hand out the board pack's summary
-and the bodies,
-:meth:`~PdfStage.bodies` waits for them, :meth:`~PdfStage.assemble` draws the headers and
-footers and yields each finished PDF.
+:class:`PdfStage` runs in steps, so that the build does other work in between:
+:meth:`~PdfStage.start` and :meth:`~PdfStage.start_body` hand out the board pack's summary and
+the bodies, :meth:`~PdfStage.bodies` waits for them, :meth:`~PdfStage.assemble` draws the
+headers and footers and yields each finished PDF.
 """
 
 from __future__ import annotations
