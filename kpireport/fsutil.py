@@ -1,4 +1,5 @@
-"""Writing files so that a reader never sees half of one: temporary name, then rename."""
+"""Writing files so that a reader never sees half of one (temporary name, then rename), and the
+locks that keep two writers of one folder apart."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from kpireport.errors import OutputError
 
 TEMP_SUFFIX = ".tmp"
+LOCK_FILE = ".kpireport.lock"  # the lock of an output folder (see locked)
 
 
 def inside(root: Path, *parts: str) -> Path:
@@ -120,24 +122,47 @@ def remove_temp_files(folder: Path, owned: Callable[[str], bool]) -> int:
     return removed
 
 
+class LockHeld(OutputError):
+    """Another process holds a lock that was not to be waited for."""
+
+    def __init__(self, path: Path, holder: str) -> None:
+        super().__init__(f"{path} is held by " + (f"process {holder}" if holder else "another one"))
+        self.path = path
+        self.holder = holder  # the holder's process id as its lock file records it, or ""
+
+
 @contextlib.contextmanager
-def locked(folder: Path) -> Iterator[None]:
-    """Hold ``folder/.kpireport.lock`` (created if needed): a second build into the same output
-    folder waits until the first is done, so two builds never interleave their files."""
+def locked(folder: Path, name: str = LOCK_FILE, wait: bool = True) -> Iterator[None]:
+    """Hold ``folder/name`` (the folder and the file created if needed) for the block.
+
+    ``wait``: a second build into the same output folder (or a second sender of one report set)
+    waits until the first is done, so the two never interleave their files. Not waiting, a lock
+    held elsewhere raises :class:`LockHeld` at once, naming the holder's process id, which the
+    file records for that purpose (two watchers of one inbox are refused, not queued). The lock
+    goes with the process, so a crash never leaves a stale one.
+    """
     import fcntl
 
     try:
         Path(folder).mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create {folder}: {exc.strerror or exc}") from None
+    path = Path(folder) / name
     try:
-        handle = open(Path(folder) / ".kpireport.lock", "a+b")  # noqa: SIM115 - held for the block
+        handle = open(path, "a+b")  # noqa: SIM115 - held for the block
     except OSError as exc:
         # The folder is there; "cannot create" it would send the user looking in the wrong place.
         raise OutputError(f"cannot write in {folder}: {exc.strerror or exc}") from None
-    try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+    with handle:  # closing the file releases the lock
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().decode("ascii", "replace").strip()
+            raise LockHeld(path, holder if holder.isdigit() else "") from None
+        if not wait:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"{os.getpid()}\n".encode("ascii"))
+            handle.flush()
         yield
-    finally:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-        handle.close()

@@ -14,7 +14,7 @@ _RESERVED = frozenset(
     ["con", "prn", "aux", "nul"] + [f"com{i}" for i in range(10)] + [f"lpt{i}" for i in range(10)]
 )
 MAX_LENGTH = 60
-# The files a report set holds besides the department pages (kpireport/build.py): a department
+# The files a report set holds besides the department pages (kpireport/buildplan.py): a department
 # called "Index" or "Board Pack" must not overwrite index.html or board-pack.pdf, which would lose
 # its page, or mail the whole board pack to that department as its own report.
 REPORT_SET_NAMES = frozenset({"index", "board-pack", "validation"})

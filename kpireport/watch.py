@@ -16,10 +16,10 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from kpireport.errors import KpiReportError
 from kpireport.workbook.container import EXTENSIONS
@@ -121,35 +121,25 @@ def _prepare(inbox: Path, out_dir: Path) -> dict[str, Path]:
 
 
 @contextlib.contextmanager
-def _watch_lock(inbox: Path) -> Any:
+def _watch_lock(inbox: Path) -> Iterator[None]:
     """Hold ``INBOX/.kpireport-watch.lock`` for the whole run: two watchers would claim the same
-    workbooks and race to move them. The lock goes with the process, so a crash never leaves a
-    stale one; the file holds the owner's process id for the message to the second watcher."""
-    import fcntl
+    workbooks and race to move them. A second watcher is refused at once, told the first one's
+    process id (:func:`kpireport.fsutil.locked`, not waiting)."""
+    from kpireport.errors import OutputError
+    from kpireport.fsutil import LockHeld, locked
 
-    path = inbox / LOCK_FILE
-    try:
-        handle: IO[str] = open(path, "a+", encoding="ascii")  # noqa: SIM115 - held for the block
-    except OSError as exc:
-        raise WatchError(f"cannot create {path}: {exc.strerror or exc}") from None
-    try:
+    with contextlib.ExitStack() as held:
         try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            pid = handle.read().strip()
-            owner = f" (process {pid})" if pid.isdigit() else ""
+            held.enter_context(locked(inbox, LOCK_FILE, wait=False))
+        except LockHeld as exc:
+            owner = f" (process {exc.holder})" if exc.holder else ""
             raise WatchError(
                 f"{inbox} is already being watched by another kpireport watch{owner}; "
                 "one watcher per inbox. Stop that one first, or watch another folder."
             ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()}\n")
-        handle.flush()
+        except OutputError as exc:
+            raise WatchError(str(exc)) from None
         yield
-    finally:
-        handle.close()  # releases the lock
 
 
 def _poll(job: _Job, once: bool, interval: float, stable_seconds: float) -> None:
@@ -323,7 +313,7 @@ class _Job:
             report = result.report
             first = report.sorted_issues()[0] if report.errors else None
             where = f"{first.sheet}!{first.cell} " if first and first.sheet and first.cell else ""
-            what = f" (first: {where}{first.message('en')})" if first else ""
+            what = f" (first: {where}{first.message()})" if first else ""
             self.log(f"not built: {claimed} has {len(report.errors)} error(s){what}")
             if result.validation_page is not None:
                 self.log(f"wrote {result.validation_page}")

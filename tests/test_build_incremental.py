@@ -261,6 +261,26 @@ def test_a_report_changed_on_disk_is_rebuilt(tmp_path: Path) -> None:
     assert (folder / f"{A}.html").read_bytes() == good
 
 
+def test_manifest_entries_of_the_wrong_shape_are_not_trusted(tmp_path: Path) -> None:
+    """A hand-edited manifest: what it says of a file in a shape no build writes counts as
+    nothing, so that file is written again (and the build does not stop on it)."""
+    workbook = write_workbook(tmp_path / "kpis.xlsx", two_departments())
+    out = tmp_path / "out"
+    folder = out / "kpis" / DATE
+    assert cli(workbook, out, "--format", "html,json").exit_code == 0
+    manifest = json.loads((folder / MANIFEST).read_text())
+    manifest["index.html"] = "not an entry"
+    manifest[f"{A}.html"] = {"key": 1, "sha256": None}
+    manifest["build"] = ["not", "a", "record"]
+    (folder / MANIFEST).write_text(json.dumps(manifest))
+    result = cli(workbook, out, "--format", "html,json")
+    assert result.exit_code == 0, result.output
+    assert wrote(result.stderr) == {"index.html", f"{A}.html"}
+    again = json.loads((folder / MANIFEST).read_text())
+    assert set(again) == HTML_JSON | {"build"}
+    assert all(isinstance(again[name]["key"], str) for name in again)
+
+
 def test_rebuild_with_nothing_changed_leaves_the_home_page_alone(tmp_path: Path) -> None:
     workbook = write_workbook(tmp_path / "kpis.xlsx", two_departments())
     out = tmp_path / "out"

@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
-PDF_VARIANTS = ("pdf/a-3b",)
+
+class Rendered(NamedTuple):
+    """A PDF as rendered, and its number of pages."""
+
+    pdf: bytes
+    pages: int
 
 
 class RefusedURL(ValueError):
@@ -45,7 +50,7 @@ def render_pdf(
     allowed: list[Path],
     variant: str | None = None,
     attachments: list[tuple[str, bytes]] = (),  # type: ignore[assignment]
-) -> tuple[bytes, int]:
+) -> Rendered:
     """The PDF of ``html`` and its number of pages."""
     import weasyprint
 
@@ -63,4 +68,4 @@ def render_pdf(
     rendered = document.render(**options)
     pdf = rendered.write_pdf(**options)
     assert isinstance(pdf, bytes)
-    return pdf, len(rendered.pages)
+    return Rendered(pdf, len(rendered.pages))

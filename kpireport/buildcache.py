@@ -1,0 +1,228 @@
+"""The rebuild cache of a report set: each file's key (the hash of everything it is made from)
+and the SHA-256 of the bytes it was written with, in the set's manifest
+(``.kpireport-build.json``), with the key of the whole build and the department bodies kept in
+``.pages/`` for the next build's board pack.
+
+A file is rewritten only when its key changed or it is no longer as the build left it; a
+workbook whose whole build key is unchanged, with every file intact, is not even computed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, NotRequired, TypedDict
+
+from kpireport import __version__
+from kpireport.hashing import digest, file_sha256, sha256
+from kpireport.model import Workbook
+from kpireport.render.pdf import Rendered
+from kpireport.render.pdfstage import COVER_PAGES, PAGES
+
+if TYPE_CHECKING:
+    from kpireport.build import BuildOptions
+
+MANIFEST = ".kpireport-build.json"
+BUILD = "build"  # the manifest's record of the whole build: key, summary, language
+
+
+class FileEntry(TypedDict):
+    """What the manifest records of one file of the report set."""
+
+    key: str  # the hash of everything the file is made from
+    sha256: str  # of the bytes written
+    pages: NotRequired[int]  # a department body in .pages/: its page count
+    cover_pages: NotRequired[int]  # the board pack: the pages of its cover and contents
+
+
+class BuildEntry(TypedDict):
+    """What the manifest records of the whole build, for a rebuild that has nothing to do."""
+
+    key: str  # see build_key
+    language: str
+    summary: dict[str, object]  # the company summary of results.json
+
+
+@dataclass(frozen=True)
+class PreviousBuild:
+    """A report set left exactly as a build with the same key wrote it."""
+
+    files: list[Path]
+    summary: dict[str, object]
+    language: str
+
+
+def build_key(workbook: Workbook, options: BuildOptions, templates: str) -> str:
+    """Everything a report set is made from, when the workbook is the same file.
+    ``templates``: :func:`templates_digest` of the templates in use."""
+    from kpireport.assets import image_data_uri
+
+    assets = options.assets_for(workbook)
+    logos = [workbook.settings.logo, *(d.logo for d in workbook.departments)]
+    return digest(
+        __version__,
+        templates,
+        workbook.sha256,
+        [image_data_uri(logo, assets) for logo in logos],
+        options.formats,
+        options.departments,
+        options.lang,
+        options.pdf_variant,
+    )
+
+
+def templates_digest(user_dir: Path | None) -> str:
+    """The templates and the rendering code: a change to either makes pages out of date."""
+    import hashlib
+
+    from kpireport import render
+    from kpireport.render import default_templates
+
+    h = hashlib.sha256()
+    code = Path(render.__file__).parent
+    for root in [default_templates(), code, *([user_dir] if user_dir else [])]:
+        for file in sorted(p for p in Path(root).rglob("*") if p.is_file() and p.suffix != ".pyc"):
+            h.update(str(file.relative_to(root)).encode())
+            h.update(file.read_bytes())
+    return h.hexdigest()
+
+
+def owned(name: str) -> bool:
+    """The files a build writes into a report set (not, say, sent.json of `kpireport send`)."""
+    return name.endswith((".pdf", ".html")) or name in ("results.json", "results.csv", MANIFEST)
+
+
+def intact(path: Path, entry: FileEntry) -> bool:
+    """``path`` is a file with the bytes its manifest ``entry`` says were written."""
+    return path.is_file() and entry["sha256"] == file_sha256(path)
+
+
+class Manifest:
+    """A report set's manifest, read at the start of a build and written at its end when
+    anything in it changed (a rebuild with nothing to do writes nothing)."""
+
+    def __init__(self, folder: Path, files: dict[str, FileEntry], build: BuildEntry | None) -> None:
+        self.folder = folder
+        self.files = files  # file name in the folder: its entry
+        self.build = build
+        self.changed = False
+
+    @classmethod
+    def read(cls, folder: Path) -> Manifest:
+        """The manifest in ``folder``; entries that are not what a build writes are left out,
+        and a missing or unreadable manifest is empty."""
+        try:
+            data = json.loads((folder / MANIFEST).read_text())
+        except (OSError, ValueError):
+            data = None
+        if not isinstance(data, dict):
+            return cls(folder, {}, None)
+        files = {name: e for name, v in data.items() if name != BUILD and (e := _file_entry(v))}
+        return cls(folder, files, _build_entry(data.get(BUILD)))
+
+    def previous_build(self, key: str) -> PreviousBuild | None:
+        """The report set, when it was built with ``key`` and every file that build recorded
+        is there with the bytes it wrote."""
+        if self.build is None or self.build["key"] != key:
+            return None
+        names = [name for name in self.files if not name.startswith(f"{PAGES}/")]
+        if not all(intact(self.folder / name, self.files[name]) for name in names):
+            return None
+        paths = [self.folder / name for name in names]
+        return PreviousBuild(paths, self.build["summary"], self.build["language"])
+
+    def up_to_date(self, name: str, key: str) -> bool:
+        """File ``name`` was made from ``key`` and is as the build left it."""
+        entry = self.files.get(name)
+        return entry is not None and entry["key"] == key and intact(self.folder / name, entry)
+
+    def cover_pages(self, name: str) -> int:
+        """The pages of the cover and contents of board pack ``name`` when it was last built."""
+        entry = self.files.get(name)
+        return entry.get("cover_pages", COVER_PAGES) if entry else COVER_PAGES
+
+    def record(self, name: str, key: str, sha256: str, cover_pages: int | None = None) -> None:
+        """File ``name``, made from ``key``, was written with bytes of hash ``sha256``."""
+        entry = FileEntry(key=key, sha256=sha256)
+        if cover_pages is not None:
+            entry["cover_pages"] = cover_pages
+        self.files[name] = entry
+        self.changed = True
+
+    def record_build(self, build: BuildEntry) -> None:
+        """The whole build is done: the record a rebuild with nothing to do compares with."""
+        self.changed |= self.build != build
+        self.build = build
+
+    def write(self) -> None:
+        """Write the manifest when it changed (or there is none yet)."""
+        from kpireport.fsutil import write_atomic
+
+        if self.changed or not (self.folder / MANIFEST).exists():
+            data: dict[str, FileEntry | BuildEntry] = {**self.files}
+            if self.build is not None:
+                data[BUILD] = self.build
+            write_atomic(self.folder / MANIFEST, json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+    # -- the department bodies in .pages/ ----------------------------------------------------
+
+    def cached_bodies(self, keys: dict[str, str]) -> dict[str, Rendered]:
+        """The bodies in ``.pages/`` of the departments ``keys`` names (slug: body key) that
+        were made from that key and are as they were written."""
+        found = {}
+        for slug, key in keys.items():
+            name = f"{PAGES}/{slug}.pdf"
+            entry = self.files.get(name)
+            if entry is None or entry["key"] != key or not (self.folder / name).is_file():
+                continue
+            data = (self.folder / name).read_bytes()
+            if sha256(data) == entry["sha256"]:
+                found[slug] = Rendered(data, entry.get("pages", 0))
+        return found
+
+    def keep_bodies(self, bodies: dict[str, Rendered], keys: dict[str, str]) -> None:
+        """Write ``bodies`` (slug: pages) into ``.pages/`` for the next build, each under its
+        body key in ``keys``."""
+        from kpireport.fsutil import write_atomic
+
+        for slug, body in bodies.items():
+            name = f"{PAGES}/{slug}.pdf"
+            write_atomic(self.folder / name, body.pdf)
+            entry = FileEntry(key=keys[slug], sha256=sha256(body.pdf), pages=body.pages)
+            self.files[name] = entry
+            self.changed = True
+
+    def forget_bodies(self, keep: set[str]) -> None:
+        """Delete the bodies of departments not in ``keep`` (the workbook no longer has them)."""
+        import contextlib
+
+        for name in [n for n in self.files if n.startswith(f"{PAGES}/")]:
+            if name.removeprefix(f"{PAGES}/").removesuffix(".pdf") not in keep:
+                del self.files[name]
+                self.changed = True
+                with contextlib.suppress(OSError):
+                    (self.folder / name).unlink()
+
+
+def _file_entry(value: object) -> FileEntry | None:
+    if not isinstance(value, dict):
+        return None
+    key, sha, pages, cover = (value.get(k) for k in ("key", "sha256", "pages", "cover_pages"))
+    if not isinstance(key, str) or not isinstance(sha, str):
+        return None
+    entry = FileEntry(key=key, sha256=sha)
+    if isinstance(pages, int):
+        entry["pages"] = pages
+    if isinstance(cover, int):
+        entry["cover_pages"] = cover
+    return entry
+
+
+def _build_entry(value: object) -> BuildEntry | None:
+    if not isinstance(value, dict):
+        return None
+    key, language, summary = value.get("key"), value.get("language"), value.get("summary")
+    if not isinstance(key, str) or not isinstance(language, str) or not isinstance(summary, dict):
+        return None
+    return BuildEntry(key=key, language=language, summary=summary)

@@ -1,0 +1,143 @@
+"""The plan of a report set, made before anything is written: its documents (the typed records
+of kpireport/render/documents.py) and its files, each with its key, the hash of everything the
+file is made from, so that a change to one department re-renders that department and the board
+pack only; and the content of each file other than a PDF (the PDFs are made by
+kpireport/render/pdfstage.py)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, assert_never
+
+from kpireport import __version__
+from kpireport.errors import UsageError
+from kpireport.hashing import digest
+from kpireport.issues import ValidationReport
+from kpireport.render.documents import (
+    BoardPack,
+    DepartmentReport,
+    IndexPage,
+    OutputFile,
+    ReportSet,
+    ResultsCsv,
+    ResultsJson,
+    ValidationPage,
+    board_pack_html,
+    department_html,
+    index_html,
+    validation_html,
+)
+
+if TYPE_CHECKING:
+    from kpireport.build import BuildOptions
+    from kpireport.engine import Results
+    from kpireport.model import Workbook
+
+
+@dataclass
+class Plan:
+    """A report set before anything is written: its documents and files."""
+
+    rs: ReportSet
+    departments: list[DepartmentReport]  # the departments chosen, in order
+    files: list[OutputFile]
+    allowed: list[Path]  # the folders the PDFs may read files from (templates, logos)
+    summary: dict[str, object]  # results.json's company summary
+    # results.json's data: held only until the files other than PDFs are written (the build
+    # then sets it to None), so that the long PDF stage does not keep it (hundreds of MB for a
+    # large workbook)
+    data: dict[str, object] | None
+
+
+def plan_set(
+    workbook: Workbook,
+    results: Results,
+    report: ValidationReport,
+    options: BuildOptions,
+    templates: str,
+) -> Plan:
+    """The documents and files of the report set, each file with its key. ``templates``: the
+    templates' digest."""
+    from kpireport.assets import image_data_uri
+    from kpireport.engine import to_dict
+    from kpireport.render import View, default_templates, environment
+
+    wanted = {d.casefold() for d in options.departments}
+    chosen = [d for d in results.departments if not wanted or d.name.casefold() in wanted]
+    unknown = wanted - {d.name.casefold() for d in results.departments}
+    if unknown:
+        available = ", ".join(d.name for d in results.departments)
+        missing = ", ".join(n for n in options.departments if n.casefold() in unknown)
+        raise UsageError(f"{workbook.path.name} has no department {missing}; it has: {available}")
+    data = to_dict(results)
+    assets = options.assets_for(workbook)
+    # the same check as validation's bad-logo warning: a refused file is never opened
+    logo = image_data_uri(results.logo, assets)
+    rs = ReportSet(environment(options.templates), View(results, logo=logo), report)
+    base = digest(__version__, templates, options.pdf_variant)
+    # What every page shows besides its own numbers: the settings and the report date. Not the
+    # workbook's hash: a department page must not change when another department's rows do
+    # (the board pack, which shows the hash, depends on everything anyway).
+    page = {k: data[k] for k in data if k not in ("departments", "summary", "warnings", "sha256")}
+    logo_key = logo or ""
+    # Each department's numbers are hashed once; everything else's hash is made of those.
+    department_keys = {d["slug"]: digest(d) for d in data["departments"]}
+    everything = digest({k: data[k] for k in data if k != "departments"}, department_keys)
+    departments, files = [], []
+    for dept in chosen:
+        dept_logo = image_data_uri(dept.logo, assets)
+        key = digest(base, page, department_keys[dept.slug], dept_logo or logo_key)
+        doc = DepartmentReport(dept, View(results, dept_logo or logo), digest(key, "body"))
+        departments.append(doc)
+        files.append(OutputFile(f"{doc.name}.html", digest(key, "html"), doc))
+        files.append(OutputFile(f"{doc.name}.pdf", digest(key, "pdf"), doc))
+    if not wanted:
+        key = digest(base, everything, logo_key)
+        attachments = (
+            (("results.json", results_json(data).encode()),) if options.pdf_variant else ()
+        )
+        pack = BoardPack(tuple(d.slug for d in chosen), attachments)
+        files.append(OutputFile(f"{pack.name}.html", digest(key, "html"), pack))
+        files.append(OutputFile(f"{pack.name}.pdf", digest(key, "pdf"), pack))
+        files.append(OutputFile("results.json", digest(everything, "json"), ResultsJson()))
+        files.append(OutputFile("results.csv", digest(everything, "csv"), ResultsCsv()))
+    issues = [i.to_dict(results.language) for i in report.issues]
+    files.append(OutputFile("validation.html", digest(base, page, issues), ValidationPage()))
+    formats = set(options.formats)
+    files = [f for f in files if f.name.rsplit(".", 1)[1] in formats or f.name == "validation.html"]
+    names = tuple(f.name for f in files)
+    index_key = digest(base, page, names, data["summary"])
+    files.append(OutputFile("index.html", index_key, IndexPage(names)))
+    allowed = [default_templates(), *([options.templates] if options.templates else []), assets]
+    return Plan(rs, departments, files, allowed, data["summary"], data)
+
+
+def file_content(file: OutputFile, plan: Plan, html: dict[str, str]) -> str | bytes:
+    """The content of ``file``, not a PDF. ``html``: department pages rendered already."""
+    from kpireport.export import results_csv
+
+    doc = file.document
+    match doc:
+        case DepartmentReport():
+            return html.get(doc.name) or department_html(plan.rs, doc)
+        case BoardPack():
+            return board_pack_html(plan.rs)
+        case ResultsJson():
+            assert plan.data is not None, "results.json is written before the data is let go"
+            return results_json(plan.data)
+        case ResultsCsv():
+            return results_csv(plan.rs.view.r)
+        case ValidationPage():
+            return validation_html(plan.rs)
+        case IndexPage():
+            return index_html(plan.rs, doc)
+    assert_never(doc)
+
+
+def results_json(data: dict[str, object]) -> str:
+    """The text of results.json: made when written, and not kept (25 MB for 150,000
+    measurements). Compact, because only then does json use its C encoder: the indented form
+    took 180 MB more and 2 s longer."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"

@@ -1,0 +1,304 @@
+"""The PDF stage: every PDF of a report set, rendered in worker processes and put together from
+parts.
+
+Each department's pages are laid out once (its *body*, with no running header or footer; the
+build keeps it in ``.pages/``). A department PDF is its body with the header and footer drawn
+over it; the board pack is its cover and contents, its summary pages and every body, with the
+whole pack's header and footer ("Page 37 of 412") drawn over them. So the pages of a board pack
+are never laid out twice, a changed department re-renders only its own pages, and no worker
+ever holds more than one department in memory.
+
+:class:`PdfStage` runs in steps, so that the build does other work in between:
+:meth:`~PdfStage.start` and :meth:`~PdfStage.start_body` hand out the board pack's summary and
+the bodies, :meth:`~PdfStage.bodies` waits for them, :meth:`~PdfStage.assemble` draws the
+headers and footers and yields each finished PDF.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
+
+from kpireport.errors import OutputError
+from kpireport.hashing import digest
+from kpireport.render.documents import (
+    BOARD_PACK,
+    BoardPack,
+    DepartmentReport,
+    ReportSet,
+    board_pack_cover_html,
+    board_pack_summary_html,
+    furniture_html,
+)
+from kpireport.render.pdf import Rendered
+
+if TYPE_CHECKING:
+    from pebble import ProcessPool
+
+PAGES = ".pages"  # in a report set: the department bodies, and header and footer layers
+FURNITURE_CHUNK = 150  # pages of running header and footer rendered by one worker job
+COVER_PAGES = 2  # the first guess at a board pack's cover and contents, without a last build's
+SUMMARY = f"{BOARD_PACK}.pdf (summary)"  # the job of the board pack's summary pages
+
+# A job handed to the workers, and the document it renders (named when it fails).
+Jobs: TypeAlias = dict[Future[Rendered], str]
+
+
+class RenderFailed(OutputError):
+    """A document could not be rendered (ran over the time limit, or its worker died)."""
+
+    def __init__(self, document: str, reason: str) -> None:
+        super().__init__(f"{document}: {reason}")
+        self.document = document
+        self.reason = reason
+
+
+class Renderer:
+    """The worker processes that turn HTML into PDF, started when the first PDF is wanted and
+    reused for every document of every workbook (WeasyPrint's start-up and font configuration
+    are paid once per worker). Each document runs under ``timeout`` seconds; one that runs
+    over has its worker killed (pebble replaces it) and fails with :class:`RenderFailed`."""
+
+    def __init__(self, jobs: int, timeout: float) -> None:
+        self.jobs = max(1, jobs)
+        self.timeout = timeout
+        self._pool: ProcessPool | None = None
+
+    def submit(
+        self,
+        html: str,
+        allowed: list[Path],
+        variant: str | None,
+        attachments: list[tuple[str, bytes]],
+    ) -> Future[Rendered]:
+        """The PDF of ``html``, rendered by a worker (:func:`kpireport.render.pdf.render_pdf`)."""
+        from kpireport.render.pdf import render_pdf
+
+        if self._pool is None:
+            import multiprocessing
+
+            from pebble import ProcessPool
+
+            # Workers come from a fork server that has imported WeasyPrint and nothing of this
+            # process: they hold none of its open files (the output folder's lock, the drop
+            # folder's lock), so a killed build never leaves a lock held, and none of its memory.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["kpireport.render.pdf", "weasyprint"])
+            self._pool = ProcessPool(
+                max_workers=self.jobs, initializer=_worker_start, context=context
+            )
+        args = (html, allowed, variant, attachments)
+        return self._pool.schedule(render_pdf, args=args, timeout=self.timeout)
+
+    def __enter__(self) -> Renderer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            if exc[0] is None:
+                self._pool.close()
+            else:
+                self._pool.stop()
+            self._pool.join()
+
+
+def _worker_start() -> None:
+    """In each worker: die with the process that started it (Linux), so a build killed with
+    SIGKILL leaves no worker rendering on."""
+    import ctypes
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+@dataclass(frozen=True)
+class Assembled:
+    """A finished PDF of the report set."""
+
+    name: str  # its file name
+    pdf: bytes
+    # the board pack: the pages of its cover and contents, the next build's first guess
+    cover_pages: int | None = None
+
+
+@dataclass(frozen=True)
+class _Layer:
+    """Running header and footer for some pages of a document: read from ``.pages/`` when a
+    layer was rendered before from the same HTML, else handed to a worker (``job``)."""
+
+    label: str  # the document and its first page, for messages
+    path: Path  # in .pages/, named by the hash of its HTML
+    pdf: bytes | None
+    job: Future[Rendered] | None
+
+
+class PdfStage:
+    """Every PDF of one report set, from parts rendered by ``pool``'s workers."""
+
+    def __init__(
+        self,
+        folder: Path,
+        rs: ReportSet,
+        pool: Renderer,
+        allowed: list[Path],
+        variant: str | None,
+    ) -> None:
+        self.folder = folder
+        self.rs = rs
+        self.pool = pool
+        self.allowed = allowed  # folders the documents may read files from (templates, logos)
+        self.variant = variant
+        self.jobs: Jobs = {}  # the jobs start() and start_body() handed out
+        self.slugs: list[str] = []  # the departments whose bodies they render
+        self.summary: Rendered | None = None  # the board pack's summary pages
+
+    # -- the steps -------------------------------------------------------------------------------
+
+    def start(self, pack: BoardPack | None) -> None:
+        """Hand the workers the board pack's summary pages, when ``pack`` is to be made."""
+        if pack is not None:
+            self.jobs[self._submit(board_pack_summary_html(self.rs))] = SUMMARY
+
+    def start_body(self, slug: str, html: str) -> None:
+        """Hand the workers the body of department ``slug`` (one not in the build's cache)."""
+        self.jobs[self._submit(html)] = f"{slug}.pdf"
+        self.slugs.append(slug)
+
+    def bodies(self) -> dict[str, Rendered]:
+        """Wait for the jobs handed out so far: the bodies, rendered (slug: pages)."""
+        rendered = self._wait(self.jobs)
+        self.summary = rendered.get(SUMMARY)
+        return {slug: rendered[f"{slug}.pdf"] for slug in self.slugs}
+
+    def assemble(
+        self,
+        departments: list[DepartmentReport],
+        pack: BoardPack | None,
+        bodies: dict[str, Rendered],
+        cover_guess: int,
+    ) -> Iterator[Assembled]:
+        """The PDFs of ``departments``, then the board pack's (``pack``): headers and footers
+        drawn over ``bodies`` (slug: pages) and the front pages. ``cover_guess``: the pages of
+        the last build's cover and contents."""
+        from kpireport.fsutil import write_atomic
+        from kpireport.render.assemble import assemble
+
+        furniture = {
+            f"{d.name}.pdf": self._furniture(f"{d.name}.pdf", bodies[d.name].pages, cover=False)
+            for d in departments
+        }
+        if pack is not None:
+            assert self.summary is not None, "bodies() waits for the summary"
+            summary = self.summary
+            cover = self._cover(pack, cover_guess, summary.pages, [bodies[s] for s in pack.slugs])
+            total = cover.pages + summary.pages + sum(bodies[s].pages for s in pack.slugs)
+            furniture[f"{pack.name}.pdf"] = self._furniture(f"{pack.name}.pdf", total, cover=True)
+        layers = [layer for document in furniture.values() for layer in document]
+        rendered = self._wait({layer.job: layer.label for layer in layers if layer.job})
+        for layer in layers:
+            if layer.job is not None:
+                write_atomic(layer.path, rendered[layer.label].pdf)
+        for dept in departments:
+            name = f"{dept.name}.pdf"
+            pdf = assemble([bodies[dept.name].pdf], _pdfs(furniture[name], rendered))
+            yield Assembled(name, pdf)
+        if pack is not None:
+            name = f"{pack.name}.pdf"
+            parts = [cover.pdf, summary.pdf, *(bodies[s].pdf for s in pack.slugs)]
+            yield Assembled(name, assemble(parts, _pdfs(furniture[name], rendered)), cover.pages)
+            self._forget_layers({layer.path.name for layer in layers})
+
+    def cancel(self) -> None:
+        """Stop the jobs still running (the build failed)."""
+        for future in self.jobs:
+            future.cancel()
+
+    # -- parts -----------------------------------------------------------------------------------
+
+    def _submit(
+        self, html: str, attachments: tuple[tuple[str, bytes], ...] = ()
+    ) -> Future[Rendered]:
+        return self.pool.submit(html, self.allowed, self.variant, list(attachments))
+
+    def _cover(
+        self, pack: BoardPack, guess: int, summary_pages: int, bodies: list[Rendered]
+    ) -> Rendered:
+        """The cover and contents, whose page numbers depend on their own length: rendered
+        with the length of the last build's (``guess``), again if that was wrong."""
+        for _attempt in range(3):
+            numbers = {"summary": guess + 1}
+            page = guess + summary_pages + 1
+            for slug, body in zip(pack.slugs, bodies, strict=True):
+                numbers[slug] = page
+                page += body.pages
+            html = board_pack_cover_html(self.rs, numbers)
+            job = {self._submit(html, pack.attachments): f"{pack.name}.pdf (cover and contents)"}
+            cover = next(iter(self._wait(job).values()))
+            if cover.pages == guess:
+                break
+            guess = cover.pages
+        return cover
+
+    def _furniture(self, name: str, total: int, cover: bool) -> list[_Layer]:
+        """The header and footer layers of document ``name`` (``total`` pages), in page order;
+        a layer rendered before from the same HTML is taken from ``.pages/`` (a board pack's,
+        when one department changed and its page count did not)."""
+        layers = []
+        for first in range(1, total + 1, FURNITURE_CHUNK):
+            count = min(FURNITURE_CHUNK, total - first + 1)
+            html = furniture_html(self.rs, first, count, total, cover)
+            label = f"{name} (header and footer, page {first})"
+            path = self.folder / PAGES / f"furniture-{digest(html, self.variant)[:32]}.pdf"
+            try:
+                layers.append(_Layer(label, path, path.read_bytes(), None))
+            except OSError:
+                layers.append(_Layer(label, path, None, self._submit(html)))
+        return layers
+
+    def _forget_layers(self, used: set[str]) -> None:
+        """Delete the header and footer layers in ``.pages/`` that this build did not use."""
+        for layer in (self.folder / PAGES).glob("furniture-*.pdf"):
+            if layer.name not in used:
+                with contextlib.suppress(OSError):
+                    layer.unlink()
+
+    def _wait(self, jobs: Jobs) -> dict[str, Rendered]:
+        """The results of ``jobs`` by document, or :class:`RenderFailed` naming the first
+        document that failed; the others are cancelled (their workers stopped)."""
+        from concurrent.futures import FIRST_EXCEPTION, wait
+
+        pending = set(jobs)
+        out: dict[str, Rendered] = {}
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            for future in finished:
+                try:
+                    out[jobs[future]] = future.result()
+                except BaseException as exc:
+                    for other in pending:
+                        other.cancel()
+                    raise self._failure(jobs[future], exc) from exc
+        return out
+
+    def _failure(self, document: str, exc: BaseException) -> RenderFailed:
+        from pebble import ProcessExpired
+
+        if isinstance(exc, TimeoutError):
+            limit = f"{self.pool.timeout:g}"
+            return RenderFailed(document, f"rendering took longer than {limit} s and was stopped")
+        if isinstance(exc, ProcessExpired):
+            return RenderFailed(document, f"the renderer stopped unexpectedly ({exc})")
+        return RenderFailed(document, f"{type(exc).__name__}: {exc}")
+
+
+def _pdfs(layers: list[_Layer], rendered: dict[str, Rendered]) -> list[bytes]:
+    """The PDFs of ``layers``: read from ``.pages/``, or as the workers ``rendered`` them."""
+    return [layer.pdf if layer.pdf is not None else rendered[layer.label].pdf for layer in layers]
