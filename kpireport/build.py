@@ -34,9 +34,9 @@ from kpireport.buildplan import Plan, file_content, plan_set
 from kpireport.engine import CompanySummary
 from kpireport.engine.serialize import typed
 from kpireport.errors import OutputError, ResultsFileError, WorkbookError
-from kpireport.i18n import SOURCE, language_code
 from kpireport.fsutil import inside, locked, put_in_place, remove_temp_files, write_temp
 from kpireport.hashing import sha256
+from kpireport.i18n import SOURCE, language_code
 from kpireport.issues import Issue, ValidationReport
 from kpireport.render.documents import (
     BOARD_PACK,

@@ -43,7 +43,6 @@ CLAIM_RETRY = 60.0  # seconds before a workbook that could not be claimed is tri
 Log = Callable[[str], None]
 
 
-
 class WatchError(KpiReportError):
     """The inbox cannot be watched: it is missing, unwritable, or another watcher has it."""
 

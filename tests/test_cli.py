@@ -207,7 +207,7 @@ def test_colour_on_a_terminal(make_workbook, sheets, tmp_path: Path) -> None:  #
     assert result.exit_code == 1
     assert result.stdout == (
         f"\x1b[1m{path}\x1b[0m: \x1b[31m\x1b[1mnot valid\x1b[0m\n"
-        "  1 KPIs in 1 departments, 6 measurements, 1 benchmarks\n"
+        "  1 KPI in 1 department, 6 measurements, 1 benchmark\n"
         "  1 error, 1 warning\n"
         "  SMART warnings: S 1 · M 0 · A 0 · R 0 · T 0\n"
         "\n"

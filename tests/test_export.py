@@ -183,7 +183,7 @@ def test_csv_has_bom_crlf_and_one_row_per_kpi(results: Results) -> None:
     lines = data[len(codecs.BOM_UTF8) :].split(b"\r\n")
     assert lines[-1] == b"" and all(b"\n" not in line and b"\r" not in line for line in lines)
     rows = parse(data)
-    assert len(rows) - 1 == len(kpis(results)) == results.summary["kpi_count"] == 4
+    assert len(rows) - 1 == len(kpis(results)) == results.summary.kpi_count == 4
     assert rows[0] == [header for _key, header in COLUMNS]
     assert rows[0][:3] == ["Department", "KPI id", "KPI"]
     # in the order of results.json: departments, then their KPIs

@@ -6,7 +6,6 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from kpireport.engine import DepartmentResult
 from kpireport.errors import KpiReportError

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import re
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from kpireport.config import SmtpConfig
 from kpireport.engine import DepartmentResult, Results, load_results
@@ -136,8 +134,7 @@ def _check_only(results: Results, only: tuple[str, ...]) -> None:
     unknown = [n for n in only if n.casefold() not in {m.casefold() for m in names}]
     if unknown:
         raise UsageError(
-            f"{results.workbook} has no department {', '.join(unknown)}; "
-            f"it has: {', '.join(names)}"
+            f"{results.workbook} has no department {', '.join(unknown)}; it has: {', '.join(names)}"
         )
 
 
