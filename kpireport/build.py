@@ -51,8 +51,8 @@ from kpireport.slug import folder_name
 if TYPE_CHECKING:
     from kpireport.model import Workbook
 
-FORMATS = ("pdf", "html", "json", "csv")
-DEFAULT_FORMATS = ("pdf", "html", "json")  # csv on request (docs/exports.md)
+FORMATS = ("pdf", "html", "json", "csv", "xlsx")
+DEFAULT_FORMATS = ("pdf", "html", "json")  # csv and xlsx on request (docs/exports.md)
 
 
 @dataclass
@@ -161,7 +161,7 @@ def build_workbook(
     """Validate one workbook and, when it has no errors, write its report set. ``pool``: the
     PDF workers to use (by default, started for this workbook)."""
     from kpireport.engine import compute
-    from kpireport.validate import check, effective_report_date
+    from kpireport.validate import check
 
     options = options or BuildOptions()
     try:
@@ -175,7 +175,7 @@ def build_workbook(
     # Nothing to do when this very workbook (its bytes, its logos) was built with the same
     # kpireport, templates and options, and every file is as that build left it: then the
     # numbers are not even computed.
-    as_of = effective_report_date(workbook)
+    as_of = workbook.report_date
     templates = templates_digest(options.templates)
     key = build_key(workbook, options, templates)
     if as_of is not None and not options.force:

@@ -237,7 +237,7 @@ class _Progress:
     "formats",
     default="pdf,html,json",
     show_default=True,
-    help="Comma-separated outputs: pdf, html, json, csv (results.csv, for spreadsheets).",
+    help="Comma-separated outputs: pdf, html, json, csv (results.csv), xlsx (results.xlsx).",
 )
 @click.option(
     "--department",
@@ -519,7 +519,7 @@ def init_command(path: str | None, lang: str, force: bool) -> None:
     "formats",
     default="pdf,html,json",
     show_default=True,
-    help="Comma-separated outputs: pdf, html, json, csv (results.csv, for spreadsheets).",
+    help="Comma-separated outputs: pdf, html, json, csv (results.csv), xlsx (results.xlsx).",
 )
 @_templates_option
 # How long a file must stay unchanged before it is taken; the tests shorten it.

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from kpireport.issues import Date, Issue, Number, Plural, Text, ValidationReport, Value
 from kpireport.model import KPI, Measurement, Workbook
-from kpireport.periods import coarser, granularity_end, period_label, periods_between
+from kpireport.periods import coarser, period_label, periods_between
 from kpireport.series import aggregate, group_periods
 
 # "Far beyond the best pace in the KPI's own history": more than this many times it.
@@ -112,26 +112,10 @@ def validate(
 _SHEET_ORDER = ["settings", "departments", "kpis", "measurements", "benchmarks"]
 
 
-def effective_report_date(workbook: Workbook) -> dt.date | None:
-    """The Settings report date, or else the date of the latest measurement of a known KPI
-    (the last day of its period when it names a period: 2026-09 means up to 30 September)."""
-    if workbook.settings.report_date is not None:
-        return workbook.settings.report_date
-    known = {k.id for k in workbook.kpis}
-    return max(
-        (
-            m.date if m.granularity == "day" else granularity_end(m.date, m.granularity)
-            for m in workbook.measurements
-            if m.kpi_id in known
-        ),
-        default=None,
-    )
-
-
 class _Validator:
     def __init__(self, workbook: Workbook, report_date: dt.date | None) -> None:
         self.wb = workbook
-        self.report_date = report_date or effective_report_date(workbook)
+        self.report_date = report_date or workbook.report_date
         self._periods: dict[str, dict[dt.date, list[Measurement]]] = {}
         self.by_kpi: dict[str, list[Measurement]] = defaultdict(list)
         for m in workbook.measurements:

@@ -187,3 +187,28 @@ def formulas(fods: str) -> list[str]:
     the formulas TRUE() and FALSE()."""
     found = re.findall(r'table:formula="([^"]*)"', fods)
     return [f for f in found if f not in ("of:=TRUE()", "of:=FALSE()")]
+
+
+def test_build_writes_results_xlsx_on_request_and_keeps_it_on_a_rebuild(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from kpireport.cli import main
+
+    out = tmp_path / "out"
+    workbook = SAMPLES / "acme-en.xlsx"
+    args = ["build", str(workbook), "-o", str(out), "-q", "--format", "json,xlsx"]
+    run = CliRunner().invoke(main, args)
+    assert run.exit_code == 0, run.output
+    (folder,) = (out / "acme-en").iterdir()
+    written = sheets_of((folder / "results.xlsx").read_bytes())
+    expected = sheets_of(results_xlsx(kpireport.compute(kpireport.load(workbook))))
+    assert written == expected
+    assert 'href="results.xlsx"' in (folder / "index.html").read_text(encoding="utf-8")
+    before = (folder / "results.xlsx").stat().st_mtime_ns
+    again = CliRunner().invoke(
+        main, ["build", str(workbook), "-o", str(out), "--format", "json,xlsx"]
+    )
+    assert again.exit_code == 0 and "wrote" not in again.stderr
+    assert (folder / "results.xlsx").stat().st_mtime_ns == before
+    without = CliRunner().invoke(main, ["build", str(workbook), "-o", str(tmp_path / "o2"), "-q"])
+    assert without.exit_code == 0 and not list((tmp_path / "o2").rglob("results.xlsx"))

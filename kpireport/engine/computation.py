@@ -40,9 +40,7 @@ def compute(
     lang: str | None = None,
 ) -> Results:
     """Results for a workbook that validated without errors."""
-    from kpireport.validate import effective_report_date
-
-    as_of = report_date or effective_report_date(workbook)
+    as_of = report_date or workbook.report_date
     if as_of is None:
         as_of = dt.date.today()
     locale = get_locale(lang or workbook.language)

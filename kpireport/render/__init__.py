@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup, escape
@@ -18,6 +18,9 @@ from kpireport.errors import TemplateError
 from kpireport.i18n import Locale, get_locale
 from kpireport.render import charts
 from kpireport.resources import templates_dir
+
+if TYPE_CHECKING:
+    from kpireport.render.failed import Heading
 
 DEFAULT_PRIMARY = "#1f4e79"
 DEFAULT_ACCENT = "#c8553d"
@@ -119,7 +122,7 @@ def _npgettext(
 class View:
     """What templates need to show one report set: labels, formatting and branding."""
 
-    def __init__(self, results: Results, logo: str | None = None) -> None:
+    def __init__(self, results: Results | Heading, logo: str | None = None) -> None:
         self.r = results
         self.locale = get_locale(results.language)
         self.lang = self.locale.code
