@@ -134,7 +134,12 @@ def test_numbers_dates_and_currencies_go_through_babel(
 # Modules that may name a language by its code: the registry, and the workbook contract, whose
 # sheet and column names are in English and Danish (not translations: the names a workbook is
 # written with).
-CONTRACT_MODULES = {"i18n.py", "schema.py", "template.py", "issues.py"}
+CONTRACT_MODULES = {
+    "kpireport/i18n.py",
+    "kpireport/schema.py",
+    "kpireport/template.py",
+    "kpireport/issues/args.py",  # Word and Alternative: the contract's names in both languages
+}
 
 
 def test_no_module_picks_its_words_by_language_code() -> None:
@@ -142,7 +147,7 @@ def test_no_module_picks_its_words_by_language_code() -> None:
     keyed by "en"/"da", arguments like what_da=. Words come from the catalogues instead."""
     found = []
     for path in sorted((ROOT / "kpireport").rglob("*.py")):
-        if path.name in CONTRACT_MODULES:
+        if path.relative_to(ROOT).as_posix() in CONTRACT_MODULES:
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
