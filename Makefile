@@ -54,7 +54,7 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-.PHONY: help venv sysdeps test-sysdeps test test-fast demo screenshots bench bench-quick lint format clean distclean
+.PHONY: help venv sysdeps test-sysdeps test test-fast demo screenshots bench bench-quick lint format messages clean distclean
 
 help: ## List the targets
 	@echo "Usage: make TARGET"
@@ -119,6 +119,11 @@ lint: venv ## ruff check, ruff format --check and mypy (all run; any failure fai
 	  echo "$$cmd"; $$cmd || rc=1; \
 	done; \
 	exit $$rc
+
+# After it, translate the new entries of kpireport/locale/<code>/LC_MESSAGES/kpireport.po (and
+# remove their "fuzzy" flags); tests/test_i18n.py fails until every language has every string.
+messages: venv ## Extract the strings to translate and update every language's catalogue
+	$(BIN)/python scripts/messages.py
 
 format: venv ## Reformat the code and apply ruff's automatic fixes
 	$(BIN)/ruff format .

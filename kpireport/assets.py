@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from kpireport.issues import Issue, Word
+from kpireport.issues import Issue, Text
 from kpireport.model import Workbook
 
 IMAGE_TYPES = {
@@ -34,34 +34,13 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]+:")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 
 REASONS = {
-    "url": Word(
-        "it is a web address or URL; only files in the workbook's folder are used",
-        "det er en webadresse eller URL; kun filer i projektmappens mappe bruges",
-    ),
-    "absolute": Word(
-        "it is an absolute path; only files in the workbook's folder are used",
-        "det er en absolut sti; kun filer i projektmappens mappe bruges",
-    ),
-    "outside": Word(
-        "it leads outside the workbook's folder",
-        "den fører uden for projektmappens mappe",
-    ),
-    "missing": Word(
-        "there is no such file in the workbook's folder",
-        "der findes ingen sådan fil i projektmappens mappe",
-    ),
-    "not-a-file": Word(
-        "it is not an ordinary file",
-        "det er ikke en almindelig fil",
-    ),
-    "too-large": Word(
-        "the file is larger than 2 MB",
-        "filen er større end 2 MB",
-    ),
-    "not-an-image": Word(
-        "the file is not a PNG, JPEG or GIF image",
-        "filen er ikke et PNG-, JPEG- eller GIF-billede",
-    ),
+    "url": Text("it is a web address or URL; only files in the workbook's folder are used"),
+    "absolute": Text("it is an absolute path; only files in the workbook's folder are used"),
+    "outside": Text("it leads outside the workbook's folder"),
+    "missing": Text("there is no such file in the workbook's folder"),
+    "not-a-file": Text("it is not an ordinary file"),
+    "too-large": Text("the file is larger than 2 MB"),
+    "not-an-image": Text("the file is not a PNG, JPEG or GIF image"),
 }
 
 

@@ -31,9 +31,12 @@ from kpireport.buildcache import (
     templates_digest,
 )
 from kpireport.buildplan import Plan, file_content, plan_set
-from kpireport.errors import OutputError, WorkbookError
+from kpireport.engine import CompanySummary
+from kpireport.engine.serialize import typed
+from kpireport.errors import OutputError, ResultsFileError, WorkbookError
 from kpireport.fsutil import inside, locked, put_in_place, remove_temp_files, write_temp
 from kpireport.hashing import sha256
+from kpireport.i18n import SOURCE, language_code
 from kpireport.issues import Issue, ValidationReport
 from kpireport.render.documents import (
     BOARD_PACK,
@@ -48,8 +51,8 @@ from kpireport.slug import folder_name
 if TYPE_CHECKING:
     from kpireport.model import Workbook
 
-FORMATS = ("pdf", "html", "json", "csv")
-DEFAULT_FORMATS = ("pdf", "html", "json")  # csv on request (docs/exports.md)
+FORMATS = ("pdf", "html", "json", "csv", "xlsx")
+DEFAULT_FORMATS = ("pdf", "html", "json")  # csv and xlsx on request (docs/exports.md)
 
 
 @dataclass
@@ -84,8 +87,8 @@ class BuildResult:
     folder: Path | None = None  # the report set, when the workbook was valid
     written: list[Path] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)
-    summary: dict[str, object] | None = None
-    language: str = "en"
+    summary: CompanySummary | None = None
+    language: str = SOURCE
     validation_page: Path | None = None  # for a workbook with errors
 
     @property
@@ -133,7 +136,7 @@ def build(
             if other != path:
                 args = {"other": str(other), "folder": str(out_dir / folder_name(path.stem))}
                 issue = Issue("duplicate-workbook-name", None, None, args)
-                report = ValidationReport(str(path), [issue], lang=options.lang or "en")
+                report = ValidationReport(str(path), [issue], lang=language_code(options.lang))
                 result = BuildResult(path, report)
             else:
                 result = build_workbook(path, out_dir, options, progress, pool)
@@ -142,7 +145,7 @@ def build(
                 on_result(result)
     if any(r.ok for r in results):
         languages = {r.language for r in results if r.ok}
-        lang = options.lang or (languages.pop() if len(languages) == 1 else "en")
+        lang = options.lang or (languages.pop() if len(languages) == 1 else None)
         with contextlib.suppress(OutputError):
             write_home(out_dir, lang)  # a convenience; the report sets are written
     return results
@@ -158,20 +161,21 @@ def build_workbook(
     """Validate one workbook and, when it has no errors, write its report set. ``pool``: the
     PDF workers to use (by default, started for this workbook)."""
     from kpireport.engine import compute
-    from kpireport.validate import check, effective_report_date
+    from kpireport.validate import check
 
     options = options or BuildOptions()
     try:
         workbook, report = check(path, lang=options.lang, assets=options.assets)
     except WorkbookError as exc:
         issues = [exc.issue]
-        return BuildResult(path, ValidationReport(str(path), issues, lang=options.lang or "en"))
+        lang = language_code(options.lang)
+        return BuildResult(path, ValidationReport(str(path), issues, lang=lang))
     if not report.valid:
         return _failed_validation(path, out_dir, workbook, report, options)
     # Nothing to do when this very workbook (its bytes, its logos) was built with the same
     # kpireport, templates and options, and every file is as that build left it: then the
     # numbers are not even computed.
-    as_of = effective_report_date(workbook)
+    as_of = workbook.report_date
     templates = templates_digest(options.templates)
     key = build_key(workbook, options, templates)
     if as_of is not None and not options.force:
@@ -203,7 +207,7 @@ def build_workbook(
         issue = Issue("write-failed", None, None, {"reason": str(exc)})
         return BuildResult(path, ValidationReport(str(path), [issue], lang=report.lang))
     return BuildResult(
-        path, report, folder, written, unchanged, plan.summary, language=results.language
+        path, report, folder, written, unchanged, results.summary, language=results.language
     )
 
 
@@ -217,8 +221,12 @@ def _previous_build(
         built = Manifest.read(folder).previous_build(key)
         if built is None:
             return None
+        try:
+            summary = typed(CompanySummary, built.summary)
+        except ResultsFileError:
+            return None  # recorded by another version of kpireport: build again
         _remove_validation_page(out_dir, path)  # of a failed build in between
-        return BuildResult(path, report, folder, [], built.files, built.summary, built.language)
+        return BuildResult(path, report, folder, [], built.files, summary, built.language)
     return None
 
 
@@ -375,7 +383,7 @@ def write_home(out_dir: Path, lang: str | None = None) -> Path:
         workbook, date = manifest.parent.parent.name, manifest.parent.name
         sets.setdefault(workbook, []).append(date)
     listing = {name: sorted(dates, reverse=True) for name, dates in sorted(sets.items())}
-    html = render_home(listing, lang or "en")
+    html = render_home(listing, lang)
     return write_atomic(Path(out_dir) / "index.html", html, if_changed=True)
 
 

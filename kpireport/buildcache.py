@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from kpireport.build import BuildOptions
 
 MANIFEST = ".kpireport-build.json"
+RESULTS_FILES = ("results.json", "results.csv", "results.xlsx")
 BUILD = "build"  # the manifest's record of the whole build: key, summary, language
 
 
@@ -90,7 +91,7 @@ def templates_digest(user_dir: Path | None) -> str:
 
 def owned(name: str) -> bool:
     """The files a build writes into a report set (not, say, sent.json of `kpireport send`)."""
-    return name.endswith((".pdf", ".html")) or name in ("results.json", "results.csv", MANIFEST)
+    return name.endswith((".pdf", ".html")) or name in (*RESULTS_FILES, MANIFEST)
 
 
 def intact(path: Path, entry: FileEntry) -> bool:

@@ -23,6 +23,7 @@ from kpireport.render.documents import (
     ReportSet,
     ResultsCsv,
     ResultsJson,
+    ResultsXlsx,
     ValidationPage,
     board_pack_html,
     department_html,
@@ -41,6 +42,7 @@ class Plan:
     """A report set before anything is written: its documents and files."""
 
     rs: ReportSet
+    results: Results
     departments: list[DepartmentReport]  # the departments chosen, in order
     files: list[OutputFile]
     allowed: list[Path]  # the folders the PDFs may read files from (templates, logos)
@@ -103,6 +105,7 @@ def plan_set(
         files.append(OutputFile(f"{pack.name}.pdf", digest(key, "pdf"), pack))
         files.append(OutputFile("results.json", digest(everything, "json"), ResultsJson()))
         files.append(OutputFile("results.csv", digest(everything, "csv"), ResultsCsv()))
+        files.append(OutputFile("results.xlsx", digest(everything, "xlsx"), ResultsXlsx()))
     issues = [i.to_dict(results.language) for i in report.issues]
     files.append(OutputFile("validation.html", digest(base, page, issues), ValidationPage()))
     formats = set(options.formats)
@@ -111,12 +114,12 @@ def plan_set(
     index_key = digest(base, page, names, data["summary"])
     files.append(OutputFile("index.html", index_key, IndexPage(names)))
     allowed = [default_templates(), *([options.templates] if options.templates else []), assets]
-    return Plan(rs, departments, files, allowed, data["summary"], data)
+    return Plan(rs, results, departments, files, allowed, data["summary"], data)
 
 
 def file_content(file: OutputFile, plan: Plan, html: dict[str, str]) -> str | bytes:
     """The content of ``file``, not a PDF. ``html``: department pages rendered already."""
-    from kpireport.export import results_csv
+    from kpireport.export import results_csv, results_xlsx
 
     doc = file.document
     match doc:
@@ -128,7 +131,9 @@ def file_content(file: OutputFile, plan: Plan, html: dict[str, str]) -> str | by
             assert plan.data is not None, "results.json is written before the data is let go"
             return results_json(plan.data)
         case ResultsCsv():
-            return results_csv(plan.rs.view.r)
+            return results_csv(plan.results)
+        case ResultsXlsx():
+            return results_xlsx(plan.results)
         case ValidationPage():
             return validation_html(plan.rs)
         case IndexPage():

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from kpireport.errors import KpiReportError
+from kpireport.i18n import LANGUAGES
 
 CONFIG_FILE = "kpireport.toml"
 TLS_MODES = ("none", "starttls", "ssl")
@@ -76,8 +77,9 @@ def load_config(folder: Path | None = None, environ: dict[str, str] | None = Non
             "the settings are inbox, output, language and an [smtp] table"
         )
     language = data.get("language")
-    if language is not None and language not in ("en", "da"):
-        raise ConfigError(f'{path}: language must be "en" or "da", not {language!r}')
+    if language is not None and language not in LANGUAGES:
+        choices = " or ".join(f'"{code}"' for code in LANGUAGES)
+        raise ConfigError(f"{path}: language must be {choices}, not {language!r}")
     return Config(
         inbox=_path(data.get("inbox"), path),
         output=_path(data.get("output"), path),

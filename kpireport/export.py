@@ -1,41 +1,47 @@
-"""Exports for spreadsheets: the computed KPI table as CSV (results.csv), safe to open in Excel.
+"""Exports for spreadsheets: the computed KPI table as CSV (results.csv) and the KPI and series
+tables as an Excel workbook (results.xlsx), both safe to open in Excel.
 
 Plain data in, bytes out: the build decides where the file goes (and writes it atomically).
-What the file holds, column by column: docs/results-json.md, "results.csv".
+What the files hold, column by column: docs/exports.md.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import math
 from collections.abc import Iterator
+from typing import Any
+
+from openpyxl.cell import WriteOnlyCell
 
 from kpireport import labels
 from kpireport.engine import DepartmentResult, KpiResult, Results
+from kpireport.i18n import N_, Locale, get_locale
 
 # A spreadsheet reads a cell that starts with one of these as a formula (or, for tab and
 # carriage return, strips the character and then may). OWASP, "CSV Injection".
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-# (key, header label in kpireport.labels.TEXT): the columns of results.csv, in order.
+# (key, header): the columns of results.csv, in order.
 COLUMNS = (
-    ("department", "department"),
-    ("kpi_id", "kpi_id"),
-    ("name", "kpi"),
-    ("unit", "unit"),
-    ("direction", "direction"),
-    ("current_period", "current_period"),
-    ("current", "current"),
-    ("target", "target"),
-    ("deadline", "deadline"),
-    ("progress", "progress"),
-    ("expected_progress", "expected_progress"),
-    ("status", "status"),
-    ("forecast", "forecast"),
-    ("previous_change", "previous_change"),
-    ("benchmark", "benchmark"),
-    ("benchmark_gap", "benchmark_gap"),
+    ("department", N_("Department")),
+    ("kpi_id", N_("KPI id")),
+    ("name", N_("KPI")),
+    ("unit", N_("Unit")),
+    ("direction", N_("Direction")),
+    ("current_period", N_("Current period")),
+    ("current", N_("Current")),
+    ("target", N_("Target")),
+    ("deadline", N_("Deadline")),
+    ("progress", N_("Progress")),
+    ("expected_progress", N_("Expected progress")),
+    ("status", N_("Status")),
+    ("forecast", N_("Forecast at deadline")),
+    ("previous_change", N_("Change from previous period")),
+    ("benchmark", N_("Benchmark")),
+    ("benchmark_gap", N_("Benchmark gap")),
 )
 
 Cell = str | float | None
@@ -63,25 +69,23 @@ def results_csv(results: Results, lang: str | None = None) -> bytes:
     no thousands separator, full precision; percentages as fractions, as in results.json),
     empty when there is none; dates as ``YYYY-MM-DD``. Every text cell goes through
     :func:`neutralize`."""
-    lang = lang or results.language
-    t = labels.text(lang)
+    locale = get_locale(lang or results.language)
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow([neutralize(t[label]) for _key, label in COLUMNS])
-    for row in _rows(results, lang):
+    writer.writerow([neutralize(locale.gettext(header)) for _key, header in COLUMNS])
+    for row in _rows(results, locale):
         writer.writerow([neutralize(v) if isinstance(v, str) else v for v in row])
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def _rows(results: Results, lang: str) -> Iterator[list[Cell]]:
-    t = labels.text(lang)
+def _rows(results: Results, locale: Locale) -> Iterator[list[Cell]]:
     for dept in results.departments:
         for kpi in dept.kpis:
-            row = _row(dept, kpi, lang, t)
+            row = _row(dept, kpi, locale)
             yield [row[key] for key, _label in COLUMNS]
 
 
-def _row(dept: DepartmentResult, kpi: KpiResult, lang: str, t: dict[str, str]) -> dict[str, Cell]:
+def _row(dept: DepartmentResult, kpi: KpiResult, locale: Locale) -> dict[str, Cell]:
     # The first benchmark, as in the KPI's chart; results.json has them all.
     benchmark = kpi.benchmarks[0] if kpi.benchmarks else None
     return {
@@ -89,14 +93,14 @@ def _row(dept: DepartmentResult, kpi: KpiResult, lang: str, t: dict[str, str]) -
         "kpi_id": kpi.id,
         "name": kpi.name,
         "unit": kpi.unit,
-        "direction": t["higher_better" if kpi.direction == "higher" else "lower_better"],
+        "direction": labels.direction(kpi.direction, locale),
         "current_period": kpi.current_period,
         "current": _number(kpi.current),
         "target": _number(kpi.target),
         "deadline": kpi.deadline.isoformat(),
         "progress": _number(kpi.progress),
         "expected_progress": _number(kpi.expected_progress),
-        "status": labels.status(kpi.status, lang),
+        "status": labels.status(kpi.status, locale),
         "forecast": _number(kpi.forecast.value if kpi.forecast else None),
         "previous_change": _number(
             kpi.previous_period_change.change if kpi.previous_period_change else None
@@ -114,4 +118,51 @@ def _number(value: float | None) -> float | None:
     return float(value)
 
 
-__all__ = ["COLUMNS", "FORMULA_STARTS", "neutralize", "results_csv"]
+def results_xlsx(results: Results) -> bytes:
+    """results.xlsx: a sheet ``KPIs`` with one row per KPI and a sheet ``Series`` with one row
+    per KPI and period, the columns of :mod:`kpireport.frames` (``results.to_frame()`` and
+    ``results.series_frame()``). Every text is stored as text, never as a formula: openpyxl
+    stores a string that starts with ``=`` as a formula, so a KPI named ``=HYPERLINK(...)``
+    would become a live link; here it stays the text typed, with no quote in front (unlike CSV,
+    a workbook can say which cells are text). Dates are Excel dates, numbers numbers."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from kpireport.frames import KPI_COLUMNS, SERIES_COLUMNS, kpi_rows, series_rows
+
+    book = Workbook(write_only=True)  # rows streamed: a daily workbook has 100,000s of periods
+    bold = Font(bold=True)
+    for title, columns, rows in (
+        ("KPIs", KPI_COLUMNS, kpi_rows(results)),
+        ("Series", SERIES_COLUMNS, series_rows(results)),
+    ):
+        sheet = book.create_sheet(title)
+        sheet.freeze_panes = "A2"
+        header = []
+        for name in columns:
+            cell = WriteOnlyCell(sheet, value=name)
+            cell.font = bold
+            header.append(cell)
+        sheet.append(header)
+        for row in rows:
+            sheet.append([_xlsx_cell(sheet, value) for value in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _xlsx_cell(sheet: Any, value: object) -> object:
+    if isinstance(value, str):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"  # text, whatever it starts with
+        return cell
+    if isinstance(value, dt.date):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "yyyy-mm-dd"
+        return cell
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+__all__ = ["COLUMNS", "FORMULA_STARTS", "neutralize", "results_csv", "results_xlsx"]

@@ -5,20 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import functools
-from collections.abc import Callable
-from functools import cache
-from typing import Any, ParamSpec, TypeVar
+from collections.abc import Callable, Mapping
+from typing import ParamSpec, Protocol, TypeVar
 
-from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent
 
+from kpireport.i18n import Locale
 from kpireport.schema import Unit
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-LOCALES = {"en": "en_GB", "da": "da_DK"}
 # Babel rounds through decimal, whose default 28 digits cannot hold 1e22 with 6 decimals
 # (InvalidOperation); any float up to 1e308 with its decimals fits in 400.
 _PRECISION = 400
@@ -36,70 +34,92 @@ def _wide(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-UNIT_LABELS = {
-    "en": {"hours": "hours", "minutes": "min", "days": "days"},
-    "da": {"hours": "timer", "minutes": "min.", "days": "dage"},
-}
-
-
-def locale(lang: str) -> str:
-    return LOCALES.get(lang, "en_GB")
-
-
-@cache
-def _percent_pattern(lang: str) -> str:
+@functools.cache
+def _percent_pattern(locale: Locale) -> str:
     # The locale's own pattern ("#,##0 %" in Danish, "#,##0%" in English) with one decimal.
-    pattern = Locale.parse(locale(lang)).percent_formats[None].pattern
+    pattern = locale.babel.percent_formats[None].pattern
     return pattern.replace("0", "0.#", 1) if "0.#" not in pattern else pattern
 
 
+@functools.cache
+def _currency_pattern(locale: Locale, digits: int) -> str:
+    # The symbol where the locale puts it (before in English, after in Danish and Swedish),
+    # always parted from the number by a space.
+    decimals = "." + "0" * digits if digits else ""
+    standard = locale.babel.currency_formats["standard"].pattern
+    return f"¤ #,##0{decimals}" if standard.lstrip().startswith("¤") else f"#,##0{decimals} ¤"
+
+
 @_wide
-def number(value: float, lang: str, digits: int = 2) -> str:
+def number(value: float, locale: Locale, digits: int = 2) -> str:
     """``1,234.5`` in English, ``1.234,5`` in Danish; at most ``digits`` decimals."""
     pattern = "#,##0" + ("." + "#" * digits if digits else "")
-    return format_decimal(value, format=pattern, locale=locale(lang))
+    return format_decimal(value, format=pattern, locale=locale.babel)
 
 
 @_wide
-def percent(value: float, lang: str) -> str:
+def percent(value: float, locale: Locale) -> str:
     """A fraction as a percentage: ``86.7%`` in English, ``86,7 %`` in Danish."""
-    return format_percent(value, format=_percent_pattern(lang), locale=locale(lang))
+    return format_percent(value, format=_percent_pattern(locale), locale=locale.babel)
 
 
 @_wide
-def value(value: float, unit: Unit, lang: str) -> str:
+def value(value: float, unit: Unit, locale: Locale) -> str:
     """A KPI value with its unit: ``86.7%`` / ``86,7 %``, ``DKK 2,150,000`` / ``2.150.000 kr.``."""
     if unit.kind == "percent":
-        return percent(value, lang)
+        return percent(value, locale)
     if unit.kind == "currency" and unit.currency:
-        digits = 0 if abs(value) >= 100 else 2
-        decimals = "." + "0" * digits if digits else ""
-        pattern = f"#,##0{decimals} ¤" if lang == "da" else f"¤ #,##0{decimals}"
+        pattern = _currency_pattern(locale, 0 if abs(value) >= 100 else 2)
         return format_currency(
-            value, unit.currency, format=pattern, locale=locale(lang), currency_digits=False
+            value, unit.currency, format=pattern, locale=locale.babel, currency_digits=False
         )
-    text = number(value, lang)
+    text = number(value, locale)
     if unit.kind == "duration":
-        return f"{text} {UNIT_LABELS.get(lang, UNIT_LABELS['en'])[unit.label]}"
+        return duration(text, value, unit.label, locale)
     if unit.kind == "text" and unit.label:
         return f"{text} {unit.label}"
     return text
 
 
-def date(when: dt.date, lang: str) -> str:
+def duration(text: str, value: float, unit: str, locale: Locale) -> str:
+    """``text`` (``value`` formatted) with its unit, ``hours``, ``minutes`` or ``days``."""
+    n = 1 if value == 1 else 2  # "1.5 hours": only exactly one is singular
+    if unit == "hours":
+        return locale.ngettext("{n} hour", "{n} hours", n).format(n=text)
+    if unit == "minutes":
+        return locale.ngettext("{n} min", "{n} min", n).format(n=text)
+    return locale.ngettext("{n} day", "{n} days", n).format(n=text)
+
+
+def date(when: dt.date, locale: Locale) -> str:
     """A date as a board member reads it: ``15 Mar 2026`` / ``15. mar. 2026``."""
-    return format_date(when, format="medium", locale=locale(lang))
+    return format_date(when, format="medium", locale=locale.babel)
 
 
-def status_summary(summary: dict[str, Any], lang: str) -> str:
-    """``12 KPIs: 2 achieved, 4 on track, 3 at risk, 3 off track; score 50%`` from the counts,
-    KPI count and score of a results.json summary (company or department)."""
+class Tally(Protocol):
+    """KPIs counted by status, and their score: the company's summary or a department."""
+
+    @property
+    def counts(self) -> Mapping[str, int]: ...
+    @property
+    def score(self) -> float | None: ...
+    @property
+    def kpi_count(self) -> int: ...
+
+
+def status_summary(tally: Tally, locale: Locale) -> str:
+    """``12 KPIs: 2 achieved, 4 on track, 3 at risk, 3 off track; score 50%``: the status counts
+    (in the status order), KPI count and score of the company or a department."""
     from kpireport import labels
 
     counts = ", ".join(
-        f"{n} {labels.status(code, lang)}" for code, n in summary["counts"].items() if n
+        f"{tally.counts[code]} {labels.status(code, locale)}"
+        for code in labels.STATUS
+        if tally.counts.get(code)
     )
-    score = percent(summary["score"], lang) if summary.get("score") is not None else "-"
-    kpi_count = summary["kpi_count"]
-    kpis = "KPI" if kpi_count == 1 else ("KPI'er" if lang == "da" else "KPIs")
-    return f"{kpi_count} {kpis}: {counts}; score {score}"
+    score = percent(tally.score, locale) if tally.score is not None else "-"
+    kpi_count = tally.kpi_count
+    template = locale.ngettext(
+        "{count} KPI: {counts}; score {score}", "{count} KPIs: {counts}; score {score}", kpi_count
+    )
+    return template.format(count=kpi_count, counts=counts, score=score)

@@ -7,10 +7,12 @@ say ``KPIs!F7`` without carrying a cell reference on every value.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kpireport.issues import Issue
+from kpireport.issues import Issue, ValidationReport
+from kpireport.periods import granularity_end
 from kpireport.schema import Unit
 
 
@@ -150,10 +152,30 @@ class Workbook:
     measurements: list[Measurement]
     benchmarks: list[Benchmark]
     issues: list[Issue] = field(default_factory=list)  # problems found while reading
+    # every problem, once the workbook is validated (kpireport.load does)
+    validation: ValidationReport | None = field(default=None, repr=False)
 
     @property
     def language(self) -> str:
         return self.settings.language
+
+    @functools.cached_property
+    def report_date(self) -> dt.date | None:
+        """The "as of" date of every number: the Settings report date, or else the date of the
+        latest measurement of a known KPI (the last day of its period when it names a period:
+        2026-09 means up to 30 September). Computed once, when first asked for (validation
+        does), so it stays the same after the build lets the measurement rows go."""
+        if self.settings.report_date is not None:
+            return self.settings.report_date
+        known = {k.id for k in self.kpis}
+        return max(
+            (
+                m.date if m.granularity == "day" else granularity_end(m.date, m.granularity)
+                for m in self.measurements
+                if m.kpi_id in known
+            ),
+            default=None,
+        )
 
     def loc(self, sheet_key: str, row: int, column: str | None = None) -> Loc:
         """The cell of ``column`` in Excel row ``row`` of the contract sheet ``sheet_key``."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from kpireport import i18n
+
 _FOLD = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "’": "'", "‘": "'"})
 _DROP = re.compile(r"[\s_\-]+")
 
@@ -221,10 +223,13 @@ BENCHMARK_KINDS: dict[str, tuple[str, ...]] = {
     "internal": ("internal", "intern"),
     "best_practice": ("best practice", "best_practice", "bedste praksis"),
 }
+# The languages a workbook's Settings may name for its reports (kpireport.i18n registers them)...
 LANGUAGES: dict[str, tuple[str, ...]] = {
-    "en": ("en", "english", "engelsk", "en-gb", "en-us"),
-    "da": ("da", "danish", "dansk", "da-dk", "dk"),
+    code: (code, *language.names) for code, language in i18n.LANGUAGES.items()
 }
+# ...and the languages a workbook itself is written in: its sheet and column names, and the
+# dropdown values above, in English or Danish.
+WORKBOOK_LANGUAGES = ("en", "da")
 
 # Labels for the dropdown values as written into a new workbook (kpireport init).
 CHOICE_LABELS: dict[str, dict[str, dict[str, str]]] = {

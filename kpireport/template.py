@@ -17,6 +17,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kpireport.errors import OutputError, UsageError
+from kpireport.i18n import N_, get_locale
 from kpireport.resources import template_text
 from kpireport.schema import (
     BENCHMARKS,
@@ -27,6 +28,7 @@ from kpireport.schema import (
     SETTING_KEYS,
     SETTINGS,
     SHEETS,
+    WORKBOOK_LANGUAGES,
     Column,
     SheetSpec,
     match_choice,
@@ -61,14 +63,12 @@ _CHOICE_COLUMNS = {
     "kpis": {"direction": "direction", "frequency": "frequency", "aggregation": "aggregation"},
     "benchmarks": {"kind": "kind"},
 }
-_NOT_IN_LIST = {
-    "en": ("Not in the list", "Choose a value from the dropdown list."),
-    "da": ("Ikke på listen", "Vælg en værdi fra rullelisten."),
-}
-_UNKNOWN_DEPARTMENT = {
-    "en": ("Unknown department", "Pick a department from the Departments sheet, or add it there."),
-    "da": ("Ukendt afdeling", "Vælg en afdeling fra arket Afdelinger, eller tilføj den der."),
-}
+# (title, message) of the error a dropdown shows for a value not in its list
+_NOT_IN_LIST = (N_("Not in the list"), N_("Choose a value from the dropdown list."))
+_UNKNOWN_DEPARTMENT = (
+    N_("Unknown department"),
+    N_("Pick a department from the Departments sheet, or add it there."),
+)
 
 # Fixed dates rather than today's: the example must stay consistent however long after it is
 # written the workbook is opened (deadlines after the report date, measurements before it).
@@ -91,9 +91,10 @@ class _Percent:
 
 
 def _lang(lang: str) -> str:
+    """A workbook language: the sheets, headers and examples of a new workbook are in one."""
     canonical = match_choice(LANGUAGES, lang)
-    if canonical is None:
-        raise UsageError(f"unknown language {lang!r}; use en or da")
+    if canonical not in WORKBOOK_LANGUAGES:
+        raise UsageError(f"unknown language {lang!r}; use {' or '.join(WORKBOOK_LANGUAGES)}")
     return canonical
 
 
@@ -435,7 +436,7 @@ def _add_dropdowns(workbook: Workbook, lang: str) -> None:
         sheet = workbook[spec.title(lang)]
         for key, field in _CHOICE_COLUMNS[spec.key].items():
             validation = _list_validation(
-                _choice_list(CHOICE_LABELS[field][lang].values()), _NOT_IN_LIST[lang]
+                _choice_list(CHOICE_LABELS[field][lang].values()), _translated(_NOT_IN_LIST, lang)
             )
             letter = _column_letter(spec, key)
             validation.add(f"{letter}2:{letter}{VALIDATION_ROWS}")
@@ -446,15 +447,20 @@ def _add_dropdowns(workbook: Workbook, lang: str) -> None:
     source = _column_letter(DEPARTMENTS, "department")
     validation = _list_validation(
         f"{_quote_sheet(DEPARTMENTS.title(lang))}!${source}$2:${source}${DEPARTMENT_LIST_ROWS}",
-        _UNKNOWN_DEPARTMENT[lang],
+        _translated(_UNKNOWN_DEPARTMENT, lang),
     )
     letter = _column_letter(KPIS, "department")
     validation.add(f"{letter}2:{letter}{VALIDATION_ROWS}")
     workbook[KPIS.title(lang)].add_data_validation(validation)
 
-    language = _list_validation(_choice_list(LANGUAGES), _NOT_IN_LIST[lang])
+    language = _list_validation(_choice_list(LANGUAGES), _translated(_NOT_IN_LIST, lang))
     language.add(f"B{_setting_row('language')}")
     workbook[SETTINGS.title(lang)].add_data_validation(language)
+
+
+def _translated(texts: tuple[str, str], lang: str) -> tuple[str, str]:
+    locale = get_locale(lang)
+    return locale.gettext(texts[0]), locale.gettext(texts[1])
 
 
 def _setting_row(key: str) -> int:

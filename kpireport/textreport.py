@@ -4,48 +4,21 @@ from __future__ import annotations
 
 import textwrap
 from collections import Counter
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from kpireport.issues import ERROR, SMART_LETTERS, ValidationReport, group_by_sheet
+from kpireport import fmt
+from kpireport.i18n import N_, Locale
+from kpireport.issues import ERROR, SMART_LETTERS, Issue, ValidationReport, group_by_sheet
+
+if TYPE_CHECKING:
+    from kpireport.model import Workbook
+
+# The severities, as the table shows them.
+SEVERITY = {ERROR: N_("error"), "warning": N_("warning")}
 
 # Lines shown per sheet and code before the rest is summed up ("... and 9,840 more").
 MAX_PER_CODE = 10
 WIDTH = 100
-
-LABELS = {
-    "en": {
-        "valid": "valid",
-        "invalid": "not valid",
-        "error": "error",
-        "warning": "warning",
-        "errors": "errors",
-        "warnings": "warnings",
-        "1error": "error",
-        "1warning": "warning",
-        "summary": "{kpis} KPIs in {departments} departments, "
-        "{measurements} measurements, {benchmarks} benchmarks",
-        "file": "File",
-        "more": "... and {n} more like this (use --format json to see all)",
-        "smart": "SMART warnings",
-        "strict": "(--strict: warnings count as failures)",
-    },
-    "da": {
-        "valid": "gyldig",
-        "invalid": "ikke gyldig",
-        "error": "fejl",
-        "warning": "advarsel",
-        "errors": "fejl",
-        "warnings": "advarsler",
-        "1error": "fejl",
-        "1warning": "advarsel",
-        "summary": "{kpis} KPI'er i {departments} afdelinger, "
-        "{measurements} målinger, {benchmarks} benchmarks",
-        "file": "Fil",
-        "more": "... og {n} mere af samme slags (brug --format json for at se alle)",
-        "smart": "SMART-advarsler",
-        "strict": "(--strict: advarsler tæller som fejl)",
-    },
-}
 
 
 class Style(Protocol):
@@ -68,47 +41,42 @@ def plain(text: str, **_emphasis: object) -> str:
 
 
 def render_text(
-    report: ValidationReport, workbook: Any = None, strict: bool = False, style: Style = plain
+    report: ValidationReport,
+    workbook: Workbook | None = None,
+    strict: bool = False,
+    style: Style = plain,
 ) -> str:
     """The report as text: a headline, then the issues grouped by sheet with their hints.
     ``style`` adds the emphasis (the CLI passes ``click.style``); without it the text is plain."""
-    t = LABELS.get(report.lang, LABELS["en"])
+    locale = report.locale
+    _ = locale.gettext
     if workbook is None and len(report.issues) == 1 and report.issues[0].sheet is None:
         # The file could not be read at all: one sentence says why, one what to do.
         issue = report.issues[0]
         return (
             f"{style(report.path, bold=True)}: "
-            f"{style(issue.message(report.lang), fg='red')} {issue.hint(report.lang)}"
+            f"{style(issue.message(locale), fg='red')} {issue.hint(locale)}"
         )
     ok = report.ok(strict)
-    status = style(t["valid"] if ok else t["invalid"], fg="green" if ok else "red", bold=True)
+    status = style(_("valid") if ok else _("not valid"), fg="green" if ok else "red", bold=True)
     lines = [f"{style(report.path, bold=True)}: {status}"]
     if workbook is not None:
-        lines.append(
-            "  "
-            + t["summary"].format(
-                kpis=len(workbook.kpis),
-                departments=len({k.department for k in workbook.kpis if k.department}),
-                measurements=f"{len(workbook.measurements):,}",
-                benchmarks=len(workbook.benchmarks),
-            )
-        )
+        lines.append("  " + _contents(workbook, locale))
     n_err, n_warn = len(report.errors), len(report.warnings)
-    counts = (
-        f"  {n_err} {t['1error'] if n_err == 1 else t['errors']},"
-        f" {n_warn} {t['1warning'] if n_warn == 1 else t['warnings']}"
+    counts = "  " + _("{errors}, {warnings}").format(
+        errors=locale.ngettext("{n} error", "{n} errors", n_err).format(n=n_err),
+        warnings=locale.ngettext("{n} warning", "{n} warnings", n_warn).format(n=n_warn),
     )
     if strict and report.warnings:
-        counts += " " + t["strict"]
+        counts += " " + _("(--strict: warnings count as failures)")
     lines.append(counts)
     smart = Counter(i.smart for i in report.warnings if i.smart)
     if smart:
-        lines.append(
-            "  " + t["smart"] + ": " + " · ".join(f"{k} {smart.get(k, 0)}" for k in SMART_LETTERS)
-        )
+        letters = " · ".join(f"{k} {smart.get(k, 0)}" for k in SMART_LETTERS)
+        lines.append("  " + _("SMART warnings") + ": " + letters)
     for sheet, issues in group_by_sheet(report.sorted_issues()).items():
         lines.append("")
-        lines.append(style(sheet or t["file"], bold=True, underline=True))
+        lines.append(style(sheet or _("File"), bold=True, underline=True))
         shown: Counter[str] = Counter()
         hidden: Counter[str] = Counter()
         for issue in issues:
@@ -116,20 +84,41 @@ def render_text(
             if shown[issue.code] > MAX_PER_CODE:
                 hidden[issue.code] += 1
                 continue
-            lines.extend(_issue_lines(issue, report.lang, t, style))
+            lines.extend(_issue_lines(issue, locale, style))
         for code, n in hidden.items():
-            lines.append(f"  {code}: " + t["more"].format(n=f"{n:,}"))
+            more = _("... and {n} more like this (use --format json to see all)")
+            lines.append(f"  {code}: " + more.format(n=fmt.number(n, locale, 0)))
     return "\n".join(lines)
 
 
-def _issue_lines(issue: Any, lang: str, t: dict[str, str], style: Style) -> list[str]:
-    severity = t[issue.severity]
+def _contents(workbook: Workbook, locale: Locale) -> str:
+    """``12 KPIs in 4 departments, 300 measurements, 9 benchmarks``."""
+    kpis = len(workbook.kpis)
+    departments = len({k.department for k in workbook.kpis if k.department})
+    measurements = len(workbook.measurements)
+    benchmarks = len(workbook.benchmarks)
+    return locale.gettext("{kpis} in {departments}, {measurements}, {benchmarks}").format(
+        kpis=locale.ngettext("{n} KPI", "{n} KPIs", kpis).format(n=kpis),
+        departments=locale.ngettext("{n} department", "{n} departments", departments).format(
+            n=departments
+        ),
+        measurements=locale.ngettext("{n} measurement", "{n} measurements", measurements).format(
+            n=fmt.number(measurements, locale, 0)
+        ),
+        benchmarks=locale.ngettext("{n} benchmark", "{n} benchmarks", benchmarks).format(
+            n=benchmarks
+        ),
+    )
+
+
+def _issue_lines(issue: Issue, locale: Locale, style: Style) -> list[str]:
+    severity = locale.gettext(SEVERITY[issue.severity])
     colour = "red" if issue.severity == ERROR else "yellow"
     head = f"  {issue.cell or '-':<6} {style(f'{severity:<9}', fg=colour)}"
     indent = " " * 19
     width = max(WIDTH - len(indent), 40)
-    body = textwrap.wrap(f"{issue.message(lang)} [{issue.code}]", width, break_on_hyphens=False)
-    hint = textwrap.wrap("→ " + issue.hint(lang), width, break_on_hyphens=False)
+    body = textwrap.wrap(f"{issue.message(locale)} [{issue.code}]", width, break_on_hyphens=False)
+    hint = textwrap.wrap("→ " + issue.hint(locale), width, break_on_hyphens=False)
     out = [f"{head} {body[0] if body else ''}"]
     out.extend(indent + line for line in body[1:])
     out.extend(indent + style(line, dim=True) for line in hint)

@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
 
-from kpireport.issues import Date, Issue, Number, ValidationReport, Value, Word
+from kpireport.issues import Date, Issue, Number, Plural, Text, ValidationReport, Value
 from kpireport.model import KPI, Measurement, Workbook
-from kpireport.periods import coarser, granularity_end, period_label, periods_between
+from kpireport.periods import coarser, period_label, periods_between
 from kpireport.series import aggregate, group_periods
 
 # "Far beyond the best pace in the KPI's own history": more than this many times it.
@@ -34,27 +34,35 @@ _ONE_GOAL_PHRASES = re.compile(
     re.IGNORECASE,
 )
 
+# "the monthly period", as an adverb or adjective in the messages.
 FREQUENCY_WORDS = {
-    "daily": Word("daily", "dagligt"),
-    "weekly": Word("weekly", "ugentligt"),
-    "monthly": Word("monthly", "månedligt"),
-    "quarterly": Word("quarterly", "kvartalsvis"),
-    "yearly": Word("yearly", "årligt"),
+    "daily": Text("daily"),
+    "weekly": Text("weekly"),
+    "monthly": Text("monthly"),
+    "quarterly": Text("quarterly"),
+    "yearly": Text("yearly"),
 }
 GRANULARITY_WORDS = {
-    "day": Word("day", "dag"),
-    "week": Word("week", "uge"),
-    "month": Word("month", "måned"),
-    "quarter": Word("quarter", "kvartal"),
-    "year": Word("year", "år"),
+    "day": Text("day"),
+    "week": Text("week"),
+    "month": Text("month"),
+    "quarter": Text("quarter"),
+    "year": Text("year"),
 }
-PERIOD_PLURALS = {
-    "daily": Word("days", "dage"),
-    "weekly": Word("weeks", "uger"),
-    "monthly": Word("months", "måneder"),
-    "quarterly": Word("quarters", "kvartaler"),
-    "yearly": Word("years", "år"),
-}
+
+
+def period_count(frequency: str, n: int) -> Plural:
+    """``1 day``, ``3 days`` (``3 måneder``...): ``n`` periods of ``frequency``."""
+    forms = {
+        "daily": Plural("{n} day", "{n} days", n),
+        "weekly": Plural("{n} week", "{n} weeks", n),
+        "monthly": Plural("{n} month", "{n} months", n),
+        "quarterly": Plural("{n} quarter", "{n} quarters", n),
+        "yearly": Plural("{n} year", "{n} years", n),
+    }
+    return forms[frequency]
+
+
 GRANULARITY_OF = {
     "daily": "day",
     "weekly": "week",
@@ -104,26 +112,10 @@ def validate(
 _SHEET_ORDER = ["settings", "departments", "kpis", "measurements", "benchmarks"]
 
 
-def effective_report_date(workbook: Workbook) -> dt.date | None:
-    """The Settings report date, or else the date of the latest measurement of a known KPI
-    (the last day of its period when it names a period: 2026-09 means up to 30 September)."""
-    if workbook.settings.report_date is not None:
-        return workbook.settings.report_date
-    known = {k.id for k in workbook.kpis}
-    return max(
-        (
-            m.date if m.granularity == "day" else granularity_end(m.date, m.granularity)
-            for m in workbook.measurements
-            if m.kpi_id in known
-        ),
-        default=None,
-    )
-
-
 class _Validator:
     def __init__(self, workbook: Workbook, report_date: dt.date | None) -> None:
         self.wb = workbook
-        self.report_date = report_date or effective_report_date(workbook)
+        self.report_date = report_date or workbook.report_date
         self._periods: dict[str, dict[dt.date, list[Measurement]]] = {}
         self.by_kpi: dict[str, list[Measurement]] = defaultdict(list)
         for m in workbook.measurements:
@@ -173,9 +165,9 @@ class _Validator:
         ]
         for sheet, kpi_id, row in rows:
             close = difflib.get_close_matches(kpi_id, known, n=1, cutoff=0.6)
-            suggestion: Word | str = ""
+            suggestion: Text | str = ""
             if close:
-                suggestion = Word(f" (did you mean '{close[0]}'?)", f" (mente du '{close[0]}'?)")
+                suggestion = Text(" (did you mean '{name}'?)", name=close[0])
             yield Issue(
                 "unknown-kpi",
                 *self.at(sheet, row, "kpi"),
@@ -281,9 +273,7 @@ class _Validator:
                 {
                     "kpi": kpi.id,
                     "count": len(values),
-                    "period_word": PERIOD_PLURALS[kpi.frequency]
-                    if len(values) != 1
-                    else GRANULARITY_WORDS[GRANULARITY_OF[kpi.frequency]],
+                    "periods": period_count(kpi.frequency, len(values)),
                     "frequency": FREQUENCY_WORDS[kpi.frequency],
                     "sheet": self.wb.loc("measurements", 1).sheet,
                 },
@@ -312,9 +302,9 @@ class _Validator:
         close = difflib.get_close_matches(
             kpi.department, list(departments.values()), n=1, cutoff=0.6
         )
-        suggestion: Word | str = ""
+        suggestion: Text | str = ""
         if close:
-            suggestion = Word(f" (did you mean '{close[0]}'?)", f" (mente du '{close[0]}'?)")
+            suggestion = Text(" (did you mean '{name}'?)", name=close[0])
         yield Issue(
             "R-unknown-department",
             *self.at("kpis", kpi.row, "department"),

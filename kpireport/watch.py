@@ -42,11 +42,6 @@ CLAIM_RETRY = 60.0  # seconds before a workbook that could not be claimed is tri
 
 Log = Callable[[str], None]
 
-_AGAIN = {
-    "en": "Fix the workbook and drop it in {inbox} again.",
-    "da": "Ret projektmappen, og læg den i {inbox} igen.",
-}
-
 
 class WatchError(KpiReportError):
     """The inbox cannot be watched: it is missing, unwritable, or another watcher has it."""
@@ -317,7 +312,7 @@ class _Job:
             report = result.report
             first = report.sorted_issues()[0] if report.errors else None
             where = f"{first.sheet}!{first.cell} " if first and first.sheet and first.cell else ""
-            what = f" (first: {where}{first.message('en')})" if first else ""
+            what = f" (first: {where}{first.message()})" if first else ""
             self.log(f"not built: {claimed} has {len(report.errors)} error(s){what}")
             if result.validation_page is not None:
                 self.log(f"wrote {result.validation_page}")
@@ -413,7 +408,8 @@ def _error_files(
         }
     else:
         report = replace(result.report, path=str(dest))
-        again = _AGAIN.get(report.lang, _AGAIN["en"]).format(inbox=inbox)
+        again = report.locale.gettext("Fix the workbook and drop it in {inbox} again.")
+        again = again.format(inbox=inbox)
         text = render_text(report) + "\n\n" + again + "\n"
         data = report.to_dict()
     return text, json.dumps(data, ensure_ascii=False, indent=2) + "\n"

@@ -158,16 +158,9 @@ def main() -> int:
             departments, kpis = args.bench.split("x")
             bench = args.bench_workbook.with_name(f"{args.bench_workbook.stem}-{args.bench}.xlsx")
             if not bench.exists():
+                generate = [PYTHON, str(ROOT / "bench" / "generate.py"), str(bench)]
                 subprocess.run(
-                    [
-                        PYTHON,
-                        str(ROOT / "bench" / "generate.py"),
-                        str(bench),
-                        "--departments",
-                        departments,
-                        "--kpis",
-                        kpis,
-                    ],
+                    [*generate, "--departments", departments, "--kpis", kpis],
                     check=True,
                     capture_output=True,
                 )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,3 +134,46 @@ def make_workbook(tmp_path: Path) -> Callable[..., Path]:
 def codes(report: Any) -> list[tuple[str, str | None, str | None]]:
     """(code, sheet, cell) of every issue, for compact assertions."""
     return [(i.code, i.sheet, i.cell) for i in report.issues]
+
+
+# --- every results.json a test writes follows docs/results.schema.json -----------------------
+
+RESULTS_SCHEMA = ROOT / "docs" / "results.schema.json"
+
+
+@functools.cache
+def _results_validator() -> Any:
+    import jsonschema
+
+    schema = json.loads(RESULTS_SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
+def schema_problems(data: Any) -> list[str]:
+    """Where ``data`` (a parsed results.json) breaks docs/results.schema.json."""
+    return [
+        f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}"
+        for e in _results_validator().iter_errors(data)
+    ]
+
+
+def results_files_problems(root: Path) -> list[str]:
+    """Every results.json below ``root`` checked against the schema."""
+    problems = []
+    for path in sorted(root.rglob("results.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        problems += [f"{path}: {p}" for p in schema_problems(data)[:5]]
+    return problems
+
+
+@pytest.fixture(autouse=True)
+def _results_json_follow_the_schema(request: pytest.FixtureRequest) -> Any:
+    """After each test that used tmp_path: every results.json in it follows the schema (a test
+    that writes a broken one on purpose is marked ``tampered_results``)."""
+    yield
+    tmp = request.node.funcargs.get("tmp_path") if hasattr(request.node, "funcargs") else None
+    if tmp is None or request.node.get_closest_marker("tampered_results"):
+        return
+    problems = results_files_problems(Path(tmp))
+    assert not problems, "results.json breaks docs/results.schema.json:\n" + "\n".join(problems)

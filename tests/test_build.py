@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 
@@ -70,3 +71,19 @@ def test_unknown_format_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["build", str(path), "--format", "docx"])
     assert result.exit_code == 2
     assert "'docx' is not a format" in result.output
+
+
+def test_a_workbook_with_errors_and_no_date_at_all_still_gets_its_validation_page(
+    tmp_path: Path, sheets: dict[str, list[list[Any]]]
+) -> None:
+    """No report date in Settings and no measurement with a readable date: the page for the
+    errors is written all the same (the template used to fail on the missing date)."""
+    del sheets["Settings"][2]  # no report_date
+    for row in sheets["Measurements"][1:]:
+        row[1] = "someday"
+    path = write_workbook(tmp_path / "kpis.xlsx", sheets)
+    result = CliRunner().invoke(main, ["build", str(path), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "template" not in result.stderr and "bad-date" in result.stderr
+    page = tmp_path / "out" / "kpis" / "validation.html"
+    assert "someday" in page.read_text(encoding="utf-8")

@@ -945,16 +945,16 @@ def test_department_score_counts_and_attention(tmp_path: Path) -> None:
         "no_data": 0,
     }
     # the worst shortfall first: S-3 (0.4), S-4 (0.05); achieved and on track need no attention
-    assert [a["id"] for a in sales.attention] == ["S-3", "S-4"]
-    assert sales.attention[0]["shortfall"] == pytest.approx(0.4)
-    assert sales.attention[1]["shortfall"] == pytest.approx(0.05)
+    assert [a.id for a in sales.attention] == ["S-3", "S-4"]
+    assert sales.attention[0].shortfall == pytest.approx(0.4)
+    assert sales.attention[1].shortfall == pytest.approx(0.05)
     service = by_name["Customer service"]
     assert service.score == 0.0  # missed, no data, missed: 0 / 3
     assert service.counts["missed"] == 2 and service.counts["no_data"] == 1
     # no shortfall (C-3) first, then the largest; no data is not on the list
-    assert [a["id"] for a in service.attention] == ["C-3", "C-1"]
-    assert service.attention[0]["shortfall"] is None
-    assert service.attention[1]["shortfall"] == pytest.approx(0.7)
+    assert [a.id for a in service.attention] == ["C-3", "C-1"]
+    assert service.attention[0].shortfall is None
+    assert service.attention[1].shortfall == pytest.approx(0.7)
     shortfalls = {k.id: k.shortfall for d in results.departments for k in d.kpis}
     assert shortfalls["S-2"] == pytest.approx(-0.1)  # 0.5 - 0.6: ahead of the calendar
     assert shortfalls["S-3"] == pytest.approx(0.4)  # 0.5 - 0.1
@@ -1013,7 +1013,7 @@ def test_stale_kpi_needs_attention_even_when_on_track(tmp_path: Path) -> None:
     results = compute(workbook, report_date=D(2026, 6, 5))  # ...but June has no value
     extra = next(d for d in results.departments if d.name == "Extra")
     assert extra.kpis[0].stale is True
-    assert [a["id"] for a in extra.attention] == ["X-1"] and extra.attention[0]["stale"]
+    assert [a.id for a in extra.attention] == ["X-1"] and extra.attention[0].stale
 
 
 def test_weight_zero_alone_gives_no_score(tmp_path: Path) -> None:

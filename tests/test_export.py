@@ -26,9 +26,9 @@ from typing import Any
 import openpyxl
 import pytest
 
-from kpireport import labels
 from kpireport.engine import KpiResult, Results, compute
 from kpireport.export import COLUMNS, neutralize, results_csv
+from kpireport.i18n import get_locale
 from kpireport.issues import ERROR
 from kpireport.validate import check
 from tests.conftest import kpi_row, valid_sheets, write_workbook
@@ -183,8 +183,8 @@ def test_csv_has_bom_crlf_and_one_row_per_kpi(results: Results) -> None:
     lines = data[len(codecs.BOM_UTF8) :].split(b"\r\n")
     assert lines[-1] == b"" and all(b"\n" not in line and b"\r" not in line for line in lines)
     rows = parse(data)
-    assert len(rows) - 1 == len(kpis(results)) == results.summary["kpi_count"] == 4
-    assert rows[0] == [labels.text("en")[label] for _key, label in COLUMNS]
+    assert len(rows) - 1 == len(kpis(results)) == results.summary.kpi_count == 4
+    assert rows[0] == [header for _key, header in COLUMNS]
     assert rows[0][:3] == ["Department", "KPI id", "KPI"]
     # in the order of results.json: departments, then their KPIs
     assert [r[1] for r in rows[1:]] == [escaped(k.id) for k in kpis(results)]
@@ -236,7 +236,7 @@ def test_numbers_round_trip_exactly_and_negatives_stay_numbers(results: Results)
 def test_pandas_reads_numbers_as_numbers(results: Results) -> None:
     pandas = pytest.importorskip("pandas")
     table = pandas.read_csv(io.BytesIO(results_csv(results)))
-    headers = [labels.text("en")[label] for _key, label in COLUMNS]
+    headers = [header for _key, header in COLUMNS]
     assert list(table.columns) == headers  # the BOM is not part of the first header
     assert len(table) == len(kpis(results))
     table.columns = KEYS
@@ -258,7 +258,7 @@ def test_danish_headers_and_words(results: Results) -> None:
     rows = parse(results_csv(results, "da"))
     assert rows[0][:4] == ["Afdeling", "KPI-id", "KPI", "Enhed"]
     assert "Ændring fra forrige periode" in rows[0]
-    assert rows[0] == [labels.text("da")[label] for _key, label in COLUMNS]
+    assert rows[0] == [get_locale("da").gettext(header) for _key, header in COLUMNS]
     cells = by_key(rows[3])
     assert (cells["status"], cells["direction"]) == ("nået", "lavere er bedre")
     assert (cells["target"], cells["current"]) == ("-5.0", "-5.0")  # dot decimal in Danish too

@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 
 from kpireport.errors import WorkbookError
+from kpireport.i18n import get_locale
 from kpireport.issues import CATALOG
 from kpireport.validate import check
 from kpireport.workbook.container import open_container
@@ -602,16 +603,18 @@ def test_lying_dimension_is_ignored(ref: str, tmp_path: Path) -> None:
 
 def test_danish_message_for_a_file_that_is_not_a_zip(tmp_path: Path) -> None:
     path = build_not_zip(tmp_path)
-    entry = CATALOG["not-zip"]
+    entry, da = CATALOG["not-zip"], get_locale("da")
+    message, hint = da.gettext(str(entry.text)), da.gettext(entry.hint)
+    assert message == "Dette er ikke en Excel-projektmappe (det er ikke et zip-arkiv)."
     result = run_cli("validate", "--lang", "da", str(path), cwd=tmp_path)
     _clean(result)
     assert result.returncode == 1
-    assert result.stdout.strip() == f"{path}: {entry.da} {entry.da_hint}"
-    assert entry.en not in result.stdout
+    assert result.stdout.strip() == f"{path}: {message} {hint}"
+    assert str(entry.text) not in result.stdout
     as_json = run_cli("validate", "--lang", "da", "--format", "json", str(path), cwd=tmp_path)
     assert as_json.returncode == 1
     issue = json.loads(as_json.stdout)["issues"][0]
-    assert (issue["code"], issue["message"], issue["hint"]) == ("not-zip", entry.da, entry.da_hint)
+    assert (issue["code"], issue["message"], issue["hint"]) == ("not-zip", message, hint)
 
 
 # -- sheets too large to read ----------------------------------------------------------------------
@@ -779,5 +782,5 @@ def test_danish_message_for_a_sheet_over_the_row_limit(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stdout.strip() == (
         f"{path}: Arket 'Measurements' har værdier ned til række 1.048.576 (celle XFD1048576); "
-        f"kpireport læser højst 500.000 rækker pr. ark. {entry.da_hint}"
+        f"kpireport læser højst 500.000 rækker pr. ark. {get_locale('da').gettext(entry.hint)}"
     )

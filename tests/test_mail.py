@@ -30,9 +30,9 @@ from click.testing import CliRunner
 from kpireport.build import BuildOptions, build
 from kpireport.cli import main
 from kpireport.config import ConfigError, SmtpConfig
+from kpireport.engine import from_dict
 from kpireport.errors import TemplateError, UsageError
 from kpireport.fsutil import locked
-from kpireport.labels import MAIL
 from kpireport.mail import (
     MailError,
     MailTemplates,
@@ -348,8 +348,20 @@ def test_danish_workbook_gets_danish_mail(da: Path, server: Server) -> None:
     assert "Attached" not in _body(board) and "bestyrelsespakken" in _body(board)
 
 
-def test_every_mail_text_in_both_languages() -> None:
-    assert set(MAIL["en"]) == set(MAIL["da"])
+def test_a_swedish_report_set_gets_swedish_mail(en: Path, server: Server) -> None:
+    """The mail speaks the report set's language: every language has the mail's words."""
+    data = json.loads((en / "results.json").read_text())
+    data["language"] = "sv"
+    (en / "results.json").write_text(json.dumps(data))
+    report = send_report_set(en, server.config(), QUICK)
+    assert report.ok
+    by_rcpt = {rcpts[0]: m for _f, rcpts, m in server.handler.received}
+    board = by_rcpt["board@example.org"]
+    assert board["Content-Language"] == "sv"
+    assert "Styrelsepaket" in board["Subject"]
+    body = _body(board)
+    assert body.startswith("Hej,\n") and "Bifogat finns styrelsepaketet" in body
+    assert "Attached" not in body and "Vedhæftet" not in body
 
 
 @pytest.mark.parametrize("mechanism", ["PLAIN", "LOGIN"])
@@ -578,6 +590,7 @@ def test_a_missing_pdf_fails_that_message(en: Path, server: Server) -> None:
     assert len(report.sent) == 2 and not report.ok
 
 
+@pytest.mark.tampered_results
 def test_a_tampered_slug_cannot_attach_another_file(en: Path, server: Server) -> None:
     (en.parent / "secret.pdf").write_bytes(b"%PDF-1.7 not for mail")
     data = json.loads((en / "results.json").read_text())
@@ -654,9 +667,10 @@ def test_header_injection_is_impossible_by_construction(en: Path, value: str) ->
     policy cannot produce a second header."""
     data = json.loads((en / "results.json").read_text())
     pdf = (en / "sales.pdf").read_bytes()
-    outgoing = Outgoing("sales.pdf", value, data["departments"][0])
+    results = from_dict(data)
+    outgoing = Outgoing("sales.pdf", value, results.departments[0])
     try:
-        message = compose(MailTemplates().write(data, outgoing), outgoing, SENDER, pdf)
+        message = compose(MailTemplates().write(results, outgoing), outgoing, SENDER, pdf)
     except (ValueError, IndexError, HeaderParseError):
         return  # refused by the email package
     # whatever it made of the value: one To header, no Bcc, the injected address not a recipient
@@ -720,15 +734,22 @@ def test_ordinary_addresses_pass(value: str) -> None:
     assert not has_line_break(value)
 
 
+@pytest.mark.tampered_results
 def test_not_an_address_is_refused(en: Path, server: Server) -> None:
     data = json.loads((en / "results.json").read_text())
-    data["departments"][0]["emails"] = ["mette(at)example.com", 42]
+    data["departments"][0]["emails"] = ["mette(at)example.com"]
     (en / "results.json").write_text(json.dumps(data))
     report = send_report_set(en, server.config(), QUICK)
     assert [str(r) for r in report.refused] == [
         "Departments!C2: 'mette(at)example.com' is not an email address; nothing is sent to it",
-        "Departments!C2: '42' is not an email address; nothing is sent to it",
     ]
+    # not text at all: the typed loader refuses the whole file, naming the value, before
+    # anything is sent
+    data["departments"][0]["emails"] = ["mette@example.com", 42]
+    (en / "results.json").write_text(json.dumps(data))
+    with pytest.raises(MailError, match=r"departments\[0\]\.emails\[1\] should be text, not int"):
+        send_report_set(en, server.config(), QUICK)
+    assert len(server.handler.received) == 2  # the board pack's two, from the first send
 
 
 def test_a_bad_from_address_is_a_config_error(en: Path, server: Server) -> None:
@@ -800,6 +821,7 @@ def test_send_takes_each_workbooks_latest_report_set(out: Path, server: Server) 
     assert len(server.handler.received) == 6 and not (older / "sent.json").exists()
 
 
+@pytest.mark.tampered_results
 def test_send_goes_on_after_a_set_that_cannot_be_read(out: Path, server: Server) -> None:
     (out / "acme" / "2026-06-30" / "results.json").write_text("[]")
     reports = send(out, server.config(), QUICK)

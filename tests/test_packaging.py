@@ -21,10 +21,12 @@ TEMPLATES = ROOT / "templates"
 PROBE = """
 import json, sys
 import kpireport
+from kpireport.i18n import LANGUAGES, get_locale
 from kpireport.resources import templates_dir
 
 d = templates_dir()
 print(json.dumps({
+    "translated": {code: get_locale(code).gettext("Executive summary") for code in LANGUAGES},
     "module": kpireport.__file__,
     "templates_dir": str(d),
     "files": sorted(
@@ -128,6 +130,10 @@ def test_wheel_ships_templates_and_works_installed(tmp_path: Path) -> None:
     assert Path(probe["templates_dir"]).is_relative_to(venv), probe["templates_dir"]
     assert not any("editable" in f.lower() for f in probe["meta_path"]), probe["meta_path"]
     assert set(probe["files"]) == source_templates
+    # the language catalogues are in the wheel and compile there
+    translated = probe["translated"]
+    assert translated["en"] == "Executive summary"
+    assert len(set(translated.values())) == len(translated), translated
 
     # The console script and `python -m` both start, with the dependencies found via the .pth.
     _run([venv / "bin" / "kpireport", "--help"], cwd=tmp_path, timeout=60)

@@ -29,7 +29,8 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from kpireport import __version__, fmt, labels
+from kpireport import __version__, fmt
+from kpireport.i18n import get_locale
 from kpireport.schema import Unit
 from tests.conftest import SAMPLES, valid_sheets, write_workbook
 
@@ -285,7 +286,7 @@ def test_board_pack_contents_page_numbers_lead_to_the_departments(
         text=True,
         check=True,
     ).stdout
-    assert labels.text(data["language"])["contents"] in contents
+    assert get_locale(data["language"]).gettext("Contents") in contents
     for dept in data["departments"]:
         name = dept["name"]
         listed = re.search(rf"^\s*{re.escape(name)}[\s.]+(\d+)\s*$", contents, re.MULTILINE)
@@ -340,7 +341,8 @@ def test_text_has_every_kpi_and_locale_formatted_numbers(built: Built, sample: s
     folder, data, expect = built.folder(sample), built.results(sample), EXPECT[sample]
     lang = data["language"]
     assert lang == expect.lang
-    report_date = fmt.date(dt.date.fromisoformat(data["report_date"]), lang)
+    loc = get_locale(lang)
+    report_date = fmt.date(dt.date.fromisoformat(data["report_date"]), loc)
     board = text_of(folder / "board-pack.pdf")
     problems = []
 
@@ -350,21 +352,21 @@ def test_text_has_every_kpi_and_locale_formatted_numbers(built: Built, sample: s
             problems.append(f"{where}: {expected!r} not found")
 
     want("board pack", board, report_date)
-    want("board pack", board, fmt.percent(data["summary"]["score"], lang))
+    want("board pack", board, fmt.percent(data["summary"]["score"], loc))
     for dept, pdf in department_pdfs(folder, data):
         text = text_of(pdf)
         want(pdf.name, text, dept["name"])
         want(pdf.name, text, report_date)
-        want(pdf.name, text, fmt.percent(dept["score"], lang))
-        want("board pack", board, fmt.percent(dept["score"], lang))
+        want(pdf.name, text, fmt.percent(dept["score"], loc))
+        want("board pack", board, fmt.percent(dept["score"], loc))
         for kpi in dept["kpis"]:
             want(pdf.name, text, kpi["name"], squashed=True)
             want("board pack", board, kpi["name"], squashed=True)
-            want(pdf.name, text, fmt.date(dt.date.fromisoformat(kpi["deadline"]), lang))
+            want(pdf.name, text, fmt.date(dt.date.fromisoformat(kpi["deadline"]), loc))
             for key in ("current", "target", "baseline"):
                 if kpi[key] is not None:
-                    want(pdf.name, text, fmt.value(kpi[key], unit(kpi), lang))
-                    want("board pack", board, fmt.value(kpi[key], unit(kpi), lang))
+                    want(pdf.name, text, fmt.value(kpi[key], unit(kpi), loc))
+                    want("board pack", board, fmt.value(kpi[key], unit(kpi), loc))
     assert not problems, "\n".join(problems)
 
     # The reader's conventions, spelled out: a large amount with its thousands separators and
@@ -377,11 +379,11 @@ def test_text_has_every_kpi_and_locale_formatted_numbers(built: Built, sample: s
         k for k in kpis(data) if k["unit_kind"] == "percent" and round(k["current"] * 1000) % 10
     )
     for kpi, shape in ((money, expect.currency), (percent, expect.percent)):
-        shown = norm(fmt.value(kpi["current"], unit(kpi), lang))
+        shown = norm(fmt.value(kpi["current"], unit(kpi), loc))
         assert re.fullmatch(shape, shown), f"{kpi['id']}: {shown!r} is not {shape}"
         assert shown in board
         assert shown in text_of(folder / f"{_slug_of(data, kpi)}.pdf")
-        foreign = norm(fmt.value(kpi["current"], unit(kpi), other))
+        foreign = norm(fmt.value(kpi["current"], unit(kpi), get_locale(other)))
         assert foreign not in board, f"{kpi['id']}: {foreign!r} ({other}) in a {lang} report"
 
 
@@ -402,10 +404,11 @@ def test_locale_spot_checks(built: Built) -> None:
 @pytest.mark.parametrize("sample", SAMPLE_NAMES)
 def test_bookmarks(built: Built, sample: str) -> None:
     folder, data = built.folder(sample), built.results(sample)
-    t = labels.text(data["language"])
+    loc = get_locale(data["language"])
     board = outline(PdfReader(folder / "board-pack.pdf"))
     top = [title for depth, title, _page in board if depth == 0]
-    for wanted in (t["contents"], t["summary"], *(d["name"] for d in data["departments"])):
+    headings = (loc.gettext("Contents"), loc.gettext("Executive summary"))
+    for wanted in (*headings, *(d["name"] for d in data["departments"])):
         assert wanted in top, f"board pack: no bookmark {wanted!r} in {top}"
     titles = [title for _depth, title, _page in board]
     for kpi in kpis(data):
@@ -421,7 +424,7 @@ def test_bookmarks(built: Built, sample: str) -> None:
 @pytest.mark.parametrize("sample", SAMPLE_NAMES)
 def test_metadata_and_colophon(built: Built, sample: str) -> None:
     folder, data = built.folder(sample), built.results(sample)
-    t = labels.text(data["language"])
+    loc = get_locale(data["language"])
     # results.json names the workbook the reports were made from, by its hash
     assert data["sha256"] == hashlib.sha256((SAMPLES / f"{sample}.xlsx").read_bytes()).hexdigest()
     pdfs = [(d, p) for d, p in department_pdfs(folder, data)] + [(None, folder / "board-pack.pdf")]
@@ -434,7 +437,7 @@ def test_metadata_and_colophon(built: Built, sample: str) -> None:
         assert data["company"] in info.get("/Subject", ""), pdf.name
         keywords = info.get("/Keywords", "")
         if dept is None:
-            assert t["board_pack"] in info["/Title"]
+            assert loc.gettext("Board pack") in info["/Title"]
             names = [d["name"] for d in data["departments"]]
         else:
             assert dept["name"] in info["/Title"], pdf.name

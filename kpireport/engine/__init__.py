@@ -19,8 +19,11 @@ from kpireport.engine.formulas import (
 )
 from kpireport.engine.results import (
     STATUSES,
+    Attention,
     BenchmarkGap,
     Change,
+    CompanySummary,
+    DepartmentLine,
     DepartmentResult,
     Forecast,
     KpiResult,
@@ -30,12 +33,16 @@ from kpireport.engine.results import (
     Summary,
     unit_of,
 )
-from kpireport.engine.serialize import to_dict
+from kpireport.engine.serialize import SCHEMA_VERSION, from_dict, load_results, to_dict
 
 __all__ = [
+    "SCHEMA_VERSION",
     "STATUSES",
+    "Attention",
     "BenchmarkGap",
     "Change",
+    "CompanySummary",
+    "DepartmentLine",
     "DepartmentResult",
     "Forecast",
     "KpiResult",
@@ -48,6 +55,8 @@ __all__ = [
     "compute_kpi",
     "expected_progress",
     "forecast",
+    "from_dict",
+    "load_results",
     "progress",
     "reached",
     "required_pace",

@@ -25,7 +25,9 @@ from kpireport.engine.results import (
     Results,
 )
 from kpireport.engine.summary import company_summary, department_results
+from kpireport.i18n import Locale, get_locale
 from kpireport.issues import Issue, ValidationReport
+from kpireport.labels import default_title
 from kpireport.model import KPI, Benchmark, Measurement, Workbook
 from kpireport.periods import period_end, period_label, periods_between
 from kpireport.series import aggregate, group_periods
@@ -38,14 +40,13 @@ def compute(
     lang: str | None = None,
 ) -> Results:
     """Results for a workbook that validated without errors."""
-    from kpireport.validate import effective_report_date
-
-    as_of = report_date or effective_report_date(workbook)
+    as_of = report_date or workbook.report_date
     if as_of is None:
         as_of = dt.date.today()
-    lang = lang or workbook.language
+    locale = get_locale(lang or workbook.language)
+    lang = locale.code
     settings = workbook.settings
-    warnings, general_warnings = _warnings_by_kpi(workbook, report, lang)
+    warnings, general_warnings = _warnings_by_kpi(workbook, report, locale)
     by_kpi: dict[str, list[Measurement]] = {}
     for m in workbook.measurements:
         by_kpi.setdefault(m.kpi_id, []).append(m)
@@ -65,7 +66,7 @@ def compute(
         for kpi in workbook.kpis
     ]
     departments = department_results(workbook, results)
-    title = settings.title or ("KPI-rapport" if lang == "da" else "KPI report")
+    title = settings.title or default_title(locale)
     return Results(
         workbook=workbook.path.name,
         sha256=workbook.sha256,
@@ -230,7 +231,7 @@ def _year_on_year(points: list[Point], frequency: str, sign: float) -> Change | 
 
 
 def _warnings_by_kpi(
-    workbook: Workbook, report: ValidationReport | None, lang: str
+    workbook: Workbook, report: ValidationReport | None, locale: Locale
 ) -> tuple[dict[str, list[KpiWarning]], list[KpiWarning]]:
     """The validation warnings about each KPI (on its KPIs row, its measurement rows or its
     benchmark rows), and the rest (settings, departments, columns...)."""
@@ -245,7 +246,7 @@ def _warnings_by_kpi(
     for issue in report.sorted_issues():
         if issue.severity != "warning":
             continue
-        warning = KpiWarning(issue.code, issue.where, issue.message(lang), issue.hint(lang))
+        warning = KpiWarning(issue.code, issue.where, issue.message(locale), issue.hint(locale))
         kpi_id = rows.get(sheet_keys.get(issue.sheet or "", ""), {}).get(_row_of(issue))
         if kpi_id is not None:
             by_kpi.setdefault(kpi_id, []).append(warning)

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kpireport.schema import Unit
+
+if TYPE_CHECKING:
+    import pandas
 
 # Every status a KPI can have, in the order of the status counts.
 STATUSES = ("achieved", "on_track", "at_risk", "off_track", "missed", "no_data")
@@ -111,13 +114,48 @@ class KpiResult:
 
 
 @dataclass
+class Attention:
+    """A KPI that needs attention (at risk, off track, missed, or stale), in a summary's list."""
+
+    id: str
+    name: str
+    department: str
+    status: str
+    stale: bool
+    progress: float | None
+    shortfall: float | None
+
+
+@dataclass
 class Summary:
     """Status counts and score over a set of KPIs."""
 
     kpi_count: int
     score: float | None
     counts: dict[str, int]
-    attention: list[dict[str, Any]]
+    attention: list[Attention]
+
+
+@dataclass
+class DepartmentLine:
+    """A department's line in the company summary."""
+
+    name: str
+    slug: str
+    score: float | None
+    counts: dict[str, int]
+    kpi_count: int
+
+
+@dataclass
+class CompanySummary:
+    """The whole company: every department's KPIs together, and a line per department."""
+
+    kpi_count: int
+    score: float | None
+    counts: dict[str, int]
+    attention: list[Attention]
+    departments: list[DepartmentLine]
 
 
 @dataclass
@@ -133,8 +171,12 @@ class DepartmentResult:
     logo: str | None
     score: float | None
     counts: dict[str, int]
-    attention: list[dict[str, Any]]
+    attention: list[Attention]
     kpis: list[KpiResult]
+
+    @property
+    def kpi_count(self) -> int:
+        return len(self.kpis)
 
 
 @dataclass
@@ -156,9 +198,21 @@ class Results:
     thresholds: dict[str, float]
     board_recipients: list[str]
     board_recipients_cell: str | None  # e.g. "Settings!B12"
-    summary: dict[str, Any]
+    summary: CompanySummary
     departments: list[DepartmentResult]
     warnings: list[KpiWarning] = field(default_factory=list)  # not about one KPI
+
+    def to_frame(self) -> pandas.DataFrame:
+        """One row per KPI, as a pandas DataFrame (columns: docs/python-api.md)."""
+        from kpireport.frames import kpi_frame
+
+        return kpi_frame(self)
+
+    def series_frame(self) -> pandas.DataFrame:
+        """One row per KPI and period with a value (long format), as a pandas DataFrame."""
+        from kpireport.frames import series_frame
+
+        return series_frame(self)
 
 
 def unit_of(result: KpiResult) -> Unit:

@@ -1,22 +1,43 @@
-"""Results as JSON-ready data, the content of results.json."""
+"""Results as JSON-ready data, the content of results.json, and back.
+
+``to_dict`` writes the contract described in docs/results-json.md (its JSON Schema:
+docs/results.schema.json); ``from_dict`` and ``load_results`` read it back into the same typed
+:class:`~kpireport.engine.results.Results`, checking every value's type on the way, so that the
+mailer, the watcher and the index pages read results one way, not with ``dict.get``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 import math
-from dataclasses import fields, is_dataclass
-from typing import Any
+import types
+from collections.abc import Mapping
+from dataclasses import MISSING, fields, is_dataclass
+from pathlib import Path
+from typing import Any, TypeVar, Union, cast, get_args, get_origin, get_type_hints
 
 from kpireport.engine.results import Results
+from kpireport.errors import ResultsFileError
+
+# results.json's format version, "MAJOR.MINOR": a key added is a minor version, a key renamed or
+# removed a major one (docs/results-json.md, "Versions"). A reader reads every minor version of
+# its own major version; keys it does not know it ignores.
+SCHEMA_VERSION = "1.0"
+RESULTS_FILE = "results.json"
+
+T = TypeVar("T")
 
 
 def to_dict(results: Results) -> dict[str, Any]:
-    """Results as JSON-ready data: dates as ISO strings, non-finite numbers as null. (In one
-    pass over the dataclasses: ``dataclasses.asdict`` deep-copies every value first, which took
-    most of a no-change rebuild's time on a workbook with 150,000 measurements.)"""
+    """Results as JSON-ready data: ``schema_version`` first, dates as ISO strings, non-finite
+    numbers as null. (In one pass over the dataclasses: ``dataclasses.asdict`` deep-copies every
+    value first, which took most of a no-change rebuild's time on a workbook with 150,000
+    measurements.)"""
     plain = _plain(results)
     assert isinstance(plain, dict)
-    return plain
+    return {"schema_version": SCHEMA_VERSION, **plain}
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}  # a dataclass's field names; () for other types
@@ -42,3 +63,117 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     return value
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def load_results(folder: Path) -> Results:
+    """The ``results.json`` of the report set in ``folder``, typed; :class:`ResultsFileError`
+    when it is missing, not JSON, of another major version, or not the shape it should be."""
+    path = Path(folder) / RESULTS_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ResultsFileError(
+            f"{folder} has no {RESULTS_FILE}: build it with kpireport build (the json format)"
+        ) from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ResultsFileError(f"{path} cannot be read: {exc}") from None
+    try:
+        return from_dict(data)
+    except ResultsFileError as exc:
+        raise ResultsFileError(f"{path} is not a kpireport {RESULTS_FILE}: {exc}") from None
+
+
+def from_dict(data: object) -> Results:
+    """:class:`Results` from the data of a results.json (as ``json.loads`` gives it)."""
+    if not isinstance(data, dict):
+        raise ResultsFileError("it is not a JSON object")
+    version = data.get("schema_version")
+    if not isinstance(version, str) or version.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
+        raise ResultsFileError(
+            f"its schema_version is {version!r}; this kpireport reads version "
+            f"{SCHEMA_VERSION.split('.')[0]}.x (build the report set again)"
+        )
+    return typed(Results, data)
+
+
+def typed(kind: type[T], value: object, where: str = "") -> T:
+    """``value`` (JSON data) as ``kind``: a dataclass of the results, a list or dict of them, a
+    date, a number or text; :class:`ResultsFileError` naming the key where it does not fit."""
+    return cast(T, _typed(kind, value, where or kind.__name__))
+
+
+def _typed(kind: Any, value: object, where: str) -> object:
+    origin = get_origin(kind)
+    if origin is Union or origin is types.UnionType:
+        options = get_args(kind)
+        if value is None and type(None) in options:
+            return None
+        errors = []
+        for option in (o for o in options if o is not type(None)):
+            try:
+                return _typed(option, value, where)
+            except ResultsFileError as exc:
+                errors.append(str(exc))
+        raise ResultsFileError(errors[0] if errors else f"{where} is missing")
+    if origin is list:
+        if not isinstance(value, list):
+            raise _wrong(where, "a list", value)
+        (item,) = get_args(kind)
+        return [_typed(item, v, f"{where}[{i}]") for i, v in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise _wrong(where, "an object", value)
+        _key, item = get_args(kind)
+        return {str(k): _typed(item, v, f"{where}.{k}") for k, v in value.items()}
+    if isinstance(kind, type) and is_dataclass(kind):
+        if not isinstance(value, Mapping):
+            raise _wrong(where, "an object", value)
+        args = {}
+        for name, (hint, required) in _hints(kind).items():
+            if name in value:
+                args[name] = _typed(hint, value[name], f"{where}.{name}")
+            elif required:
+                raise ResultsFileError(f"{where}.{name} is missing")
+        return kind(**args)
+    return _scalar(kind, value, where)
+
+
+def _scalar(kind: Any, value: object, where: str) -> object:
+    if kind is dt.date:
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        raise _wrong(where, "a date (YYYY-MM-DD)", value)
+    if kind is float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        raise _wrong(where, "a number", value)
+    if kind is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise _wrong(where, "a whole number", value)
+    if kind in (str, bool):
+        if isinstance(value, kind):
+            return value
+        raise _wrong(where, "text" if kind is str else "true or false", value)
+    raise TypeError(f"{where}: no rule for {kind!r}")  # a field type this module must learn
+
+
+def _wrong(where: str, expected: str, value: object) -> ResultsFileError:
+    shown = "null" if value is None else type(value).__name__
+    return ResultsFileError(f"{where} should be {expected}, not {shown}")
+
+
+@functools.cache
+def _hints(kind: type) -> dict[str, tuple[Any, bool]]:
+    """A dataclass's fields: name -> (type, required)."""
+    hints = get_type_hints(kind)
+    return {
+        f.name: (hints[f.name], f.default is MISSING and f.default_factory is MISSING)
+        for f in fields(kind)
+    }

@@ -5,9 +5,16 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import Any
 
-from kpireport.engine.results import STATUSES, DepartmentResult, KpiResult, Summary
+from kpireport.engine.results import (
+    STATUSES,
+    Attention,
+    CompanySummary,
+    DepartmentLine,
+    DepartmentResult,
+    KpiResult,
+    Summary,
+)
 from kpireport.model import Department, Workbook
 from kpireport.slug import REPORT_SET_NAMES, unique_slugs
 
@@ -28,15 +35,7 @@ def _summary(kpis: list[KpiResult]) -> Summary:
         score=good / total if total else None,
         counts={s: counts.get(s, 0) for s in STATUSES},
         attention=[
-            {
-                "id": k.id,
-                "name": k.name,
-                "department": k.department,
-                "status": k.status,
-                "stale": k.stale,
-                "progress": k.progress,
-                "shortfall": k.shortfall,
-            }
+            Attention(k.id, k.name, k.department, k.status, k.stale, k.progress, k.shortfall)
             for k in attention
         ],
     )
@@ -75,22 +74,15 @@ def department_results(workbook: Workbook, results: list[KpiResult]) -> list[Dep
     return out
 
 
-def company_summary(departments: list[DepartmentResult]) -> dict[str, Any]:
+def company_summary(departments: list[DepartmentResult]) -> CompanySummary:
     """The company's summary over every department's KPIs, with a line per department."""
     everything = _summary([k for d in departments for k in d.kpis])
-    return {
-        "kpi_count": everything.kpi_count,
-        "score": everything.score,
-        "counts": everything.counts,
-        "attention": everything.attention,
-        "departments": [
-            {
-                "name": d.name,
-                "slug": d.slug,
-                "score": d.score,
-                "counts": d.counts,
-                "kpi_count": len(d.kpis),
-            }
-            for d in departments
+    return CompanySummary(
+        kpi_count=everything.kpi_count,
+        score=everything.score,
+        counts=everything.counts,
+        attention=everything.attention,
+        departments=[
+            DepartmentLine(d.name, d.slug, d.score, d.counts, len(d.kpis)) for d in departments
         ],
-    }
+    )

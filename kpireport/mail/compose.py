@@ -4,7 +4,6 @@ language; the PDF is attached."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -16,7 +15,9 @@ from typing import Any
 import jinja2
 
 from kpireport import __version__
+from kpireport.engine import Results
 from kpireport.errors import TemplateError
+from kpireport.i18n import get_locale
 from kpireport.mail.addresses import one_line
 from kpireport.mail.records import MailText, Outgoing
 
@@ -41,9 +42,9 @@ class MailTemplates:
         env = environment(user_dir, "mail")
         self.subject, self.body = (_load(env, name) for name in MAIL_TEMPLATE_NAMES)
 
-    def write(self, data: dict[str, Any], message: Outgoing) -> MailText:
-        """The words of ``message``, in the language of the results ``data``."""
-        context = _context(data, message)
+    def write(self, results: Results, message: Outgoing) -> MailText:
+        """The words of ``message``, in the language of ``results``."""
+        context = _context(results, message)
         subject = _render(self.subject, context)
         # whatever a template makes of it, the subject is one line
         return MailText(one_line(subject), _render(self.body, context), context["lang"])
@@ -69,44 +70,39 @@ def _template_error(exc: jinja2.TemplateError, template: str) -> TemplateError:
     return TemplateError(describe_template_error(exc, template, "mail"))
 
 
-def _context(data: dict[str, Any], message: Outgoing) -> dict[str, Any]:
+def _context(results: Results, message: Outgoing) -> dict[str, Any]:
     """What the mail templates can use. Text from the workbook is on one line already."""
     from kpireport import fmt, labels
 
-    lang = data.get("language") or "en"
+    locale = get_locale(results.language)
     dept = message.department
+    tally: fmt.Tally
     if dept is not None:
-        report = one_line(dept["name"])
-        summary = {
-            "counts": dept["counts"],
-            "score": dept.get("score"),
-            "kpi_count": len(dept.get("kpis", [])),
-        }
-        attention = dept.get("attention", [])
+        report = one_line(dept.name)
+        tally, attention = dept, dept.attention
     else:
-        report = labels.text(lang)["board_pack"]
-        summary = data["summary"]
-        attention = data["summary"].get("attention", [])
+        report = locale.gettext("Board pack")
+        tally, attention = results.summary, results.summary.attention
     behind = [
         Behind(
-            id=one_line(entry["id"]),
-            name=one_line(entry["name"]),
-            status=labels.status(entry["status"], lang),
-            stale=bool(entry.get("stale")) and entry["status"] in ("achieved", "on_track"),
-            department=one_line(entry["department"]) if dept is None else None,
+            id=one_line(entry.id),
+            name=one_line(entry.name),
+            status=labels.status(entry.status, locale),
+            stale=entry.stale and entry.status in ("achieved", "on_track"),
+            department=one_line(entry.department) if dept is None else None,
         )
         for entry in attention
     ]
     return {
-        "t": labels.mail(lang),
-        "lang": lang,
-        "title": one_line(data.get("title", "")),
-        "company": one_line(data.get("company", "")),
-        "workbook": one_line(data.get("workbook", "")),
-        "date": fmt.date(dt.date.fromisoformat(data["report_date"]), lang),
+        "locale": locale,
+        "lang": locale.code,
+        "title": one_line(results.title),
+        "company": one_line(results.company),
+        "workbook": one_line(results.workbook),
+        "date": fmt.date(results.report_date, locale),
         "report": report,
         "department": report if dept is not None else None,
-        "status": fmt.status_summary(summary, lang),
+        "status": fmt.status_summary(tally, locale),
         "behind": behind,
     }
 

@@ -6,8 +6,8 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from kpireport.engine import DepartmentResult
 from kpireport.errors import KpiReportError
 from kpireport.mail.addresses import printable
 
@@ -121,7 +121,7 @@ class Outgoing:
 
     file: str
     recipient: str
-    department: dict[str, Any] | None  # None: the board pack
+    department: DepartmentResult | None  # None: the board pack
 
 
 @dataclass(frozen=True)

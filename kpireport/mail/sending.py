@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import re
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from kpireport.config import SmtpConfig
-from kpireport.errors import UsageError
+from kpireport.engine import DepartmentResult, Results, load_results
+from kpireport.errors import ResultsFileError, UsageError
 from kpireport.mail.addresses import check_address
 from kpireport.mail.compose import MailTemplates
 from kpireport.mail.delivery import (
@@ -47,20 +46,12 @@ NO_SMTP = (
 )
 
 
-def read_results(folder: Path) -> dict[str, Any]:
-    """The ``results.json`` of a report set."""
-    path = Path(folder) / RESULTS
+def read_results(folder: Path) -> Results:
+    """The ``results.json`` of a report set, read by the typed loader every stage uses."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise MailError(
-            f"{folder} has no {RESULTS}: build it with kpireport build (the json format)"
-        ) from None
-    except (OSError, ValueError) as exc:
-        raise MailError(f"{path} cannot be read: {exc}") from None
-    if not isinstance(data, dict) or "departments" not in data or "report_date" not in data:
-        raise MailError(f"{path} is not a kpireport results.json")
-    return data
+        return load_results(folder)
+    except ResultsFileError as exc:
+        raise MailError(str(exc)) from None
 
 
 def send_report_set(
@@ -81,8 +72,8 @@ def send_report_set(
     say: Log = log or (lambda _line: None)
     if smtp is None and not options.dry_run:
         raise UsageError(NO_SMTP)
-    data = read_results(folder)
-    _check_only(data, options.only)
+    results = read_results(folder)
+    _check_only(results, options.only)
     sender = sender_address(smtp)
     if smtp is not None and not options.dry_run:
         check_server(smtp)
@@ -93,7 +84,7 @@ def send_report_set(
     # One sender per report set at a time: a cron run and a watcher must not both send.
     with locked(folder):
         sent_log = SentLog(folder)
-        messages = _plan(data, options.only, report, say)
+        messages = _plan(results, options.only, report, say)
         todo: list[Ready] = []
         for message in messages:
             path = folder / message.file
@@ -125,7 +116,7 @@ def send_report_set(
                 say(f"skipped     {skipped}")
                 continue
             # every message written before the first goes: a template that fails, fails first
-            todo.append(Ready(message, pdf, digest, templates.write(data, message)))
+            todo.append(Ready(message, pdf, digest, templates.write(results, message)))
         if options.dry_run:
             write_outbox(todo, sender, options.outbox or folder / OUTBOX, report, say)
         elif todo:
@@ -138,38 +129,34 @@ def send_report_set(
     return report
 
 
-def _check_only(data: dict[str, Any], only: tuple[str, ...]) -> None:
-    names = [str(d.get("name", "")) for d in data.get("departments", [])]
+def _check_only(results: Results, only: tuple[str, ...]) -> None:
+    names = [d.name for d in results.departments]
     unknown = [n for n in only if n.casefold() not in {m.casefold() for m in names}]
     if unknown:
         raise UsageError(
-            f"{data.get('workbook', 'the workbook')} has no department {', '.join(unknown)}; "
-            f"it has: {', '.join(names)}"
+            f"{results.workbook} has no department {', '.join(unknown)}; it has: {', '.join(names)}"
         )
 
 
-def _plan(
-    data: dict[str, Any], only: tuple[str, ...], report: SendReport, log: Log
-) -> list[Outgoing]:
+def _plan(results: Results, only: tuple[str, ...], report: SendReport, log: Log) -> list[Outgoing]:
     """Every (file, recipient) to send; refused addresses and address-less departments go into
     ``report``."""
     wanted = {name.casefold() for name in only}
     messages: list[Outgoing] = []
-    for dept in data.get("departments", []):
-        if wanted and str(dept.get("name", "")).casefold() not in wanted:
+    for dept in results.departments:
+        if wanted and dept.name.casefold() not in wanted:
             continue
-        file = f"{dept['slug']}.pdf"
-        emails = dept.get("emails") or []
-        if not emails:
-            report.no_address.append(dept["name"])
-            where = f" ({dept['email_cell']} is empty)" if dept.get("email_cell") else ""
-            log(f"no address  {dept['name']}{where}")
+        file = f"{dept.slug}.pdf"
+        if not dept.emails:
+            report.no_address.append(dept.name)
+            where = f" ({dept.email_cell} is empty)" if dept.email_cell else ""
+            log(f"no address  {dept.name}{where}")
             continue
-        messages += _recipients(file, emails, dept.get("email_cell"), dept, report, log)
+        messages += _recipients(file, dept.emails, dept.email_cell, dept, report, log)
     if not wanted:
-        board = data.get("board_recipients") or []
+        board = results.board_recipients
         if board:
-            cell = data.get("board_recipients_cell")
+            cell = results.board_recipients_cell
             messages += _recipients(BOARD_PACK, board, cell, None, report, log)
         else:
             log("no address  the board pack (Settings has no board_recipients)")
@@ -178,15 +165,15 @@ def _plan(
 
 def _recipients(
     file: str,
-    values: Any,
+    values: list[str],
     cell: str | None,
-    dept: dict[str, Any] | None,
+    dept: DepartmentResult | None,
     report: SendReport,
     log: Log,
 ) -> list[Outgoing]:
     out: list[Outgoing] = []
     seen: set[str] = set()
-    for value in values if isinstance(values, list) else [values]:
+    for value in values:
         address, reason = check_address(value)
         if address is None:
             refusal = Refusal(file, str(value), cell, reason or "")
@@ -247,8 +234,7 @@ def send(
     names: dict[Path, set[str]] = {}
     for folder in sets:
         with contextlib.suppress(MailError):
-            data = read_results(folder)
-            names[folder] = {str(d.get("name", "")).casefold() for d in data["departments"]}
+            names[folder] = {d.name.casefold() for d in read_results(folder).departments}
     if only:
         every = set().union(*names.values()) if names else set()
         unknown = [n for n in only if n.casefold() not in every]

@@ -7,16 +7,20 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from kpireport import __version__, fmt, labels
 from kpireport.engine import Change, DepartmentResult, KpiResult, Results, unit_of
 from kpireport.errors import TemplateError
+from kpireport.i18n import Locale, get_locale
 from kpireport.render import charts
 from kpireport.resources import templates_dir
+
+if TYPE_CHECKING:
+    from kpireport.render.failed import Heading
 
 DEFAULT_PRIMARY = "#1f4e79"
 DEFAULT_ACCENT = "#c8553d"
@@ -55,7 +59,9 @@ def environment(user_dir: Path | None = None, kind: str = "report") -> jinja2.En
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    install_translations(env)
     env.filters.update(
         {
             "date": _date,
@@ -66,13 +72,60 @@ def environment(user_dir: Path | None = None, kind: str = "report") -> jinja2.En
     return env
 
 
+def install_translations(env: jinja2.Environment) -> None:
+    """``_()``, ``ngettext()`` and ``{% trans %}`` in ``env``'s templates, translated into the
+    language of the template's ``locale`` variable (every template is rendered with one): so one
+    environment serves every language."""
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=_gettext,
+        ngettext=_ngettext,
+        pgettext=_pgettext,
+        npgettext=_npgettext,
+        newstyle=True,
+    )
+
+
+def locale_of(context: jinja2.runtime.Context) -> Locale:
+    """The locale a template is rendered in."""
+    locale = context.get("locale")
+    return locale if isinstance(locale, Locale) else get_locale(None)
+
+
+def _safe(context: jinja2.runtime.Context, text: str) -> str:
+    # A translation is text, not markup: in an HTML template its characters are escaped like
+    # any other text's (Jinja marks what gettext returns as safe).
+    return escape(text) if context.eval_ctx.autoescape else text
+
+
+@jinja2.pass_context
+def _gettext(context: jinja2.runtime.Context, message: str) -> str:
+    return _safe(context, locale_of(context).gettext(message))
+
+
+@jinja2.pass_context
+def _ngettext(context: jinja2.runtime.Context, singular: str, plural: str, n: int) -> str:
+    return _safe(context, locale_of(context).ngettext(singular, plural, n))
+
+
+@jinja2.pass_context
+def _pgettext(context: jinja2.runtime.Context, ctx: str, message: str) -> str:
+    return _safe(context, locale_of(context).pgettext(ctx, message))
+
+
+@jinja2.pass_context
+def _npgettext(
+    context: jinja2.runtime.Context, ctx: str, singular: str, plural: str, n: int
+) -> str:
+    return _safe(context, locale_of(context).npgettext(ctx, singular, plural, n))
+
+
 class View:
     """What templates need to show one report set: labels, formatting and branding."""
 
-    def __init__(self, results: Results, logo: str | None = None) -> None:
+    def __init__(self, results: Results | Heading, logo: str | None = None) -> None:
         self.r = results
-        self.lang = results.language
-        self.t = labels.text(self.lang)
+        self.locale = get_locale(results.language)
+        self.lang = self.locale.code
         self.primary = results.primary_color or DEFAULT_PRIMARY
         self.accent = results.accent_color or DEFAULT_ACCENT
         self.logo = logo  # a data: URI, checked by the caller
@@ -81,53 +134,55 @@ class View:
     # -- formatting ---------------------------------------------------------------------------
 
     def value(self, kpi: KpiResult, value: float | None) -> str:
-        return self.t["none"] if value is None else fmt.value(value, unit_of(kpi), self.lang)
+        return labels.NONE if value is None else fmt.value(value, unit_of(kpi), self.locale)
 
     def change(self, kpi: KpiResult, change: Change | None) -> str:
         """``+1.2 pp`` for a percent KPI, ``+340 (+4.1%)`` otherwise."""
         if change is None:
-            return self.t["none"]
+            return labels.NONE
         sign = "+" if change.change > 0 else ("−" if change.change < 0 else "±")
         if kpi.unit_kind == "percent":
-            return f"{sign}{fmt.number(abs(change.change) * 100, self.lang, 1)} pp"
-        text = sign + fmt.value(abs(change.change), unit_of(kpi), self.lang)
+            return f"{sign}{fmt.number(abs(change.change) * 100, self.locale, 1)} pp"
+        text = sign + fmt.value(abs(change.change), unit_of(kpi), self.locale)
         if change.relative is not None:
-            text += f" ({_signed_percent(change.relative, self.lang)})"
+            text += f" ({signed_percent(change.relative, self.locale)})"
         return text
 
     def short_change(self, kpi: KpiResult, change: Change | None) -> str:
         """For the table: ``−0.4 pp`` for a percent KPI, else the relative change ``+5.1%``."""
         if change is None:
-            return self.t["none"]
+            return labels.NONE
         if kpi.unit_kind == "percent" or change.relative is None:
             return self.change(kpi, change)
-        return _signed_percent(change.relative, self.lang)
+        return signed_percent(change.relative, self.locale)
 
     def pace(self, kpi: KpiResult, pace: float | None) -> str:
         if pace is None:
-            return self.t["none"]
-        period = labels.PERIOD.get(self.lang, labels.PERIOD["en"])[kpi.frequency]
+            return labels.NONE
         sign = "+" if pace > 0 else ("−" if pace < 0 else "±")
         if kpi.unit_kind == "percent":
-            amount = f"{fmt.number(abs(pace) * 100, self.lang, 2)} pp"
+            amount = f"{fmt.number(abs(pace) * 100, self.locale, 2)} pp"
         else:
-            amount = fmt.value(abs(pace), unit_of(kpi), self.lang)
-        return f"{sign}{amount} {self.t['per']} {period}"
+            amount = fmt.value(abs(pace), unit_of(kpi), self.locale)
+        period = labels.period(kpi.frequency, self.locale)
+        return self.locale.gettext("{amount} per {period}").format(
+            amount=sign + amount, period=period
+        )
 
     def pct(self, value: float | None) -> str:
-        return self.t["none"] if value is None else fmt.percent(value, self.lang)
+        return labels.NONE if value is None else fmt.percent(value, self.locale)
 
     def date(self, value: dt.date | None) -> str:
-        return self.t["none"] if value is None else fmt.date(value, self.lang)
+        return labels.NONE if value is None else fmt.date(value, self.locale)
 
     def status(self, status: str) -> str:
-        return labels.status(status, self.lang)
+        return labels.status(status, self.locale)
 
     def icon(self, status: str) -> Markup:
         return Markup(charts.status_icon(status))
 
     def chart(self, kpi: KpiResult, dept: DepartmentResult) -> Markup:
-        return Markup(charts.kpi_chart(kpi, self.lang, self.color(dept), self.accent))
+        return Markup(charts.kpi_chart(kpi, self.locale, self.color(dept), self.accent))
 
     def color(self, dept: DepartmentResult | None = None) -> str:
         return (dept.color if dept and dept.color else None) or self.primary
@@ -141,24 +196,35 @@ class View:
         }
 
 
-def _date(value: dt.date | None, lang: str = "en") -> str:
-    return "" if value is None else fmt.date(value, lang)
+def signed_percent(value: float, locale: Locale) -> str:
+    """``+4.1%``, ``−0.5%``, ``±0%``."""
+    return ("+" if value > 0 else "−" if value < 0 else "±") + fmt.percent(abs(value), locale)
 
 
-def _percent(value: float | None, lang: str = "en") -> str:
-    return "" if value is None else fmt.percent(value, lang)
+# Filters: in the template's language, or in the language named (``{{ d | date("da") }}``).
+@jinja2.pass_context
+def _date(context: jinja2.runtime.Context, value: dt.date | None, lang: str | None = None) -> str:
+    locale = get_locale(lang) if lang else locale_of(context)
+    return "" if value is None else fmt.date(value, locale)
 
 
-def _signed_percent(value: float | None, lang: str = "en") -> str:
-    if value is None:
-        return ""
-    text = fmt.percent(abs(value), lang)
-    return ("+" if value > 0 else "−" if value < 0 else "±") + text
+@jinja2.pass_context
+def _percent(context: jinja2.runtime.Context, value: float | None, lang: str | None = None) -> str:
+    locale = get_locale(lang) if lang else locale_of(context)
+    return "" if value is None else fmt.percent(value, locale)
+
+
+@jinja2.pass_context
+def _signed_percent(
+    context: jinja2.runtime.Context, value: float | None, lang: str | None = None
+) -> str:
+    locale = get_locale(lang) if lang else locale_of(context)
+    return "" if value is None else signed_percent(value, locale)
 
 
 def render(env: jinja2.Environment, template: str, view: View, **context: Any) -> str:
     """A template rendered to a string (written to disk by the build stage)."""
-    common = {"v": view, "view": view, "t": view.t, "r": view.r}
+    common = {"v": view, "view": view, "r": view.r, "locale": view.locale}
     try:
         css = env.get_template("style.css").render(**common)
         return env.get_template(template).render(**common, css=Markup(css), **context)

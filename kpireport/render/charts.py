@@ -10,8 +10,9 @@ from html import escape
 
 from babel.numbers import format_compact_decimal
 
-from kpireport import fmt, labels
+from kpireport import fmt
 from kpireport.engine import KpiResult
+from kpireport.i18n import Locale
 
 WIDTH, HEIGHT = 400, 170
 LEFT, RIGHT, TOP, BOTTOM = 44, 62, 8, 20
@@ -25,13 +26,13 @@ GRID = "#d9dee3"
 MUTED = "#6b7785"
 
 
-def axis_value(value: float, result: KpiResult, lang: str) -> str:
+def axis_value(value: float, result: KpiResult, locale: Locale) -> str:
     """A short tick label: 4.5M / 4,5 mio. for large numbers, 86% for percentages."""
     if result.unit_kind == "percent":
-        return fmt.percent(value, lang)
+        return fmt.percent(value, locale)
     if abs(value) >= 10_000:
-        return format_compact_decimal(value, locale=fmt.locale(lang), fraction_digits=1)
-    return fmt.number(value, lang, 1 if abs(value) < 100 else 0)
+        return format_compact_decimal(value, locale=locale.babel, fraction_digits=1)
+    return fmt.number(value, locale, 1 if abs(value) < 100 else 0)
 
 
 def _nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
@@ -50,9 +51,8 @@ def _nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
     return ticks
 
 
-def kpi_chart(result: KpiResult, lang: str, color: str, accent: str) -> str:
+def kpi_chart(result: KpiResult, locale: Locale, color: str, accent: str) -> str:
     """The KPI's chart: measured values, target, plan (glide path), benchmark, forecast."""
-    t = labels.text(lang)
     points = result.series
     if not points:
         return ""
@@ -95,7 +95,7 @@ def kpi_chart(result: KpiResult, lang: str, color: str, accent: str) -> str:
             f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
             f'stroke="{GRID}" stroke-width="0.8"/>'
             f'<text x="{LEFT - 6}" y="{y(tick) + 3.5:.1f}" text-anchor="end" {TICK}>'
-            f"{escape(axis_value(tick, result, lang))}</text>"
+            f"{escape(axis_value(tick, result, locale))}</text>"
         )
     # the deadline
     out.append(
@@ -115,14 +115,14 @@ def kpi_chart(result: KpiResult, lang: str, color: str, accent: str) -> str:
         f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(result.target):.1f}" '
         f'y2="{y(result.target):.1f}" stroke="{INK}" stroke-width="1.3" stroke-dasharray="7 4"/>'
     )
-    labels_right.append((y(result.target), t["chart_target"], INK))
+    labels_right.append((y(result.target), locale.pgettext("chart", "target"), INK))
     if benchmark is not None:
         out.append(
             f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(benchmark.value):.1f}" '
             f'y2="{y(benchmark.value):.1f}" stroke="{MUTED}" stroke-width="1.2" '
             f'stroke-dasharray="9 3 2 3"/>'
         )
-        labels_right.append((y(benchmark.value), t["chart_benchmark"], MUTED))
+        labels_right.append((y(benchmark.value), locale.pgettext("chart", "benchmark"), MUTED))
     # forecast: from the latest value to the deadline
     last = points[-1]
     if forecast is not None:
@@ -130,7 +130,7 @@ def kpi_chart(result: KpiResult, lang: str, color: str, accent: str) -> str:
             f'<line x1="{x(last.end):.1f}" y1="{y(last.value):.1f}" x2="{x(result.deadline):.1f}" '
             f'y2="{y(forecast):.1f}" stroke="{accent}" stroke-width="2" stroke-dasharray="5 4"/>'
         )
-        labels_right.append((y(forecast), t["chart_forecast"], accent))
+        labels_right.append((y(forecast), locale.pgettext("chart", "forecast"), accent))
     # measured values
     coords = " ".join(f"{x(p.end):.1f},{y(p.value):.1f}" for p in points)
     out.append(
@@ -143,7 +143,7 @@ def kpi_chart(result: KpiResult, lang: str, color: str, accent: str) -> str:
             f'<circle cx="{x(p.end):.1f}" cy="{y(p.value):.1f}" r="{radius}" fill="{color}"/>'
             for p in points
         )
-    labels_right.append((y(last.value), t["chart_measured"], color))
+    labels_right.append((y(last.value), locale.pgettext("chart", "measured"), color))
     out.extend(_right_labels(labels_right, LEFT + plot_w + 6, TOP, TOP + plot_h))
     # time axis: first period, latest period, deadline
     out.append(
@@ -157,7 +157,7 @@ def kpi_chart(result: KpiResult, lang: str, color: str, accent: str) -> str:
         )
     out.append(
         f'<text x="{x(result.deadline):.1f}" y="{HEIGHT - 6}" {TICK} text-anchor="end">'
-        f"{escape(fmt.date(result.deadline, lang))}</text>"
+        f"{escape(fmt.date(result.deadline, locale))}</text>"
     )
     out.append("</svg>")
     return "".join(out)

@@ -76,8 +76,19 @@ class ResultsCsv:
     """``results.csv``: the KPI table (docs/exports.md)."""
 
 
+@dataclass(frozen=True)
+class ResultsXlsx:
+    """``results.xlsx``: the KPI table and every KPI's series (docs/exports.md)."""
+
+
 Document: TypeAlias = (
-    DepartmentReport | BoardPack | ResultsJson | ResultsCsv | ValidationPage | IndexPage
+    DepartmentReport
+    | BoardPack
+    | ResultsJson
+    | ResultsCsv
+    | ResultsXlsx
+    | ValidationPage
+    | IndexPage
 )
 
 

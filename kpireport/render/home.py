@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from kpireport import __version__, labels
+from kpireport import __version__
+from kpireport.i18n import get_locale
 from kpireport.render import environment
 
 
-def render_home(listing: dict[str, list[str]], lang: str) -> str:
+def render_home(listing: dict[str, list[str]], lang: str | None) -> str:
     """``listing``: workbook name -> report dates, latest first."""
-    env = environment()
-    return env.get_template("home.html").render(
-        listing=listing, t=labels.text(lang), lang=lang, version=__version__
+    locale = get_locale(lang)
+    return (
+        environment()
+        .get_template("home.html")
+        .render(listing=listing, locale=locale, lang=locale.code, version=__version__)
     )

@@ -20,7 +20,7 @@ from pathlib import Path
 from defusedxml import ElementTree as SafeET
 
 from kpireport.errors import UnsafeWorkbookError, WorkbookError
-from kpireport.issues import Number, Word
+from kpireport.issues import Number, Text
 
 EXTENSIONS = (".xlsx", ".xlsm")
 
@@ -82,14 +82,15 @@ def open_container(path: Path) -> Container:
             raise UnsafeWorkbookError(
                 path,
                 "too-large",
-                what=f"it is {size / 2**20:,.0f} MB and the limit is {limit} MB",
-                what_da=f"den fylder {_da(size / 2**20)} MB; grænsen er {limit} MB",
+                what=Text(
+                    "it is {size} MB and the limit is {limit} MB",
+                    size=Number(size / 2**20, 0),
+                    limit=limit,
+                ),
             )
         data = path.read_bytes()
     except PermissionError:
-        raise WorkbookError(
-            path, "unreadable", reason=Word("permission denied", "adgang nægtet")
-        ) from None
+        raise WorkbookError(path, "unreadable", reason=Text("permission denied")) from None
     except OSError as exc:
         raise WorkbookError(path, "unreadable", reason=exc.strerror or str(exc)) from None
     return open_bytes(path, data)
@@ -109,9 +110,7 @@ def open_bytes(path: Path, data: bytes) -> Container:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, EOFError, ValueError, OSError):
-        raise WorkbookError(
-            path, "damaged", part=Word("the zip directory", "zip-indholdsfortegnelsen")
-        ) from None
+        raise WorkbookError(path, "damaged", part=Text("the zip directory")) from None
     _check_entries(path, infos)
     names = {i.filename for i in infos}
     if "xl/workbook.xml" not in names and "[Content_Types].xml" not in names:
@@ -131,20 +130,16 @@ def open_bytes(path: Path, data: bytes) -> Container:
     )
 
 
-def _da(number: float) -> str:
-    """A whole number in Danish notation (5.000), for the Danish text of a message."""
-    from kpireport import fmt
-
-    return fmt.number(number, "da", 0)
-
-
 def _check_entries(path: Path, infos: list[zipfile.ZipInfo]) -> None:
     if len(infos) > MAX_ENTRIES:
         raise UnsafeWorkbookError(
             path,
             "too-large",
-            what=f"it holds {len(infos):,} files and the limit is {MAX_ENTRIES:,}",
-            what_da=f"den indeholder {_da(len(infos))} filer, og grænsen er {_da(MAX_ENTRIES)}",
+            what=Text(
+                "it holds {count} files and the limit is {limit}",
+                count=Number(len(infos), 0),
+                limit=Number(MAX_ENTRIES, 0),
+            ),
         )
     total = 0
     for info in infos:
@@ -154,10 +149,12 @@ def _check_entries(path: Path, infos: list[zipfile.ZipInfo]) -> None:
             raise UnsafeWorkbookError(
                 path,
                 "too-large",
-                what=f"{info.filename} unpacks to {info.file_size / 2**20:,.0f} MB "
-                f"and the limit is {MAX_PART_BYTES // 2**20} MB",
-                what_da=f"{info.filename} fylder {_da(info.file_size / 2**20)} MB udpakket, "
-                f"og grænsen er {MAX_PART_BYTES // 2**20} MB",
+                what=Text(
+                    "{part} unpacks to {size} MB and the limit is {limit} MB",
+                    part=info.filename,
+                    size=Number(info.file_size / 2**20, 0),
+                    limit=MAX_PART_BYTES // 2**20,
+                ),
             )
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > RATIO_FLOOR and ratio > MAX_RATIO:
@@ -167,8 +164,7 @@ def _check_entries(path: Path, infos: list[zipfile.ZipInfo]) -> None:
             raise UnsafeWorkbookError(
                 path,
                 "too-large",
-                what=f"it unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MB",
-                what_da=f"den fylder mere end {MAX_UNPACKED_BYTES // 2**20} MB udpakket",
+                what=Text("it unpacks to more than {limit} MB", limit=MAX_UNPACKED_BYTES // 2**20),
             )
 
 

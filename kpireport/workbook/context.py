@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kpireport import schema
-from kpireport.issues import Date, Issue, Number, Percent, Word
+from kpireport.issues import Date, Issue, Number, Percent, Text, Word
 from kpireport.model import SheetInfo, cell_name
 from kpireport.periods import granularity_end
 from kpireport.schema import Unit
@@ -106,7 +106,7 @@ class ReadContext:
     def missing(self, key: str, row: int, column: str, kpi: str | None = None) -> None:
         """Report a required cell left empty."""
         info = self.sheets[key]
-        for_kpi = Word(f" for KPI '{kpi}'", f" for KPI'en '{kpi}'") if kpi else ""
+        for_kpi = Text(" for KPI '{kpi}'", kpi=kpi) if kpi else ""
         self.issues.append(
             Issue(
                 "missing-value",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from kpireport import schema
-from kpireport.issues import Issue, Word
+from kpireport.issues import Alternative, Issue, Text, Word
 from kpireport.model import SheetInfo, cell_name
 from kpireport.schema import SheetSpec
 from kpireport.workbook.context import ReadContext, blank
@@ -29,7 +29,7 @@ def read_headers(ctx: ReadContext) -> None:
                         None,
                         {
                             "sheet": Word(spec.en, spec.da),
-                            "other": alternative(spec.en, spec.da),
+                            "other": Alternative(spec.en, spec.da),
                         },
                     )
                 )
@@ -56,13 +56,6 @@ def header_row(rows: list[list[Any]], spec: SheetSpec) -> int | None:
     return first
 
 
-def alternative(en: str, da: str) -> Word:
-    """ " (or 'kpi_id')" after a name that has another spelling in the other language."""
-    if en == da:
-        return Word("", "")
-    return Word(f" (or '{da}')", f" (eller '{en}')")
-
-
 def read_header(ctx: ReadContext, spec: SheetSpec) -> None:
     """Record one sheet's header row and columns; unknown, repeated and missing columns are
     reported, and so is a required sheet without any row."""
@@ -73,9 +66,9 @@ def read_header(ctx: ReadContext, spec: SheetSpec) -> None:
     if header_index is None:
         if spec.required:
             what = {
-                "kpis": Word("KPI", "KPI"),
-                "measurements": Word("measurement", "måling"),
-            }.get(spec.key, Word("row", "række"))
+                "kpis": Text("KPI"),
+                "measurements": Text("measurement"),
+            }.get(spec.key, Text("row"))
             ctx.issues.append(
                 Issue("empty-sheet", raw.name, "A1", {"sheet": raw.name, "what": what})
             )
@@ -119,7 +112,7 @@ def read_header(ctx: ReadContext, spec: SheetSpec) -> None:
                     {
                         "sheet": raw.name,
                         "column": Word(column.en, column.da),
-                        "other": alternative(column.en, column.da),
+                        "other": Alternative(column.en, column.da),
                         "row": info.header_row,
                     },
                 )

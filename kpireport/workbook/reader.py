@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from kpireport import schema
 from kpireport.errors import WorkbookError
-from kpireport.issues import Issue, Word
+from kpireport.issues import Issue, Text
 from kpireport.model import Workbook, cell_name
 from kpireport.workbook.cells import RawSheet, percent_styles, read_sheet
 from kpireport.workbook.container import Container, open_container
@@ -90,7 +90,7 @@ def _read_raw_sheets(container: Container, ctx: ReadContext) -> dict[str, RawShe
             if not _calamine_failure(exc):
                 raise
             raise WorkbookError(
-                container.path, "damaged", part=Word(f"the sheet '{name}'", f"arket '{name}'")
+                container.path, "damaged", part=Text("the sheet '{name}'", name=name)
             ) from None
     return raw
 
@@ -104,9 +104,7 @@ def _open_calamine(container: Container) -> CalamineWorkbook:
     except BaseException as exc:  # calamine's errors are several types; all mean damage here
         if not _calamine_failure(exc):
             raise
-        raise WorkbookError(
-            container.path, "damaged", part=Word("the workbook", "projektmappen")
-        ) from None
+        raise WorkbookError(container.path, "damaged", part=Text("the workbook")) from None
 
 
 def _calamine_failure(exc: BaseException) -> bool:

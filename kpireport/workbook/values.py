@@ -6,6 +6,7 @@ Pure functions: each returns the value and, where the reading needs saying, a no
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -71,6 +72,16 @@ def parse_number(value: object, lang: str = "en") -> Number:
     return Number(number, from_text=True, percent_sign=percent)
 
 
+@functools.cache
+def _decimal_symbol(lang: str) -> str:
+    """The decimal mark of the language (``,`` in Danish and Swedish, ``.`` in English)."""
+    from babel.numbers import get_decimal_symbol
+
+    from kpireport.i18n import get_locale
+
+    return str(get_decimal_symbol(get_locale(lang).babel))
+
+
 def _parse_separators(text: str, lang: str) -> float | None:
     sign = -1.0 if text.startswith("-") else 1.0
     text = text.lstrip("+-")
@@ -86,11 +97,8 @@ def _parse_separators(text: str, lang: str) -> float | None:
     elif dots == 1 or commas == 1:
         sep = "." if dots else ","
         whole, _, frac = text.partition(sep)
-        if len(frac) == 3 and whole and whole != "0":
-            # 1.234 / 1,234: the language decides which one groups thousands
-            decimal = "," if lang == "da" else "."
-        else:
-            decimal = sep
+        # 1.234 / 1,234: the language decides which one groups thousands
+        decimal = _decimal_symbol(lang) if len(frac) == 3 and whole and whole != "0" else sep
     else:
         decimal = "."
     thousands = "," if decimal == "." else "."

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from kpireport import schema
-from kpireport.issues import Issue, Number, Percent, Word
+from kpireport.issues import Issue, LanguageList, Number, Percent, Text, Word
 from kpireport.model import Settings, SheetInfo, cell_name
 from kpireport.workbook.context import ReadContext, blank
 from kpireport.workbook.values import NotANumber, parse_number
@@ -93,7 +93,7 @@ def _setting(
     text = str(value).strip()
     spec = next(k for k in schema.SETTING_KEYS if k.key == key)
 
-    def bad(default: Any, expected_en: str, expected_da: str) -> None:
+    def bad(default: Any, expected: Text) -> None:
         ctx.issues.append(
             Issue(
                 "bad-setting",
@@ -103,7 +103,7 @@ def _setting(
                     "value": text,
                     "key": Word(spec.en, spec.da),
                     "default": default,
-                    "expected": Word(expected_en, expected_da),
+                    "expected": expected,
                 },
             )
         )
@@ -112,11 +112,7 @@ def _setting(
         setattr(settings, key, text)
     elif key == "language":
         if schema.match_choice(schema.LANGUAGES, text) is None:
-            bad(
-                "en",
-                "Write en (English) or da (Danish).",
-                "Skriv en (engelsk) eller da (dansk).",
-            )
+            bad("en", Text("Write {languages}.", languages=LanguageList()))
     elif key == "report_date":
         parsed = ctx.to_date("settings", value, cell, end=True)
         if parsed is not None:
@@ -126,22 +122,14 @@ def _setting(
         if unit.kind == "currency" and unit.currency:
             settings.currency = unit.currency
         else:
-            bad(
-                "DKK",
-                "Write a currency code such as DKK or EUR.",
-                "Skriv en valutakode som DKK eller EUR.",
-            )
+            bad("DKK", Text("Write a currency code such as DKK or EUR."))
     elif key in ("primary_color", "accent_color"):
         setattr(settings, key, ctx.to_color(sheet, cell, text))
     elif key in ("on_track", "at_risk"):
         try:
             number = parse_number(value, settings.language)
         except NotANumber:
-            bad(
-                Number(getattr(settings, key)),
-                "Write a share such as 0.95 or 95%.",
-                "Skriv en andel som 0,95 eller 95 %.",
-            )
+            bad(Number(getattr(settings, key)), Text("Write a share such as 0.95 or 95%."))
             return
         share = number.value / 100 if (number.percent_sign or number.value > 1) else number.value
         setattr(settings, key, share)

@@ -1,0 +1,188 @@
+"""``kpireport build``: the reports of each workbook, and the progress of the files written."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kpireport.cli.common import (
+    CONTEXT,
+    LANG,
+    check_templates,
+    color,
+    handle_errors,
+    parse_formats,
+    templates_option,
+    workbook_paths,
+)
+from kpireport.textreport import render_text
+
+
+class Progress:
+    """Progress on stderr: a bar on a terminal, a line per file otherwise, or nothing."""
+
+    WIDTH = 24
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.tty = sys.stderr.isatty()
+        self.shown = False
+
+    def __call__(self, path: str, done: int, total: int) -> None:
+        if self.quiet:
+            return
+        if self.tty:
+            filled = self.WIDTH * done // max(total, 1)
+            bar = "#" * filled + "-" * (self.WIDTH - filled)
+            click.echo(f"\r\x1b[K[{bar}] {done}/{total} {Path(path).name}", nl=False, err=True)
+            self.shown = True
+        else:
+            click.echo(f"wrote {path}", err=True)
+
+    def done(self) -> None:
+        if self.shown:
+            click.echo("\r\x1b[K", nl=False, err=True)
+        self.shown = False
+
+
+@click.command("build", context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default="reports",
+    show_default=True,
+    help="Folder for the report sets.",
+)
+@click.option(
+    "--format",
+    "formats",
+    default="pdf,html,json",
+    show_default=True,
+    help="Comma-separated outputs: pdf, html, json, csv (results.csv), xlsx (results.xlsx).",
+)
+@click.option(
+    "--department",
+    "departments",
+    multiple=True,
+    metavar="NAME",
+    help="Only this department's report (repeat for several); no board pack then.",
+)
+@click.option(
+    "--lang", type=LANG, default=None, help="Language of the reports (default: the workbook's)."
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="PDFs rendered in parallel (default: the number of cores).",
+)
+@click.option("--force", is_flag=True, help="Rebuild every file, even when nothing changed.")
+@templates_option
+@click.option(
+    "--pdf-variant",
+    type=click.Choice(["pdf/a-3b"]),
+    default=None,
+    help="pdf/a-3b: archival PDFs, results.json attached to the board pack.",
+)
+@click.option(
+    "--render-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=600.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Stop rendering a PDF that takes longer than this, and say which one.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress messages.")
+@handle_errors
+def build_command(
+    paths: tuple[str, ...],
+    out_dir: str,
+    formats: str,
+    departments: tuple[str, ...],
+    lang: str | None,
+    jobs: int | None,
+    force: bool,
+    templates: Path | None,
+    pdf_variant: str | None,
+    render_timeout: float,
+    quiet: bool,
+) -> None:
+    """Build the reports: a PDF and HTML per department, a board pack, results.json.
+
+    PATHS are workbooks or folders of workbooks (default: ./workbooks). Each workbook gets a
+    folder DIR/<workbook name>/<report date>/, so earlier report sets are kept; a rebuild with
+    nothing changed rewrites nothing. A workbook with errors gets only DIR/<workbook
+    name>/validation.html, its earlier report sets are left untouched, and the exit code is 1;
+    the other workbooks are still built. The path of each board pack is printed on stdout.
+
+    \b
+    Example:
+        kpireport build sample_workbooks/ -o reports
+        kpireport build kpis.xlsx --format pdf --department Sales --lang da
+    """
+    from kpireport.build import BuildOptions, build, default_jobs
+
+    chosen = parse_formats(formats)
+    files = workbook_paths(paths or ("workbooks",))
+    if not files:
+        raise click.UsageError(
+            f"no .xlsx or .xlsm workbooks in {', '.join(paths or ('workbooks',))}"
+        )
+    options = BuildOptions(
+        formats=chosen,
+        departments=departments,
+        lang=lang,
+        force=force,
+        templates=templates,
+        pdf_variant=pdf_variant,
+        jobs=jobs or default_jobs(),
+        render_timeout=render_timeout,
+    )
+    if templates is not None:
+        check_templates(templates, "report")
+    progress = Progress(quiet)
+    failed = False
+
+    def report(result: Any) -> None:
+        nonlocal failed
+        progress.done()
+        if result.ok:
+            click.echo(str(result.board_pack or result.folder))
+            if not quiet:
+                locale = result.report.locale
+                kept = len(result.unchanged)
+                unchanged = locale.ngettext("{n} file unchanged", "{n} files unchanged", kept)
+                extra = "; " + unchanged.format(n=kept) if kept else ""
+                click.echo(f"{result.path}: {status_line(result)}{extra}", err=True)
+                # a refused logo changes the reports themselves: say so (other warnings are
+                # on the validation page of the report set)
+                for issue in result.report.issues:
+                    if issue.code == "bad-logo":
+                        click.echo(
+                            f"{result.path}: {issue.where}: {locale.gettext('warning')}: "
+                            f"{issue.message(locale)}",
+                            err=True,
+                        )
+        else:
+            failed = True
+            click.echo(render_text(result.report, style=click.style), err=True, color=color())
+            if result.validation_page is not None:
+                click.echo(str(result.validation_page), err=True)
+
+    build(files, Path(out_dir), options, progress, on_result=report)
+    sys.exit(1 if failed else 0)
+
+
+def status_line(result: Any) -> str:
+    """``12 KPIs: 2 achieved, 4 on track, 3 at risk, 3 off track; score 50%``."""
+    from kpireport import fmt
+    from kpireport.i18n import get_locale
+
+    return fmt.status_summary(result.summary, get_locale(result.language))

@@ -1,0 +1,404 @@
+"""The catalogue of issue codes: each code's severity, message and hint (English source strings,
+translated through the language catalogues; see kpireport.i18n). The codes are stable: they are
+in results.json, validate's JSON and docs/workbook-format.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kpireport.i18n import N_, Nn_
+
+ERROR = "error"
+WARNING = "warning"
+
+SMART_LETTERS = ("S", "M", "A", "R", "T")
+
+
+@dataclass(frozen=True)
+class Message:
+    """The catalogue entry of one issue code: its severity, message and hint (English source
+    strings; a message with a count may be a ``(singular, plural)`` pair chosen by ``count``)."""
+
+    severity: str
+    text: str | tuple[str, str]
+    hint: str
+
+
+CATALOG: dict[str, Message] = {
+    # --- files that cannot be read (fatal; raised as WorkbookError) ---------------------------
+    "file-not-found": Message(
+        ERROR,
+        N_("No such file."),
+        N_("Check the path."),
+    ),
+    "is-folder": Message(
+        ERROR,
+        N_("This is a folder, not a workbook."),
+        N_("Name an .xlsx file."),
+    ),
+    "old-xls": Message(
+        ERROR,
+        N_("This is an old Excel 97-2003 file (.xls)."),
+        N_("Open it in Excel and save it as .xlsx."),
+    ),
+    "wrong-type": Message(
+        ERROR,
+        N_("This is not an Excel workbook: kpireport reads .xlsx and .xlsm files, not '{suffix}'."),
+        N_("Save the workbook as .xlsx."),
+    ),
+    "unreadable": Message(
+        ERROR,
+        N_("The file cannot be read: {reason}."),
+        N_("Check that the file exists and that you may read it."),
+    ),
+    "empty-file": Message(
+        ERROR,
+        N_("The file is empty (0 bytes)."),
+        N_("Save the workbook again, or copy it again."),
+    ),
+    "password-protected": Message(
+        ERROR,
+        N_("The workbook is password-protected."),
+        N_("Remove the password in Excel (File > Info > Protect Workbook) and save it again."),
+    ),
+    "not-zip": Message(
+        ERROR,
+        N_("This is not an Excel workbook (it is not a zip archive)."),
+        N_("Save the workbook as .xlsx."),
+    ),
+    "damaged": Message(
+        ERROR,
+        N_("The file is damaged or incomplete ({part} cannot be unpacked)."),
+        N_("Copy the file again, or open it in Excel and save it again."),
+    ),
+    "not-workbook": Message(
+        ERROR,
+        N_("This is a zip archive but not an Excel workbook."),
+        N_("Name an .xlsx file saved by Excel or LibreOffice."),
+    ),
+    "too-large": Message(
+        ERROR,
+        N_("The file was refused: {what}."),
+        N_("A KPI workbook is far smaller; check that this is the right file."),
+    ),
+    "zip-bomb": Message(
+        ERROR,
+        N_("The file was refused: {part} unpacks {ratio} times its packed size, like a zip bomb."),
+        N_("A real workbook does not do this; check where the file came from."),
+    ),
+    "xml-entities": Message(
+        ERROR,
+        N_(
+            "The file was refused: {part} declares XML entities (a DTD), which workbooks never contain and XML attacks use."
+        ),
+        N_("Check where the file came from; save it again from Excel or LibreOffice."),
+    ),
+    "bad-xml": Message(
+        ERROR,
+        N_("The file is damaged: {part} is not valid XML."),
+        N_("Open it in Excel or LibreOffice and save it again."),
+    ),
+    "too-many-rows": Message(
+        ERROR,
+        N_(
+            "The sheet '{sheet}' has values down to row {rows} (cell {cell}); kpireport reads at most {limit} rows per sheet."
+        ),
+        N_(
+            "Aggregate the measurements to weekly or monthly values, or split the workbook into several (for example one per year or per group of departments). If the rows below the table hold only a stray value, delete them."
+        ),
+    ),
+    "too-many-cells": Message(
+        ERROR,
+        N_(
+            "The sheet '{sheet}' has values across A1:{corner}, {rows} rows by {columns} columns ({cells} cells); kpireport reads at most {limit} cells per sheet."
+        ),
+        N_(
+            "Delete the columns right of the table and the rows below it if they hold stray values; otherwise split the workbook into several."
+        ),
+    ),
+    # --- building report sets (fatal for one workbook; the others are still built) ----------
+    "duplicate-workbook-name": Message(
+        ERROR,
+        N_(
+            "Another workbook in this build, {other}, has the same name; both would write to {folder}."
+        ),
+        N_("Rename one of them, or build them into different output folders."),
+    ),
+    "write-failed": Message(
+        ERROR,
+        N_("The report set could not be written: {reason}."),
+        N_(
+            "Check that the output folder exists, is writable and has free space. Every report file in place is complete: each is replaced only once its new version is fully written."
+        ),
+    ),
+    "render-failed": Message(
+        ERROR,
+        N_("{document} could not be rendered: {reason}."),
+        N_(
+            "No file of the report set was replaced: the previous version of every report is still in place. A report that takes this long usually has a cell with an enormous text: shorten it, or give the renderer more time with --render-timeout SECONDS."
+        ),
+    ),
+    # --- structure -------------------------------------------------------------------------
+    "missing-sheet": Message(
+        ERROR,
+        N_("The workbook has no '{sheet}' sheet."),
+        N_(
+            "Add a sheet named '{sheet}'{other}. Run 'kpireport init' for a workbook with every sheet."
+        ),
+    ),
+    "empty-sheet": Message(
+        ERROR,
+        N_("The '{sheet}' sheet is empty."),
+        N_("Put the column headers in the first row and one row per {what} below them."),
+    ),
+    "missing-column": Message(
+        ERROR,
+        N_("The '{sheet}' sheet has no '{column}' column (headers are in row {row})."),
+        N_("Add a column headed '{column}'{other} to row {row}."),
+    ),
+    "duplicate-column": Message(
+        ERROR,
+        N_("The column '{column}' appears twice in the header row ({first} and {cell})."),
+        N_("Delete or rename one of them; kpireport cannot tell which one to use."),
+    ),
+    "unknown-column": Message(
+        WARNING,
+        N_("The column '{column}' is not part of the workbook format and is ignored."),
+        N_("Rename it to one of: {expected}; or leave it if it is only a note for people."),
+    ),
+    "missing-value": Message(
+        ERROR,
+        N_("The required '{column}' is empty{for_kpi}."),
+        N_("Fill in the '{column}' cell."),
+    ),
+    "formula-no-value": Message(
+        ERROR,
+        N_("The cell holds a formula ({formula}) but no calculated result."),
+        N_(
+            "The file was written by a program that does not calculate. Open it in Excel or LibreOffice and save it, or type the value."
+        ),
+    ),
+    "formula-not-calculated": Message(
+        WARNING,
+        Nn_(
+            "{count} formula cell on this sheet holds a result the writing program may not have calculated.",
+            "{count} formula cells on this sheet hold results the writing program may not have calculated.",
+        ),
+        N_(
+            "Open the workbook in Excel or LibreOffice and save it, so the stored results are current."
+        ),
+    ),
+    "cell-error": Message(
+        ERROR,
+        N_("The cell shows the error {value} instead of a value."),
+        N_("Correct the formula or type the value."),
+    ),
+    "duplicate-sheet": Message(
+        WARNING,
+        N_("The sheets '{first}' and '{sheet}' are both the {what} sheet; '{first}' is used."),
+        N_("Delete or rename one of them."),
+    ),
+    "duplicate-kpi-id": Message(
+        ERROR,
+        N_("The KPI id '{kpi}' is used twice (first in {first})."),
+        N_("Give every KPI its own id, e.g. '{kpi}-2'."),
+    ),
+    "unknown-kpi": Message(
+        ERROR,
+        N_("The KPI id '{kpi}' is not on the '{kpi_sheet}' sheet."),
+        N_("Use an id from the '{kpi_sheet}' sheet{suggestion}, or add the KPI there."),
+    ),
+    "not-a-number": Message(
+        ERROR,
+        N_("'{value}' in '{column}' is not a number."),
+        N_(
+            "Type a number such as 1234.5 (or 1.234,5 in Danish notation); leave the row out if there is no value."
+        ),
+    ),
+    "number-as-text": Message(
+        WARNING,
+        N_("The number '{value}' is typed as text; it is read as {number}."),
+        N_("Format the cell as a number so Excel treats it as one."),
+    ),
+    "bad-direction": Message(
+        ERROR,
+        N_("'{value}' is not a direction."),
+        N_("Write 'higher' (higher is better) or 'lower' (lower is better)."),
+    ),
+    "bad-frequency": Message(
+        ERROR,
+        N_("'{value}' is not a frequency."),
+        N_("Write one of: daily, weekly, monthly, quarterly, yearly."),
+    ),
+    "bad-aggregation": Message(
+        ERROR,
+        N_("'{value}' is not an aggregation."),
+        N_("Write one of: sum, mean, last, min, max."),
+    ),
+    "bad-kind": Message(
+        WARNING,
+        N_("'{value}' is not a benchmark type; it is shown as written."),
+        N_("Write one of: industry, competitor, internal, best practice."),
+    ),
+    "bad-date": Message(
+        ERROR,
+        N_("'{value}' is not a date."),
+        N_(
+            "Use an Excel date or text like 2026-03-15, 15-03-2026, 2026-03 (a month), 2026-Q1 (a quarter) or 2026-W05 (a week)."
+        ),
+    ),
+    "date-as-number": Message(
+        WARNING,
+        N_("The date is a plain number ({value}); it is read as {date}."),
+        N_("Format the cell as a date so the value is unambiguous."),
+    ),
+    "coarse-date": Message(
+        WARNING,
+        N_("'{value}' names a whole {granularity}, but KPI '{kpi}' is measured {frequency}."),
+        N_("Give the date of the {frequency_unit} the value belongs to."),
+    ),
+    "deadline-before-baseline": Message(
+        ERROR,
+        N_("The deadline {deadline} is before the baseline date {baseline_date}."),
+        N_(
+            "Set a deadline after the baseline date, or correct the baseline date in {baseline_cell}."
+        ),
+    ),
+    "needs-aggregation": Message(
+        ERROR,
+        N_(
+            "KPI '{kpi}' has {count} measurements in the {frequency} period {period} ({cells}) and no aggregation."
+        ),
+        N_("Choose how to combine them in this cell: sum, mean, last, min or max."),
+    ),
+    "bad-weight": Message(
+        ERROR,
+        N_("The weight '{value}' must be a number of 0 or more."),
+        N_("Use 1 for a normal weight, 2 for double, 0 to leave the KPI out of the score."),
+    ),
+    "target-equals-baseline": Message(
+        ERROR,
+        N_("The target {target} equals the baseline, so progress cannot be measured."),
+        N_("Set a target that differs from the starting value {baseline}."),
+    ),
+    "duplicate-department": Message(
+        WARNING,
+        N_(
+            "The department '{department}' is listed twice (first in {first}); the first row is used."
+        ),
+        N_("Delete the extra row."),
+    ),
+    "bad-email": Message(
+        ERROR,
+        N_("'{value}' is not an email address."),
+        N_("Write addresses like name@example.com, separated by ',' or ';'."),
+    ),
+    "bad-color": Message(
+        WARNING,
+        N_("'{value}' is not a colour; the default colour is used."),
+        N_("Write a colour as #RRGGBB, e.g. #1F4E79."),
+    ),
+    "unknown-setting": Message(
+        WARNING,
+        N_("The setting '{key}' is not known and is ignored."),
+        N_("Use one of: {expected}."),
+    ),
+    "bad-setting": Message(
+        WARNING,
+        N_("'{value}' is not a valid {key}; {default} is used."),
+        N_("{expected}"),
+    ),
+    "bad-thresholds": Message(
+        ERROR,
+        N_(
+            "The on-track share {on_track} must be larger than the at-risk share {at_risk}, both between 0 and 1."
+        ),
+        N_("Use for example on_track 0.95 and at_risk 0.80."),
+    ),
+    "no-kpis": Message(
+        ERROR,
+        N_("The '{sheet}' sheet has headers but no KPIs."),
+        N_("Add one row per KPI below the header row."),
+    ),
+    # --- SMART -----------------------------------------------------------------------------
+    "S-no-description": Message(
+        WARNING,
+        N_("Specific: KPI '{kpi}' has no description of what exactly is measured."),
+        N_("Describe what is counted and how, e.g. 'New paying customers signed in the month'."),
+    ),
+    "S-no-owner": Message(
+        WARNING,
+        N_("Specific: KPI '{kpi}' has no owner."),
+        N_("Name the person responsible for the KPI."),
+    ),
+    "S-two-goals": Message(
+        WARNING,
+        N_("Specific: the name '{name}' seems to pack two goals into one KPI."),
+        N_("Split it into two KPIs, one goal each ('{first}' and '{second}')."),
+    ),
+    "M-no-unit": Message(
+        WARNING,
+        N_("Measurable: KPI '{kpi}' has no unit."),
+        N_("Write the unit: count, %, DKK, hours, days, score, or your own word."),
+    ),
+    "M-no-data-source": Message(
+        WARNING,
+        N_("Measurable: KPI '{kpi}' has no data source."),
+        N_("Say where the numbers come from, e.g. 'CRM monthly export'."),
+    ),
+    "M-few-measurements": Message(
+        WARNING,
+        N_(
+            "Measurable: KPI '{kpi}' has values for {periods}; at least 3 are needed to show a trend."
+        ),
+        N_("Add the earlier {frequency} values on the '{sheet}' sheet."),
+    ),
+    "A-unrealistic-pace": Message(
+        WARNING,
+        N_(
+            "Achievable: reaching {target} by {deadline} needs {required} per {period}, {factor}× the best pace in the KPI's history ({best})."
+        ),
+        N_(
+            "Check the target or the deadline; a realistic target is one the team can reach at a pace it has shown."
+        ),
+    ),
+    "A-no-improvement": Message(
+        WARNING,
+        N_(
+            "Achievable: reaching {target} by {deadline} needs {required} per {period}, but the KPI has not improved in any period so far."
+        ),
+        N_("Check the target or the deadline, or the plan that will change the trend."),
+    ),
+    "A-met-at-baseline": Message(
+        WARNING,
+        N_("Achievable: the target {target} is already met at the baseline ({baseline})."),
+        N_("Set a target beyond the starting value, or check the direction."),
+    ),
+    "R-no-objective": Message(
+        WARNING,
+        N_("Relevant: KPI '{kpi}' has no objective."),
+        N_("Write the business goal the KPI serves, e.g. 'Grow recurring revenue'."),
+    ),
+    "R-unknown-department": Message(
+        WARNING,
+        N_("Relevant: the department '{department}' is not on the '{departments_sheet}' sheet."),
+        N_("Add it there (with its head and email) or correct the spelling{suggestion}."),
+    ),
+    "bad-logo": Message(
+        WARNING,
+        N_("The logo '{logo}' is not used: {reason}."),
+        N_(
+            "Put a PNG, JPEG or GIF file (at most 2 MB) in the same folder as the workbook and write its file name, e.g. logo.png. The report is made without the logo."
+        ),
+    ),
+    "T-no-deadline": Message(
+        WARNING,
+        N_("Time-bound: KPI '{kpi}' has no deadline."),
+        N_("Set the date by which the target is to be reached."),
+    ),
+    "T-deadline-passed": Message(
+        WARNING,
+        N_("Time-bound: the deadline {deadline} passed before the report date {report_date}."),
+        N_("Set a new deadline and target, or retire the KPI."),
+    ),
+}
