@@ -8,7 +8,7 @@
 #   sample_workbooks/invalid/broken-en.xlsx  deliberately broken, to show validation
 #
 # The script prints each valid sample's status table (rules of "What the numbers mean" in
-# /work/shared/workbook-format.md) and stops with an error if a status differs from the one the
+# docs/workbook-format.md) and stops with an error if a status differs from the one the
 # sample was designed to show.
 #
 # Deliberate problems in invalid/broken-en.xlsx (checked by the script when it writes the file):

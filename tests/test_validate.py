@@ -1,4 +1,4 @@
-"""kpireport.validate.check against the workbook contract (/work/shared/workbook-format.md).
+"""kpireport.validate.check against the workbook contract (docs/workbook-format.md).
 
 Every issue code of the catalogue, except the fatal file-level ones (test_hostile_files.py), is
 produced here from the valid fixture workbook with one deliberate change, and the test asserts the
@@ -55,7 +55,7 @@ FATAL = frozenset(
         "bad-xml",
         "too-many-rows",
         "too-many-cells",
-        # build-level, tested in tests/test_build.py
+        # build-level, tested in tests/build/test_build.py
         "duplicate-workbook-name",
         "write-failed",
         "render-failed",

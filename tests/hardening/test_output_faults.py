@@ -30,7 +30,7 @@ import pytest
 
 from kpireport.build import MANIFEST
 
-SAMPLE = Path(__file__).resolve().parent.parent / "sample_workbooks" / "acme-en.xlsx"
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_workbooks" / "acme-en.xlsx"
 DATE = "2026-09-30"  # the sample's report date: its report set is out/acme/2026-09-30
 WRITE_FAILED = "The report set could not be written: "
 

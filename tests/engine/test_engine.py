@@ -1,4 +1,4 @@
-"""Acceptance tests of the engine (stage 3): the numbers of /work/shared/workbook-format.md,
+"""Acceptance tests of the engine (stage 3): the numbers of docs/workbook-format.md,
 "What the numbers mean".
 
 Every expected number is worked out by hand in the test (the arithmetic is in a comment), never by

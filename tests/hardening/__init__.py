@@ -1,0 +1,2 @@
+"""The hardening suites: hostile and broken workbooks, hostile names, full disks and read-only
+folders, fuzzing."""
