@@ -23,8 +23,10 @@ import gettext as _gettext
 import io
 from dataclasses import dataclass, field
 from importlib import resources
+from typing import TYPE_CHECKING
 
-import babel
+if TYPE_CHECKING:  # imported when a language is first used: `kpireport --help` needs none
+    import babel
 
 DOMAIN = "kpireport"
 SOURCE = "en"  # the language of the strings in the code: it needs no catalogue
@@ -103,6 +105,8 @@ def get_locale(code: str | None = None) -> Locale:
 
 @functools.cache
 def _locale(code: str) -> Locale:
+    import babel
+
     language = LANGUAGES[code]
     translations = _gettext.NullTranslations() if code == SOURCE else _compile(code)
     return Locale(code, babel.Locale.parse(language.babel_locale), translations)

@@ -18,7 +18,6 @@ from kpireport.cli.common import (
     templates_option,
     workbook_paths,
 )
-from kpireport.textreport import render_text
 
 
 class Progress:
@@ -128,6 +127,7 @@ def build_command(
         kpireport build kpis.xlsx --format pdf --department Sales --lang da
     """
     from kpireport.build import BuildOptions, build, default_jobs
+    from kpireport.textreport import render_text
 
     chosen = parse_formats(formats)
     files = workbook_paths(paths or ("workbooks",))

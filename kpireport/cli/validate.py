@@ -12,7 +12,6 @@ import click
 from kpireport.cli.common import CONTEXT, LANG, color, handle_errors, workbook_paths
 from kpireport.errors import WorkbookError
 from kpireport.i18n import language_code
-from kpireport.textreport import render_text
 
 
 @click.command("validate", context_settings=CONTEXT)
@@ -45,6 +44,7 @@ def validate_command(
         kpireport validate budget.xlsx --format json --lang da
     """
     from kpireport.issues import ValidationReport
+    from kpireport.textreport import render_text
     from kpireport.validate import check
 
     files = workbook_paths(paths)
