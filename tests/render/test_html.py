@@ -32,7 +32,7 @@ import pytest
 from kpireport import fmt, labels
 from kpireport.i18n import get_locale
 from kpireport.schema import Unit
-from tests.conftest import SAMPLES, kpi_row, valid_sheets, write_workbook
+from tests.conftest import SAMPLES, kpi_row, results_files_problems, valid_sheets, write_workbook
 
 SAMPLE_NAMES = ("acme-en", "fjordsol-da")
 BOARD_PACK = "board-pack.html"
@@ -623,3 +623,10 @@ def test_chromium_runs_no_workbook_text(hostile: Build, tmp_path: Path) -> None:
     assert not [(t, a) for t, a in dom.elements for k in a if k.lower().startswith("on")]
     for key, value in HOSTILE_TEXT.items():
         assert value in dom.text, key
+
+
+def test_every_results_json_follows_the_schema(samples: Build, hostile: Build) -> None:
+    """The sets built for these tests against docs/results.schema.json."""
+    assert len(list(samples.out.rglob("results.json"))) == 2
+    problems = results_files_problems(samples.out) + results_files_problems(hostile.out)
+    assert not problems, "\n".join(problems)

@@ -32,7 +32,13 @@ from pypdf import PdfReader
 from kpireport import __version__, fmt
 from kpireport.i18n import get_locale
 from kpireport.schema import Unit
-from tests.conftest import SAMPLES, valid_sheets, write_workbook
+from tests.conftest import (
+    SAMPLES,
+    results_files_problems,
+    schema_problems,
+    valid_sheets,
+    write_workbook,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -618,3 +624,14 @@ def test_markup_in_a_kpi_name_is_literal_text(built: Built) -> None:
         assert HOSTILE_KPI in [title for _d, title, _p in outline(reader)], pdf.name
     keywords = PdfReader(folder / "sales.pdf").metadata["/Keywords"]
     assert HOSTILE_KPI in keywords
+
+
+def test_every_results_json_follows_the_schema(built: Built) -> None:
+    """The results.json files of the sample builds, and the one attached to the PDF/A board pack,
+    against docs/results.schema.json."""
+    assert len(list(built.normal.rglob("results.json"))) == 2
+    problems = results_files_problems(built.normal)
+    pack = PdfReader(built.folder(PDFA_SAMPLE, built.pdfa) / "board-pack.pdf")
+    (attached,) = pack.attachments["results.json"]
+    problems += schema_problems(json.loads(attached))
+    assert not problems, "\n".join(problems)
