@@ -13,6 +13,7 @@ from kpireport.cli.common import (
     LANG,
     check_templates,
     color,
+    formats_option,
     handle_errors,
     parse_formats,
     templates_option,
@@ -58,13 +59,7 @@ class Progress:
     show_default=True,
     help="Folder for the report sets.",
 )
-@click.option(
-    "--format",
-    "formats",
-    default="pdf,html,json",
-    show_default=True,
-    help="Comma-separated outputs: pdf, html, json, csv (results.csv), xlsx (results.xlsx).",
-)
+@formats_option
 @click.option(
     "--department",
     "departments",

@@ -21,6 +21,14 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 LANG = click.Choice(list(LANGUAGES), case_sensitive=False)
 WORKBOOK_LANG = click.Choice(list(WORKBOOK_LANGUAGES), case_sensitive=False)
 # build, send and watch: report templates (*.html) and mail templates (*.txt) in one folder
+# build and watch: which files a report set gets
+formats_option = click.option(
+    "--format",
+    "formats",
+    default="pdf,html,json",
+    show_default=True,
+    help="Comma-separated outputs: pdf, html, json, csv (results.csv), xlsx (results.xlsx).",
+)
 templates_option = click.option(
     "--templates",
     "templates",

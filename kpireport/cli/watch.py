@@ -13,6 +13,7 @@ import click
 from kpireport.cli.common import (
     CONTEXT,
     check_templates,
+    formats_option,
     handle_errors,
     parse_formats,
     templates_option,
@@ -45,13 +46,7 @@ from kpireport.cli.common import (
     metavar="SECONDS",
     help="How often to look in INBOX.",
 )
-@click.option(
-    "--format",
-    "formats",
-    default="pdf,html,json",
-    show_default=True,
-    help="Comma-separated outputs: pdf, html, json, csv (results.csv), xlsx (results.xlsx).",
-)
+@formats_option
 @templates_option
 # How long a file must stay unchanged before it is taken; the tests shorten it.
 @click.option("--stable-seconds", type=click.FloatRange(min=0), default=2.0, hidden=True)
