@@ -467,19 +467,7 @@ def _pattern(template: str) -> str:
 
 @pytest.mark.parametrize(
     "code",
-    [
-        pytest.param(
-            code,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="docs/workbook-format.md § 12.7 shows an old write-failed hint "
-                "('Earlier report sets are untouched.')",
-            ),
-        )
-        if code == "write-failed"
-        else code
-        for code in CODES
-    ],
+    CODES,
 )
 def test_the_docs_example_is_a_message_and_hint_of_the_code(code: str) -> None:
     """The example in the docs is what the catalogue says, with workbook values filled in (the

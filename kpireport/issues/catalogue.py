@@ -128,7 +128,7 @@ CATALOG: dict[str, Message] = {
         ERROR,
         N_("The report set could not be written: {reason}."),
         N_(
-            "Check that the output folder exists, is writable and has free space. Every report file in place is complete: each is replaced only once its new version is fully written."
+            "Check that the output folder exists, is writable and has free space. No file of the report set was replaced: the previous version of every report is still in place."
         ),
     ),
     "render-failed": Message(

@@ -40,7 +40,7 @@ def test_an_unwritable_output_fails_that_workbook_only(tmp_path: Path) -> None:
     assert [r.ok for r in results] == [False, True]
     issue = results[0].report.issues[0]
     assert issue.code == "write-failed"
-    assert "Every report file in place is complete" in issue.hint("en")
+    assert "No file of the report set was replaced" in issue.hint("en")
     assert (out / "good" / "2026-06-30" / "results.json").exists()
     assert not list(out.rglob("*.tmp"))
 
