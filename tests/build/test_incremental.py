@@ -503,15 +503,28 @@ def test_an_interrupted_build_never_leaves_a_half_written_report(
     pdf_set: Path, tmp_path: Path
 ) -> None:
     workbook, out, folder = copy_set(pdf_set, tmp_path)
-    write_workbook(workbook, two_departments(finance_june=36))
     cmd = command(workbook, out, "--format", "pdf,html,json", "-j", "1")
+    # How long this build takes on this machine, measured on a copy: the timed kills land at a
+    # share of it, so that a fast machine does not finish before the kill.
+    (tmp_path / "timing").mkdir()
+    timing_workbook, timing_out, _ = copy_set(pdf_set, tmp_path / "timing")
+    write_workbook(timing_workbook, two_departments(finance_june=35))
+    started = time.monotonic()
+    reference = run(timing_workbook, timing_out, "--format", "pdf,html,json", "-j", "1")
+    duration = time.monotonic() - started
+    assert reference.returncode == 0, reference.stderr
     killed = 0
-    for moment in ("temp", 0.5, 1.5, "pdf temp", 3.0):
+    moments: list[str | float] = ["temp", 0.25 * duration, 0.5 * duration, "pdf temp"]
+    moments.append(0.8 * duration)
+    # each attempt changes Finance's numbers, so that its pages are never already made
+    for june, moment in enumerate(moments, start=30):
+        write_workbook(workbook, two_departments(finance_june=june))
         code = _run_and_kill(cmd, folder, moment, tmp_path / "killed.log")
         killed += code == -9
         check_set(folder)  # old or new, but every report whole and in its place
     assert killed >= 3, (tmp_path / "killed.log").read_text()
 
+    write_workbook(workbook, two_departments(finance_june=36))
     proc = run(workbook, out, "-j", "2")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == [str(folder / "board-pack.pdf")]
