@@ -4,7 +4,7 @@ English is the source language: the strings in the code and templates are the En
 marked for extraction (``gettext``, ``ngettext``, ``pgettext``, ``N_``; ``_()`` and
 ``{% trans %}`` in templates). Each other language has a catalogue,
 ``kpireport/locale/<code>/LC_MESSAGES/kpireport.po``. The catalogue is compiled in this process
-when a language is first used (Babel's ``read_po`` and ``write_mo``, about 10 ms) and kept for
+when a language is first used (Babel's ``read_po`` and ``write_mo``, about 5 ms) and kept for
 the life of the process, so there is no build step and no compiled file to keep in step with
 its source. ``make messages`` extracts the strings and updates the catalogues;
 ``tests/test_i18n.py`` fails on a string that a catalogue lacks or marks fuzzy.
