@@ -52,6 +52,7 @@ from kpireport.render.documents import (
     department_html,
 )
 from kpireport.render.pdfstage import PAGES, PdfStage, Renderer, RenderFailed
+from kpireport.replaced import Replaced, restore, set_aside, settle
 from kpireport.slug import folder_name
 
 if TYPE_CHECKING:
@@ -96,6 +97,7 @@ class BuildResult:
     summary: CompanySummary | None = None
     language: str = SOURCE
     validation_page: Path | None = None  # for a workbook with errors
+    replaced: Replaced | None = None  # the set of another company this build kept aside
 
     @property
     def ok(self) -> bool:
@@ -228,8 +230,19 @@ def _build_workbook(
             for place in (folder, folder / PAGES):  # left by a build that was killed
                 remove_temp_files(place, owned)
             plan = plan_set(workbook, results, report, options, templates)
-            record = BuildEntry(key=key, language=results.language, summary=plan.summary)
-            written, unchanged = _write_set(plan, folder, options, progress, renderer, record)
+            record = BuildEntry(
+                key=key, language=results.language, summary=plan.summary, company=results.company
+            )
+            # a set of another company is kept, not replaced (kpireport/replaced.py)
+            replaced = set_aside(folder, results.company)
+            try:
+                written, unchanged = _write_set(plan, folder, options, progress, renderer, record)
+            except BaseException:
+                if replaced is not None:
+                    restore(replaced, folder)
+                raise
+            if replaced is not None:
+                settle(replaced)
             # the workbook is valid now: a validation page from a failed build would mislead
             _remove_validation_page(out_dir, path)
     except RenderFailed as exc:
@@ -238,7 +251,14 @@ def _build_workbook(
     except OutputError as exc:
         return _failure(path, "write-failed", {"reason": str(exc)}, report.lang)
     return BuildResult(
-        path, report, folder, written, unchanged, results.summary, language=results.language
+        path,
+        report,
+        folder,
+        written,
+        unchanged,
+        results.summary,
+        language=results.language,
+        replaced=replaced,
     )
 
 
@@ -405,16 +425,19 @@ def _remove_validation_page(out_dir: Path, path: Path) -> None:
 
 
 def write_home(out_dir: Path, lang: str | None = None) -> Path:
-    """``DIR/index.html``: every workbook and its report sets, latest first."""
+    """``DIR/index.html``: every workbook and its report sets, latest first, and the sets of
+    other companies kept aside (kpireport/replaced.py)."""
     from kpireport.fsutil import write_atomic
     from kpireport.render.home import render_home
+    from kpireport.replaced import kept_sets
 
-    sets: dict[str, list[str]] = {}
+    kept = kept_sets(out_dir)
+    sets: dict[str, list[str]] = {workbook: [] for workbook in kept}
     for manifest in sorted(Path(out_dir).glob(f"*/*/{MANIFEST}")):
         workbook, date = manifest.parent.parent.name, manifest.parent.name
         sets.setdefault(workbook, []).append(date)
     listing = {name: sorted(dates, reverse=True) for name, dates in sorted(sets.items())}
-    html = render_home(listing, lang)
+    html = render_home(listing, kept, lang)
     return write_atomic(Path(out_dir) / "index.html", html, if_changed=True)
 
 

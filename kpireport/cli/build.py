@@ -154,6 +154,8 @@ def build_command(
         workbook = printable(result.path)
         if result.ok:
             click.echo(printable(result.board_pack or result.folder))
+            if result.replaced is not None:  # even with --quiet: another company's set moved
+                click.echo(f"{workbook}: {printable(kept_line(result))}", err=True)
             if not quiet:
                 locale = result.report.locale
                 kept = len(result.unchanged)
@@ -184,3 +186,13 @@ def status_line(result: Any) -> str:
     from kpireport.i18n import get_locale
 
     return fmt.status_summary(result.summary, get_locale(result.language))
+
+
+def kept_line(result: Any) -> str:
+    """The report set of another company this build kept aside, and where it is now."""
+    locale = result.report.locale
+    kept = result.replaced
+    company = kept.company or locale.gettext("another company")
+    return locale.gettext(
+        "the report set in {folder} was made for {company}: it is kept in {place}"
+    ).format(folder=result.folder, company=company, place=kept.place)
