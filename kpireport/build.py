@@ -33,7 +33,13 @@ from kpireport.buildcache import (
 from kpireport.buildplan import Plan, file_content, plan_set
 from kpireport.engine import CompanySummary
 from kpireport.engine.serialize import typed
-from kpireport.errors import OutputError, ResultsFileError, WorkbookError
+from kpireport.errors import (
+    KpiReportError,
+    OutputError,
+    ResultsFileError,
+    UsageError,
+    WorkbookError,
+)
 from kpireport.fsutil import inside, locked, put_in_place, remove_temp_files, write_temp
 from kpireport.hashing import sha256
 from kpireport.i18n import SOURCE, language_code
@@ -46,6 +52,7 @@ from kpireport.render.documents import (
     department_html,
 )
 from kpireport.render.pdfstage import PAGES, PdfStage, Renderer, RenderFailed
+from kpireport.replaced import Replaced, restore, set_aside, settle
 from kpireport.slug import folder_name
 
 if TYPE_CHECKING:
@@ -90,6 +97,7 @@ class BuildResult:
     summary: CompanySummary | None = None
     language: str = SOURCE
     validation_page: Path | None = None  # for a workbook with errors
+    replaced: Replaced | None = None  # the set of another company this build kept aside
 
     @property
     def ok(self) -> bool:
@@ -135,9 +143,8 @@ def build(
             other = seen.setdefault(folder_name(path.stem).casefold(), path)
             if other != path:
                 args = {"other": str(other), "folder": str(out_dir / folder_name(path.stem))}
-                issue = Issue("duplicate-workbook-name", None, None, args)
-                report = ValidationReport(str(path), [issue], lang=language_code(options.lang))
-                result = BuildResult(path, report)
+                code = language_code(options.lang)
+                result = _failure(path, "duplicate-workbook-name", args, code)
             else:
                 result = build_workbook(path, out_dir, options, progress, pool)
             results.append(result)
@@ -159,17 +166,45 @@ def build_workbook(
     pool: Renderer | None = None,
 ) -> BuildResult:
     """Validate one workbook and, when it has no errors, write its report set. ``pool``: the
-    PDF workers to use (by default, started for this workbook)."""
+    PDF workers to use (by default, started for this workbook).
+
+    Whatever goes wrong with this one workbook is its result (``build-failed`` for what nothing
+    else names, a bug included), never raised, so the caller goes on with the others. Raised
+    are only a usage error (a department it does not have: the command is wrong, not the
+    workbook) and MemoryError, the sign of a memory limit, which whoever set it judges."""
+    options = options or BuildOptions()
+    try:
+        return _build_workbook(path, out_dir, options, progress, pool)
+    except (UsageError, MemoryError):
+        raise
+    except Exception as exc:
+        reason = str(exc) if isinstance(exc, KpiReportError) else f"{type(exc).__name__}: {exc}"
+        return _failure(path, "build-failed", {"reason": reason}, language_code(options.lang))
+
+
+def _failure(path: Path, code: str, args: dict[str, str], lang: str) -> BuildResult:
+    """The result of a workbook whose report set was not built, for the reason ``code`` says."""
+    return BuildResult(
+        path, ValidationReport(str(path), [Issue(code, None, None, args)], lang=lang)
+    )
+
+
+def _build_workbook(
+    path: Path,
+    out_dir: Path,
+    options: BuildOptions,
+    progress: Progress | None,
+    pool: Renderer | None,
+) -> BuildResult:
+    """:func:`build_workbook`, raising what it does not expect."""
     from kpireport.engine import compute
     from kpireport.validate import check
 
-    options = options or BuildOptions()
     try:
         workbook, report = check(path, lang=options.lang, assets=options.assets)
     except WorkbookError as exc:
-        issues = [exc.issue]
         lang = language_code(options.lang)
-        return BuildResult(path, ValidationReport(str(path), issues, lang=lang))
+        return BuildResult(path, ValidationReport(str(path), [exc.issue], lang=lang))
     if not report.valid:
         return _failed_validation(path, out_dir, workbook, report, options)
     # Nothing to do when this very workbook (its bytes, its logos) was built with the same
@@ -195,19 +230,35 @@ def build_workbook(
             for place in (folder, folder / PAGES):  # left by a build that was killed
                 remove_temp_files(place, owned)
             plan = plan_set(workbook, results, report, options, templates)
-            record = BuildEntry(key=key, language=results.language, summary=plan.summary)
-            written, unchanged = _write_set(plan, folder, options, progress, renderer, record)
+            record = BuildEntry(
+                key=key, language=results.language, summary=plan.summary, company=results.company
+            )
+            # a set of another company is kept, not replaced (kpireport/replaced.py)
+            replaced = set_aside(folder, results.company)
+            try:
+                written, unchanged = _write_set(plan, folder, options, progress, renderer, record)
+            except BaseException:
+                if replaced is not None:
+                    restore(replaced, folder)
+                raise
+            if replaced is not None:
+                settle(replaced)
             # the workbook is valid now: a validation page from a failed build would mislead
             _remove_validation_page(out_dir, path)
     except RenderFailed as exc:
         args = {"document": exc.document, "reason": exc.reason}
-        issue = Issue("render-failed", None, None, args)
-        return BuildResult(path, ValidationReport(str(path), [issue], lang=report.lang))
+        return _failure(path, "render-failed", args, report.lang)
     except OutputError as exc:
-        issue = Issue("write-failed", None, None, {"reason": str(exc)})
-        return BuildResult(path, ValidationReport(str(path), [issue], lang=report.lang))
+        return _failure(path, "write-failed", {"reason": str(exc)}, report.lang)
     return BuildResult(
-        path, report, folder, written, unchanged, results.summary, language=results.language
+        path,
+        report,
+        folder,
+        written,
+        unchanged,
+        results.summary,
+        language=results.language,
+        replaced=replaced,
     )
 
 
@@ -374,16 +425,19 @@ def _remove_validation_page(out_dir: Path, path: Path) -> None:
 
 
 def write_home(out_dir: Path, lang: str | None = None) -> Path:
-    """``DIR/index.html``: every workbook and its report sets, latest first."""
+    """``DIR/index.html``: every workbook and its report sets, latest first, and the sets of
+    other companies kept aside (kpireport/replaced.py)."""
     from kpireport.fsutil import write_atomic
     from kpireport.render.home import render_home
+    from kpireport.replaced import kept_sets
 
-    sets: dict[str, list[str]] = {}
+    kept = kept_sets(out_dir)
+    sets: dict[str, list[str]] = {workbook: [] for workbook in kept}
     for manifest in sorted(Path(out_dir).glob(f"*/*/{MANIFEST}")):
         workbook, date = manifest.parent.parent.name, manifest.parent.name
         sets.setdefault(workbook, []).append(date)
     listing = {name: sorted(dates, reverse=True) for name, dates in sorted(sets.items())}
-    html = render_home(listing, lang)
+    html = render_home(listing, kept, lang)
     return write_atomic(Path(out_dir) / "index.html", html, if_changed=True)
 
 

@@ -43,6 +43,9 @@ class BuildEntry(TypedDict):
     key: str  # see build_key
     language: str
     summary: dict[str, object]  # the company summary of results.json
+    # whose reports these are (results.json's company): a build for another company keeps
+    # the set aside rather than replace it (kpireport.build); not recorded before issue 12
+    company: NotRequired[str]
 
 
 @dataclass(frozen=True)
@@ -226,4 +229,7 @@ def _build_entry(value: object) -> BuildEntry | None:
     key, language, summary = value.get("key"), value.get("language"), value.get("summary")
     if not isinstance(key, str) or not isinstance(language, str) or not isinstance(summary, dict):
         return None
-    return BuildEntry(key=key, language=language, summary=summary)
+    entry = BuildEntry(key=key, language=language, summary=summary)
+    if isinstance(company := value.get("company"), str):
+        entry["company"] = company
+    return entry

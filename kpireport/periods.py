@@ -46,8 +46,13 @@ def next_period(start: dt.date, frequency: str) -> dt.date:
 
 
 def period_end(date: dt.date, frequency: str) -> dt.date:
-    """The last day of the period of ``frequency`` that ``date`` falls in."""
-    return next_period(period_start(date, frequency), frequency) - dt.timedelta(days=1)
+    """The last day of the period of ``frequency`` that ``date`` falls in; for the last period
+    a date can hold (of 9999), the last day there is, since no period comes after it."""
+    start = period_start(date, frequency)
+    try:
+        return next_period(start, frequency) - dt.timedelta(days=1)
+    except (OverflowError, ValueError):  # the year after 9999
+        return dt.date.max
 
 
 def granularity_end(date: dt.date, granularity: str) -> dt.date:

@@ -1,4 +1,10 @@
-"""The validation report as a readable table for the terminal, grouped by sheet."""
+"""The validation report as a readable table for the terminal, grouped by sheet.
+
+Every piece of it that comes from the workbook or its file name (the path, sheet names, the
+messages that quote cells) goes through :func:`kpireport.printable.printable`, so that a cell
+cannot clear the screen, forge a line of the table or hide text, in the terminal, in errors.txt or
+in a log.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 from kpireport import fmt
 from kpireport.i18n import N_, Locale
 from kpireport.issues import ERROR, SMART_LETTERS, Issue, ValidationReport, group_by_sheet
+from kpireport.printable import printable
 
 if TYPE_CHECKING:
     from kpireport.model import Workbook
@@ -50,16 +57,15 @@ def render_text(
     ``style`` adds the emphasis (the CLI passes ``click.style``); without it the text is plain."""
     locale = report.locale
     _ = locale.gettext
+    path = style(printable(report.path), bold=True)
     if workbook is None and len(report.issues) == 1 and report.issues[0].sheet is None:
         # The file could not be read at all: one sentence says why, one what to do.
         issue = report.issues[0]
-        return (
-            f"{style(report.path, bold=True)}: "
-            f"{style(issue.message(locale), fg='red')} {issue.hint(locale)}"
-        )
+        message = printable(issue.message(locale))
+        return f"{path}: {style(message, fg='red')} {printable(issue.hint(locale))}"
     ok = report.ok(strict)
     status = style(_("valid") if ok else _("not valid"), fg="green" if ok else "red", bold=True)
-    lines = [f"{style(report.path, bold=True)}: {status}"]
+    lines = [f"{path}: {status}"]
     if workbook is not None:
         lines.append("  " + _contents(workbook, locale))
     n_err, n_warn = len(report.errors), len(report.warnings)
@@ -76,7 +82,7 @@ def render_text(
         lines.append("  " + _("SMART warnings") + ": " + letters)
     for sheet, issues in group_by_sheet(report.sorted_issues()).items():
         lines.append("")
-        lines.append(style(sheet or _("File"), bold=True, underline=True))
+        lines.append(style(printable(sheet) or _("File"), bold=True, underline=True))
         shown: Counter[str] = Counter()
         hidden: Counter[str] = Counter()
         for issue in issues:
@@ -114,11 +120,12 @@ def _contents(workbook: Workbook, locale: Locale) -> str:
 def _issue_lines(issue: Issue, locale: Locale, style: Style) -> list[str]:
     severity = locale.gettext(SEVERITY[issue.severity])
     colour = "red" if issue.severity == ERROR else "yellow"
-    head = f"  {issue.cell or '-':<6} {style(f'{severity:<9}', fg=colour)}"
+    head = f"  {printable(issue.cell or '-'):<6} {style(f'{severity:<9}', fg=colour)}"
     indent = " " * 19
     width = max(WIDTH - len(indent), 40)
-    body = textwrap.wrap(f"{issue.message(locale)} [{issue.code}]", width, break_on_hyphens=False)
-    hint = textwrap.wrap("→ " + issue.hint(locale), width, break_on_hyphens=False)
+    message = printable(issue.message(locale))
+    body = textwrap.wrap(f"{message} [{issue.code}]", width, break_on_hyphens=False)
+    hint = textwrap.wrap("→ " + printable(issue.hint(locale)), width, break_on_hyphens=False)
     out = [f"{head} {body[0] if body else ''}"]
     out.extend(indent + line for line in body[1:])
     out.extend(indent + style(line, dim=True) for line in hint)

@@ -59,6 +59,8 @@ FATAL = frozenset(
         "duplicate-workbook-name",
         "write-failed",
         "render-failed",
+        # tested in tests/hardening/test_extreme_values.py
+        "build-failed",
     }
 )
 
@@ -280,6 +282,69 @@ def test_not_a_number(run: Check, sheets: Sheets, sheet: str, cell: str, value: 
     _, report = run(sheets)
     assert codes(report) == [("not-a-number", sheet, cell)]
     assert_issue(report, ERROR, shows=(f"'{value}'",))
+
+
+@pytest.mark.parametrize(
+    ("sheet", "cell", "value", "shown"),
+    [
+        ("KPIs", "G2", 1e308, "1e+308"),
+        ("KPIs", "I2", -1.000001e15, "-1e+15"),
+        ("KPIs", "P2", 2e15, "2e+15"),
+        ("Measurements", "C4", 1e40, "1e+40"),
+        ("Measurements", "C4", "1e40", "1e40"),  # as typed
+        ("Benchmarks", "C2", "-2.000.000.000.000.000", "-2.000.000.000.000.000"),
+    ],
+)
+def test_number_out_of_range(
+    run: Check, sheets: Sheets, sheet: str, cell: str, value: Any, shown: str
+) -> None:
+    set_cell(sheets, sheet, cell, value)
+    _, report = run(sheets)
+    assert codes(report) == [("number-out-of-range", sheet, cell)]
+    assert_issue(report, ERROR, shows=(shown, ("1,000,000,000,000,000", "1.000.000.000.000.000")))
+
+
+@pytest.mark.parametrize("value", [1e15, -1e15, 999_999_999_999_999.9, 1e-300])
+def test_numbers_up_to_1e15_are_accepted(run: Check, sheets: Sheets, value: float) -> None:
+    set_cell(sheets, "Benchmarks", "C2", value)
+    wb, report = run(sheets)
+    assert codes(report) == []
+    assert wb.benchmarks[0].value == value
+
+
+@pytest.mark.parametrize(
+    ("sheet", "cell", "value", "shown"),
+    [
+        ("KPIs", "H2", dt.date(9999, 12, 31), "9999-12-31"),
+        ("KPIs", "H2", "9999-12-31", "9999-12-31"),
+        ("KPIs", "H2", "9999", "9999"),
+        ("KPIs", "H2", "2201-W02", "2201-W02"),
+        ("KPIs", "J2", "1899-12-31", "1899-12-31"),
+        ("Measurements", "B4", dt.datetime(2201, 1, 1, 12, 0), "2201-01-01"),
+        ("Measurements", "B4", "0001-01-01", "0001-01-01"),
+        ("Benchmarks", "E2", "Q1 1066", "Q1 1066"),
+        ("Settings", "B3", dt.date(9999, 12, 31), "9999-12-31"),
+    ],
+)
+def test_date_out_of_range(
+    run: Check, sheets: Sheets, sheet: str, cell: str, value: Any, shown: str
+) -> None:
+    set_cell(sheets, sheet, cell, value)
+    _, report = run(sheets)
+    assert codes(report) == [("date-out-of-range", sheet, cell)]
+    assert_issue(report, ERROR, shows=(f"'{shown}'", "1900", "2200"))
+
+
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [("H2", dt.date(2200, 12, 31)), ("H2", "2200"), ("J2", dt.date(1900, 1, 1))],
+)
+def test_dates_from_1900_to_2200_are_accepted(
+    run: Check, sheets: Sheets, cell: str, value: Any
+) -> None:
+    set_cell(sheets, "KPIs", cell, value)
+    _, report = run(sheets)
+    assert codes(report) == []
 
 
 @pytest.mark.parametrize(

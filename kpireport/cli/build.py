@@ -19,6 +19,7 @@ from kpireport.cli.common import (
     templates_option,
     workbook_paths,
 )
+from kpireport.printable import printable
 
 
 class Progress:
@@ -37,10 +38,11 @@ class Progress:
         if self.tty:
             filled = self.WIDTH * done // max(total, 1)
             bar = "#" * filled + "-" * (self.WIDTH - filled)
-            click.echo(f"\r\x1b[K[{bar}] {done}/{total} {Path(path).name}", nl=False, err=True)
+            name = printable(Path(path).name)
+            click.echo(f"\r\x1b[K[{bar}] {done}/{total} {name}", nl=False, err=True)
             self.shown = True
         else:
-            click.echo(f"wrote {path}", err=True)
+            click.echo(f"wrote {printable(path)}", err=True)
 
     def done(self) -> None:
         if self.shown:
@@ -148,28 +150,31 @@ def build_command(
     def report(result: Any) -> None:
         nonlocal failed
         progress.done()
+        # every file name and piece of workbook text printed goes through printable()
+        workbook = printable(result.path)
         if result.ok:
-            click.echo(str(result.board_pack or result.folder))
+            click.echo(printable(result.board_pack or result.folder))
+            if result.replaced is not None:  # even with --quiet: another company's set moved
+                click.echo(f"{workbook}: {printable(kept_line(result))}", err=True)
             if not quiet:
                 locale = result.report.locale
                 kept = len(result.unchanged)
                 unchanged = locale.ngettext("{n} file unchanged", "{n} files unchanged", kept)
                 extra = "; " + unchanged.format(n=kept) if kept else ""
-                click.echo(f"{result.path}: {status_line(result)}{extra}", err=True)
+                click.echo(f"{workbook}: {status_line(result)}{extra}", err=True)
                 # a refused logo changes the reports themselves: say so (other warnings are
                 # on the validation page of the report set)
                 for issue in result.report.issues:
                     if issue.code == "bad-logo":
-                        click.echo(
-                            f"{result.path}: {issue.where}: {locale.gettext('warning')}: "
-                            f"{issue.message(locale)}",
-                            err=True,
+                        text = (
+                            f"{issue.where}: {locale.gettext('warning')}: {issue.message(locale)}"
                         )
+                        click.echo(f"{workbook}: {printable(text)}", err=True)
         else:
             failed = True
             click.echo(render_text(result.report, style=click.style), err=True, color=color())
             if result.validation_page is not None:
-                click.echo(str(result.validation_page), err=True)
+                click.echo(printable(result.validation_page), err=True)
 
     build(files, Path(out_dir), options, progress, on_result=report)
     sys.exit(1 if failed else 0)
@@ -181,3 +186,13 @@ def status_line(result: Any) -> str:
     from kpireport.i18n import get_locale
 
     return fmt.status_summary(result.summary, get_locale(result.language))
+
+
+def kept_line(result: Any) -> str:
+    """The report set of another company this build kept aside, and where it is now."""
+    locale = result.report.locale
+    kept = result.replaced
+    company = kept.company or locale.gettext("another company")
+    return locale.gettext(
+        "the report set in {folder} was made for {company}: it is kept in {place}"
+    ).format(folder=result.folder, company=company, place=kept.place)

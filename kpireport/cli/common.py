@@ -13,6 +13,7 @@ import click
 
 from kpireport.errors import KpiReportError, WorkbookError
 from kpireport.i18n import LANGUAGES, get_locale
+from kpireport.printable import printable
 from kpireport.schema import WORKBOOK_LANGUAGES
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -58,7 +59,8 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
                 raise
             locale = get_locale(kwargs.get("lang"))
             text = exc.message(locale) if isinstance(exc, WorkbookError) else str(exc)
-            click.secho(f"Error: {text}", fg="red", err=True, color=color())
+            # it may quote a file name or a cell (the departments a workbook has)
+            click.secho(f"Error: {printable(text)}", fg="red", err=True, color=color())
             sys.exit(exc.exit_code)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise  # click's own: usage errors exit 2 with its message
@@ -69,7 +71,7 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             if debug:
                 raise
             click.secho(
-                f"Error: kpireport failed unexpectedly ({type(exc).__name__}: {exc}). "
+                f"Error: kpireport failed unexpectedly ({type(exc).__name__}: {printable(exc)}). "
                 "Run again with --debug for details, and please report it.",
                 fg="red",
                 err=True,

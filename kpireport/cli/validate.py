@@ -12,6 +12,7 @@ import click
 from kpireport.cli.common import CONTEXT, LANG, color, handle_errors, workbook_paths
 from kpireport.errors import WorkbookError
 from kpireport.i18n import language_code
+from kpireport.printable import printable_json
 
 
 @click.command("validate", context_settings=CONTEXT)
@@ -61,7 +62,8 @@ def validate_command(
         results.append((path, workbook, report))
         failed |= not report.ok(strict)
     if output_format == "json":
-        click.echo(json.dumps(_json_result(results, strict), ensure_ascii=False, indent=2))
+        text = json.dumps(_json_result(results, strict), ensure_ascii=False, indent=2)
+        click.echo(printable_json(text))
     else:
         for n, (_path, workbook, report) in enumerate(results):
             if n:

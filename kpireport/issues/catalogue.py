@@ -131,6 +131,13 @@ CATALOG: dict[str, Message] = {
             "Check that the output folder exists, is writable and has free space. No file of the report set was replaced: the previous version of every report is still in place."
         ),
     ),
+    "build-failed": Message(
+        ERROR,
+        N_("The report set could not be built: {reason}."),
+        N_(
+            "No file of the report set was replaced, and the other workbooks are built as usual. Unless the reason is a template of your own (--templates), this is a bug in kpireport: please report it, with the workbook if you can."
+        ),
+    ),
     "render-failed": Message(
         ERROR,
         N_("{document} could not be rendered: {reason}."),
@@ -215,6 +222,15 @@ CATALOG: dict[str, Message] = {
             "Type a number such as 1234.5 (or 1.234,5 in Danish notation); leave the row out if there is no value."
         ),
     ),
+    "number-out-of-range": Message(
+        ERROR,
+        N_(
+            "The number {value} in '{column}' is too large for a report: kpireport accepts numbers up to {limit}, positive or negative."
+        ),
+        N_(
+            "Check the cell for a typing error; for very large amounts, count in thousands or millions (and say so in the unit)."
+        ),
+    ),
     "number-as-text": Message(
         WARNING,
         N_("The number '{value}' is typed as text; it is read as {number}."),
@@ -245,6 +261,13 @@ CATALOG: dict[str, Message] = {
         N_("'{value}' is not a date."),
         N_(
             "Use an Excel date or text like 2026-03-15, 15-03-2026, 2026-03 (a month), 2026-Q1 (a quarter) or 2026-W05 (a week)."
+        ),
+    ),
+    "date-out-of-range": Message(
+        ERROR,
+        N_("'{value}' is outside the years {first} to {last} that a report can show."),
+        N_(
+            "Check the year for a typing error. A KPI without a real deadline needs no far-away date such as 9999-12-31: leave the cell empty."
         ),
     ),
     "date-as-number": Message(

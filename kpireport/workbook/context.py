@@ -18,7 +18,17 @@ from kpireport.periods import granularity_end
 from kpireport.schema import Unit
 from kpireport.workbook.addresses import email_address, split_addresses
 from kpireport.workbook.cells import RawSheet
-from kpireport.workbook.values import NotADate, NotANumber, parse_date, parse_number
+from kpireport.workbook.values import (
+    MAX_MAGNITUDE,
+    MAX_YEAR,
+    MIN_YEAR,
+    NotADate,
+    NotANumber,
+    in_range,
+    parse_date,
+    parse_number,
+    year_in_range,
+)
 
 _COLOR = re.compile(r"^#?([0-9A-Fa-f]{6})$")
 
@@ -179,6 +189,13 @@ class ReadContext:
                 )
             )
             return None
+        if not in_range(parsed.value):
+            # as typed, or in the short form of a float: 1e+40, not forty groups of zeros
+            shown = value.strip() if isinstance(value, str) else f"{parsed.value:.6g}"
+            limit = Number(MAX_MAGNITUDE, 0)
+            args = {"value": shown, "column": self.label(key, column), "limit": limit}
+            self.issues.append(Issue("number-out-of-range", sheet, cell, args))
+            return None
         result = parsed.value
         if parsed.percent_sign:
             result /= 100
@@ -227,6 +244,11 @@ class ReadContext:
             if isinstance(value, float) and value.is_integer():
                 shown = str(int(value))
             self.issues.append(Issue("bad-date", sheet, cell, {"value": shown}))
+            return None
+        if not year_in_range(when.date):
+            shown = value.strip() if isinstance(value, str) else when.date.isoformat()
+            args = {"value": shown, "first": MIN_YEAR, "last": MAX_YEAR}
+            self.issues.append(Issue("date-out-of-range", sheet, cell, args))
             return None
         date = granularity_end(when.date, when.granularity) if end else when.date
         if when.note:

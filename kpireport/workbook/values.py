@@ -13,6 +13,14 @@ from dataclasses import dataclass
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
+# What a report can show (docs/workbook-format.md, sections 7 and 9). A KPI value beyond a
+# million billion is a typing error or an attack, and its sums, paces and chart ticks run past
+# what a float holds exactly (or at all: 1e308); a year outside these has no calendar period
+# after it (9999) or none Excel can hold (before 1900). Both are errors at the cell.
+MAX_MAGNITUDE = 1e15
+MIN_YEAR = 1900
+MAX_YEAR = 2200
+
 # Text that may surround a number typed as text: currency and percent signs, units.
 _NUMBER_DECORATION = re.compile(
     r"^(?:(?i:dkk|kr\.?|eur|usd)|€|\$|£)\s*|\s*(?:(?i:dkk|kr\.?|eur|usd)|€|\$|£|%)$"
@@ -35,6 +43,11 @@ class Number:
 
 class NotANumber(ValueError):
     """The cell does not hold a number."""
+
+
+def in_range(number: float) -> bool:
+    """A number a report can show: at most :data:`MAX_MAGNITUDE` either side of zero."""
+    return -MAX_MAGNITUDE <= number <= MAX_MAGNITUDE
 
 
 def parse_number(value: object, lang: str = "en") -> Number:
@@ -130,6 +143,11 @@ class When:
 
 class NotADate(ValueError):
     """The cell does not hold a date."""
+
+
+def year_in_range(date: dt.date) -> bool:
+    """A date a report can show: in the years :data:`MIN_YEAR` to :data:`MAX_YEAR`."""
+    return MIN_YEAR <= date.year <= MAX_YEAR
 
 
 _ISO_DAY = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")

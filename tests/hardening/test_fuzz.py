@@ -268,12 +268,19 @@ def test_no_kpis_points_inside_a_header_only_sheet(tmp_path: Path) -> None:
 
 
 def test_huge_weight_is_reported_not_a_crash(tmp_path: Path) -> None:
-    # Babel's decimal rounding raised InvalidOperation formatting -1e22 with 6 decimals.
+    # Babel's decimal rounding raised InvalidOperation formatting -1e22 with 6 decimals. Since
+    # issue 12 (point 4) a number beyond 1e15 is out of range, so the largest negative weight
+    # accepted as a number shows the formatting, and -1e22 is refused before it is formatted.
     sheets = valid_sheets()
-    sheets["KPIs"][1] = kpi_row(weight=-1e22)
+    sheets["KPIs"][1] = kpi_row(weight=-1e15)
     path = write_workbook(tmp_path / "wb.xlsx", sheets)
     _, report = check(path)
     assert codes(report) == [("bad-weight", "KPIs", "P2")]
-    assert "-10,000,000,000,000,000,000,000" in report.issues[0].message("en")
-    assert "-10.000.000.000.000.000.000.000" in report.issues[0].message("da")
+    assert "-1,000,000,000,000,000" in report.issues[0].message("en")
+    assert "-1.000.000.000.000.000" in report.issues[0].message("da")
+    assert_validates_cleanly(path)
+    sheets["KPIs"][1] = kpi_row(weight=-1e22)
+    path = write_workbook(tmp_path / "wb.xlsx", sheets)
+    _, report = check(path)
+    assert codes(report) == [("number-out-of-range", "KPIs", "P2")]
     assert_validates_cleanly(path)

@@ -12,6 +12,7 @@ from typing import cast
 from kpireport.model import Measurement
 from kpireport.schema import Unit
 from kpireport.workbook.context import ReadContext, blank_row
+from kpireport.workbook.values import MAX_MAGNITUDE, MAX_YEAR, MIN_YEAR
 
 
 def read_measurements(ctx: ReadContext, units: dict[str, Unit]) -> list[Measurement]:
@@ -42,12 +43,15 @@ def read_measurements(ctx: ReadContext, units: dict[str, Unit]) -> list[Measurem
         kpi_raw = cells[kpi_col] if kpi_col < n else ""
         date_raw = cells[date_col] if date_col < n else ""
         value_raw = cells[value_col] if value_col < n else ""
-        # Fast path: the common row (a text id, a real date, a plain number) costs no calls.
+        # Fast path: the common row (a text id, a real date, a plain number, both in the range
+        # a report can show) costs no calls; the cell readers report anything else.
         if (
             type(kpi_raw) is str
             and kpi_raw
             and type(value_raw) is float
-            and type(date_raw) in (date_type, datetime_type)
+            and -MAX_MAGNITUDE <= value_raw <= MAX_MAGNITUDE
+            and isinstance(date_raw, date_type)  # a datetime is one too
+            and MIN_YEAR <= date_raw.year <= MAX_YEAR
         ):
             kpi_id = kpi_raw.strip()
             unit = units.get(kpi_id)
