@@ -39,9 +39,11 @@ COLUMNS = (
     ("expected_progress", N_("Expected progress")),
     ("status", N_("Status")),
     ("forecast", N_("Forecast at deadline")),
-    ("previous_change", N_("Change from previous period")),
+    ("previous_difference", N_("Difference from previous period")),
+    ("previous_relative", N_("Relative change from previous period")),
     ("benchmark", N_("Benchmark")),
-    ("benchmark_gap", N_("Benchmark gap")),
+    ("benchmark_difference", N_("Difference from benchmark")),
+    ("benchmark_relative", N_("Relative difference from benchmark")),
 )
 
 Cell = str | float | None
@@ -88,6 +90,7 @@ def _rows(results: Results, locale: Locale) -> Iterator[list[Cell]]:
 def _row(dept: DepartmentResult, kpi: KpiResult, locale: Locale) -> dict[str, Cell]:
     # The first benchmark, as in the KPI's chart; results.json has them all.
     benchmark = kpi.benchmarks[0] if kpi.benchmarks else None
+    change = kpi.previous_period_change
     return {
         "department": dept.name,
         "kpi_id": kpi.id,
@@ -102,11 +105,11 @@ def _row(dept: DepartmentResult, kpi: KpiResult, locale: Locale) -> dict[str, Ce
         "expected_progress": _number(kpi.expected_progress),
         "status": labels.status(kpi.status, locale),
         "forecast": _number(kpi.forecast.value if kpi.forecast else None),
-        "previous_change": _number(
-            kpi.previous_period_change.change if kpi.previous_period_change else None
-        ),
+        "previous_difference": _number(change.difference if change else None),
+        "previous_relative": _number(change.relative if change else None),
         "benchmark": benchmark.source if benchmark else None,
-        "benchmark_gap": _number(benchmark.gap if benchmark else None),
+        "benchmark_difference": _number(benchmark.difference if benchmark else None),
+        "benchmark_relative": _number(benchmark.relative if benchmark else None),
     }
 
 

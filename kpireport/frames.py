@@ -44,11 +44,14 @@ KPI_COLUMNS = (
     "forecast_reached",
     "required_pace",
     "recent_pace",
-    "previous_change",
-    "yoy_change",
+    "previous_difference",
+    "previous_relative",
+    "yoy_difference",
+    "yoy_relative",
     "benchmark",
     "benchmark_value",
-    "benchmark_gap",
+    "benchmark_difference",
+    "benchmark_relative",
     "stale",
 )
 # One row per KPI and period (long format).
@@ -66,6 +69,7 @@ def kpi_rows(results: Results) -> Iterator[tuple[Cell, ...]]:
 def _kpi_row(dept: DepartmentResult, kpi: KpiResult) -> tuple[Cell, ...]:
     benchmark = kpi.benchmarks[0] if kpi.benchmarks else None  # the one the chart shows
     fc = kpi.forecast
+    previous, yoy = kpi.previous_period_change, kpi.yoy_change
     return (
         dept.name,
         kpi.id,
@@ -89,11 +93,14 @@ def _kpi_row(dept: DepartmentResult, kpi: KpiResult) -> tuple[Cell, ...]:
         fc.date_reached if fc else None,
         kpi.required_pace,
         kpi.recent_pace,
-        kpi.previous_period_change.change if kpi.previous_period_change else None,
-        kpi.yoy_change.change if kpi.yoy_change else None,
+        previous.difference if previous else None,
+        previous.relative if previous else None,
+        yoy.difference if yoy else None,
+        yoy.relative if yoy else None,
         benchmark.source if benchmark else None,
         benchmark.value if benchmark else None,
-        benchmark.gap if benchmark else None,
+        benchmark.difference if benchmark else None,
+        benchmark.relative if benchmark else None,
         kpi.stale,
     )
 

@@ -11,6 +11,7 @@ STATUS = {
     "at_risk": N_("at risk"),
     "off_track": N_("off track"),
     "missed": N_("missed"),
+    "too_early": N_("too early"),
     "no_data": N_("no data"),
 }
 
@@ -25,6 +26,10 @@ PERIOD = {
 
 DIRECTION = {"higher": N_("higher is better"), "lower": N_("lower is better")}
 
+# What a comparison with an earlier period or a benchmark means, in words: colour is never the
+# only sign of good or bad.
+VERDICT = {1: N_("better"), -1: N_("worse"), 0: N_("unchanged")}
+
 # Shown where a value is missing.
 NONE = "—"
 
@@ -37,6 +42,12 @@ def status(code: str, locale: Locale) -> str:
 def direction(code: str, locale: Locale) -> str:
     """``higher is better`` or ``lower is better``."""
     return locale.gettext(DIRECTION[code])
+
+
+def verdict(difference: float, locale: Locale) -> str:
+    """``better``, ``worse`` or ``unchanged`` for a difference signed so that positive is
+    better."""
+    return locale.gettext(VERDICT[(difference > 0) - (difference < 0)])
 
 
 def period(frequency: str, locale: Locale) -> str:

@@ -42,7 +42,7 @@ TEXT_COLUMNS = (
 )
 NUMBER_COLUMNS = (
     *("current", "target", "progress", "expected_progress", "forecast"),
-    *("previous_change", "benchmark_gap"),
+    *("previous_difference", "previous_relative", "benchmark_difference", "benchmark_relative"),
 )
 KEYS = [key for key, _label in COLUMNS]
 MONTHS = [dt.date(2026, m, 1) for m in range(1, 7)]
@@ -71,7 +71,8 @@ def hostile_sheets() -> dict[str, list[list[Any]]]:
     for i, month in enumerate(MONTHS):
         sheets["Measurements"].append(["+1", month, 10 - 3 * i, None])
         sheets["Measurements"].append(["-2", month, -3 + i / 3, None])
-    sheets["Benchmarks"].append(["+1", HYPERLINK, -1.5, "industry", None])
+    # better than "+1" at -5 (lower is better): its differences are negative numbers too
+    sheets["Benchmarks"].append(["+1", HYPERLINK, -6.5, "industry", None])
     sheets["Benchmarks"].append(["-2", "-1+1", -2, "internal", None])
     return sheets
 
@@ -140,8 +141,10 @@ def expected_numbers(kpi: KpiResult) -> dict[str, float | None]:
         "progress": kpi.progress,
         "expected_progress": kpi.expected_progress,
         "forecast": kpi.forecast.value if kpi.forecast else None,
-        "previous_change": change.change if change else None,
-        "benchmark_gap": benchmark.gap if benchmark else None,
+        "previous_difference": change.difference if change else None,
+        "previous_relative": change.relative if change else None,
+        "benchmark_difference": benchmark.difference if benchmark else None,
+        "benchmark_relative": benchmark.relative if benchmark else None,
     }
 
 
@@ -257,7 +260,7 @@ def test_pandas_reads_numbers_as_numbers(results: Results) -> None:
 def test_danish_headers_and_words(results: Results) -> None:
     rows = parse(results_csv(results, "da"))
     assert rows[0][:4] == ["Afdeling", "KPI-id", "KPI", "Enhed"]
-    assert "Ændring fra forrige periode" in rows[0]
+    assert "Forskel fra forrige periode" in rows[0]
     assert rows[0] == [get_locale("da").gettext(header) for _key, header in COLUMNS]
     cells = by_key(rows[3])
     assert (cells["status"], cells["direction"]) == ("nået", "lavere er bedre")

@@ -7,11 +7,13 @@ import datetime as dt
 
 from kpireport import __version__
 from kpireport.engine.formulas import (
-    benchmark_gap,
+    comparison_scale,
+    difference,
     expected_progress,
     forecast,
     progress,
     reached,
+    relative_difference,
     required_pace,
     status_of,
 )
@@ -21,6 +23,7 @@ from kpireport.engine.results import (
     Forecast,
     KpiResult,
     KpiWarning,
+    PartialPeriod,
     Point,
     Results,
 )
@@ -29,7 +32,7 @@ from kpireport.i18n import Locale, get_locale
 from kpireport.issues import Issue, ValidationReport
 from kpireport.labels import default_title
 from kpireport.model import KPI, Benchmark, Measurement, Workbook
-from kpireport.periods import period_end, period_label, periods_between
+from kpireport.periods import period_end, period_label, period_start, periods_between
 from kpireport.series import aggregate, group_periods
 
 
@@ -104,6 +107,11 @@ def compute_kpi(
     sign = 1.0 if kpi.direction == "higher" else -1.0
     known = [m for m in measurements if m.date <= as_of]
     points = _series(kpi, known)
+    latest = points[-1] if points else None  # the latest period with a value, finished or not
+    partial = None
+    if latest is not None and as_of < latest.end and kpi.aggregation == "sum":
+        # A total so far cannot be held against a whole period's target: set it aside.
+        partial = _partial(points.pop(), as_of)
     values = [p.value for p in points]
     baseline = kpi.baseline if kpi.baseline is not None else (values[0] if values else None)
     baseline_date = kpi.baseline_date or min((m.date for m in known), default=None)
@@ -112,8 +120,21 @@ def compute_kpi(
     prog = progress(current, baseline, kpi.target) if current is not None else None
     expected = expected_progress(baseline_date, kpi.deadline, as_of)
     fc = forecast(points, kpi.target, kpi.deadline, frequency, sign, as_of) if points else None
+    stale = latest is not None and periods_between(latest.start, as_of, frequency) > 1
+    early = _too_early(points, baseline_date, kpi.deadline, as_of, frequency)
     status = status_of(
-        current, kpi.target, sign, prog, expected, kpi.deadline, as_of, fc, on_track, at_risk
+        current,
+        kpi.target,
+        sign,
+        prog,
+        expected,
+        kpi.deadline,
+        as_of,
+        fc,
+        on_track,
+        at_risk,
+        early=early,
+        stale=stale,
     )
     if status == "achieved":
         # Reached already: say since when, also when there are too few periods for a trend.
@@ -121,9 +142,10 @@ def compute_kpi(
             fc = Forecast("none", len(points), None, None, None)
         fc.date_reached = _reached_since(points, kpi.target, sign)
     shortfall = None
-    if current is not None and status != "achieved":
+    if current is not None and status not in ("achieved", "too_early"):
         # how far behind: from the progress expected by now (or all of it, once missed)
         shortfall = (1.0 if status == "missed" else expected) - (prog if prog is not None else 0.0)
+    relative = comparison_scale(kpi.unit.kind, kpi.unit.label) == "relative"
     return KpiResult(
         id=kpi.id,
         name=kpi.name,
@@ -146,6 +168,8 @@ def compute_kpi(
         current=current,
         current_period=last.period if last else None,
         current_period_end=last.end if last else None,
+        current_period_incomplete=last is not None and as_of < last.end,
+        partial_period=partial,
         progress=prog,
         expected_progress=expected,
         status=status,
@@ -155,13 +179,10 @@ def compute_kpi(
             current, kpi.target, sign, last, kpi.deadline, frequency, as_of
         ),
         recent_pace=fc.slope if fc is not None else None,
-        previous_period_change=_previous_change(points, sign),
-        yoy_change=_year_on_year(points, frequency, sign),
-        benchmarks=[
-            BenchmarkGap(b.source, b.kind, b.value, b.date, benchmark_gap(current, b.value, sign))
-            for b in benchmarks
-        ],
-        stale=last is not None and periods_between(last.start, as_of, frequency) > 1,
+        previous_period_change=_previous_change(points, sign, relative),
+        yoy_change=_year_on_year(points, frequency, sign, relative),
+        benchmarks=[_benchmark(b, current, sign, relative) for b in benchmarks],
+        stale=stale,
         warnings=list(warnings or []),
         series=points,
         excluded_after_report_date=len(measurements) - len(known),
@@ -198,20 +219,52 @@ def _reached_since(points: list[Point], target: float, sign: float) -> dt.date |
     return since
 
 
-def _change(earlier: Point, current: Point, sign: float) -> Change:
-    change = current.value - earlier.value
-    relative = change / abs(earlier.value) if earlier.value else None
-    return Change(earlier.period, earlier.value, change, relative, sign * change > 0)
+def _partial(point: Point, as_of: dt.date) -> PartialPeriod:
+    """``point``, a period still running on ``as_of``, with the share of its days gone."""
+    days = (point.end - point.start).days + 1
+    elapsed = ((as_of - point.start).days + 1) / days
+    return PartialPeriod(point.period, point.start, point.end, point.value, point.count, elapsed)
 
 
-def _previous_change(points: list[Point], sign: float) -> Change | None:
+def _too_early(
+    points: list[Point],
+    baseline_date: dt.date | None,
+    deadline: dt.date,
+    as_of: dt.date,
+    frequency: str,
+) -> bool:
+    """Whether it is too early to judge the pace: fewer than two periods after the baseline
+    period have a value, and the deadline is more than a period away."""
+    if baseline_date is None:
+        return False
+    # the periods are in order: two after the baseline period means the last two are
+    two_after = len(points) >= 2 and points[-2].start > period_start(baseline_date, frequency)
+    return not two_after and periods_between(as_of, deadline, frequency) > 1
+
+
+def _change(earlier: Point, current: Point, sign: float, relative: bool) -> Change:
+    diff = difference(current.value, earlier.value, sign)
+    rel = relative_difference(current.value, earlier.value, sign) if relative else None
+    return Change(earlier.period, earlier.value, diff, rel, diff > 0)
+
+
+def _benchmark(b: Benchmark, current: float | None, sign: float, relative: bool) -> BenchmarkGap:
+    if current is None:
+        return BenchmarkGap(b.source, b.kind, b.value, b.date, None, None)
+    rel = relative_difference(current, b.value, sign) if relative else None
+    return BenchmarkGap(b.source, b.kind, b.value, b.date, difference(current, b.value, sign), rel)
+
+
+def _previous_change(points: list[Point], sign: float, relative: bool) -> Change | None:
     """Against the latest earlier period with a value."""
     if len(points) < 2:
         return None
-    return _change(points[-2], points[-1], sign)
+    return _change(points[-2], points[-1], sign, relative)
 
 
-def _year_on_year(points: list[Point], frequency: str, sign: float) -> Change | None:
+def _year_on_year(
+    points: list[Point], frequency: str, sign: float, relative: bool
+) -> Change | None:
     """Against the same period one year earlier, when it has a value."""
     if not points:
         return None
@@ -227,7 +280,7 @@ def _year_on_year(points: list[Point], frequency: str, sign: float) -> Change | 
     except ValueError:  # ISO week 53 in a year without one
         return None
     match = next((p for p in points if p.start == earlier), None)
-    return _change(match, points[-1], sign) if match else None
+    return _change(match, points[-1], sign, relative) if match else None
 
 
 def _warnings_by_kpi(

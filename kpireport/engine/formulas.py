@@ -1,10 +1,12 @@
 """The formulas of docs/metrics.md: progress, expected progress, status, the Theil-Sen forecast,
-the required pace and the benchmark gap, as plain functions of numbers and dates."""
+the required pace and the comparisons with earlier periods and benchmarks, as plain functions of
+numbers and dates."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import statistics
 from itertools import combinations
 
@@ -17,6 +19,14 @@ FORECAST_PERIODS = 12
 MIN_FORECAST_PERIODS = 3
 # A target projected to be reached further away than this is "not reached".
 MAX_FORECAST_YEARS = 10
+# Words of a unit that make its values points on a scale (English, Danish, Swedish): a change of
+# a score or an index is read in points, never as a percentage of the earlier score.
+POINT_WORDS = frozenset(
+    {
+        *("score", "scores", "point", "points", "pt", "pts", "pointtal", "poäng"),
+        *("nps", "index", "indexes", "indices", "indeks", "indekstal", "indextal"),
+    }
+)
 
 
 def progress(current: float, baseline: float | None, target: float) -> float | None:
@@ -53,23 +63,37 @@ def status_of(
     fc: Forecast | None,
     on_track: float,
     at_risk: float,
+    *,
+    early: bool = False,
+    stale: bool = False,
 ) -> str:
-    """The first that holds: achieved, missed, no data, on track, at risk; else off track."""
+    """The first rule of docs/metrics.md, section 7, that holds: achieved, missed, no data, too
+    early, on track (by pace, or by forecast unless below the at-risk line), off track without
+    progress, at risk; else off track. A stale KPI is at best at risk until its deadline."""
+    at_risk_line = prog is None or prog >= expected * at_risk
     if current is not None and reached(current, target, sign):
-        return "achieved"
-    if deadline < as_of:
-        return "missed"
-    if current is None:
-        return "no_data"
-    if prog is not None and prog >= expected * on_track:
-        return "on_track"
-    if fc is not None and fc.value is not None and reached(fc.value, target, sign):
-        return "on_track"
-    if prog is None:  # started at the target (baseline = target) and has moved away from it
-        return "off_track"
-    if prog >= expected * at_risk:
+        status = "achieved"
+    elif deadline < as_of:
+        status = "missed"
+    elif current is None:
+        status = "no_data"
+    elif early:
+        status = "too_early"
+    elif prog is not None and prog >= expected * on_track:
+        status = "on_track"
+    elif (
+        at_risk_line and fc is not None and fc.value is not None and reached(fc.value, target, sign)
+    ):
+        # a trend may lift an at-risk KPI, never one further behind than the at-risk line
+        status = "on_track"
+    elif prog is None:  # started at the target (baseline = target) and has moved away from it
+        status = "off_track"
+    else:
+        status = "at_risk" if at_risk_line else "off_track"
+    if stale and deadline >= as_of and status in ("achieved", "on_track"):
+        # the latest value is too old to vouch for where the KPI is now
         return "at_risk"
-    return "off_track"
+    return status
 
 
 def theil_sen(xs: list[float], ys: list[float]) -> tuple[float, float]:
@@ -94,21 +118,29 @@ def forecast(
     sign: float,
     as_of: dt.date | None = None,
 ) -> Forecast | None:
-    """The Theil-Sen trend of the latest periods, projected to the deadline's period."""
+    """The Theil-Sen slope of the latest periods, projected from the current value (the latest
+    period's) to the deadline's period; the target is reached no earlier than the report date's
+    period, and after the current one."""
     recent = points[-FORECAST_PERIODS:]
     if len(recent) < MIN_FORECAST_PERIODS:
         return None
-    as_of = as_of or recent[-1].end
+    last = recent[-1]
+    as_of = as_of or last.end
     origin = recent[0].start
     xs = [float(periods_between(origin, p.start, frequency)) for p in recent]
-    slope, intercept = theil_sen(xs, [p.value for p in recent])
-    x_deadline = periods_between(origin, deadline, frequency)
-    value = intercept + slope * x_deadline if x_deadline >= xs[-1] else None
+    slope, _intercept = theil_sen(xs, [p.value for p in recent])
+    # From where the KPI is now: a fall in the latest period, which the median treats as an
+    # outlier, still moves the projection down with it.
+    ahead = periods_between(last.start, deadline, frequency)
+    value = last.value + slope * ahead if ahead >= 0 else None
     date_reached = None
     if sign * slope > 0:
-        x_target = (target - intercept) / slope
-        index = max(math.ceil(x_target - 1e-9), int(xs[-1]) + 1)
-        start = _shift(origin, index, frequency)
+        steps = max(
+            math.ceil((target - last.value) / slope - 1e-9),
+            1,
+            periods_between(last.start, as_of, frequency),
+        )
+        start = _shift(last.start, steps, frequency)
         if start is not None and start.year - as_of.year <= MAX_FORECAST_YEARS:
             date_reached = period_end(start, frequency)
     return Forecast("theil-sen", len(recent), slope, value, date_reached)
@@ -138,11 +170,29 @@ def required_pace(
     return (target - current) / remaining
 
 
-def benchmark_gap(current: float | None, benchmark: float, sign: float) -> float | None:
-    """(current - benchmark) / |benchmark|, signed so that positive means better."""
-    if current is None or benchmark == 0:
+def comparison_scale(unit_kind: str, unit: str) -> str:
+    """How a KPI's values compare with an earlier period's or a benchmark: in
+    ``percentage_points`` for a percent KPI, in ``points`` for a score or an index (a unit
+    such as score, point, NPS, index, indeks), else ``relative`` (a difference in the unit, and
+    a relative change too)."""
+    if unit_kind == "percent":
+        return "percentage_points"
+    words = re.findall(r"[^\W\d_]+", unit.casefold())  # runs of letters: "NPS-point" is two
+    if unit_kind == "score" or not POINT_WORDS.isdisjoint(words):
+        return "points"
+    return "relative"
+
+
+def difference(current: float, other: float, sign: float) -> float:
+    """current - other, on the scale of the values, signed so that positive means better."""
+    return sign * (current - other)
+
+
+def relative_difference(current: float, other: float, sign: float) -> float | None:
+    """(current - other) / |other|, signed so that positive means better; none from 0."""
+    if other == 0:
         return None
-    return sign * (current - benchmark) / abs(benchmark)
+    return sign * (current - other) / abs(other)
 
 
 def _shift(start: dt.date, periods: int, frequency: str) -> dt.date | None:

@@ -12,8 +12,8 @@ from kpireport.schema import Unit
 if TYPE_CHECKING:
     import pandas
 
-# Every status a KPI can have, in the order of the status counts.
-STATUSES = ("achieved", "on_track", "at_risk", "off_track", "missed", "no_data")
+# Every status a KPI can have, in the order of the status counts: too early sorts with no data.
+STATUSES = ("achieved", "on_track", "at_risk", "off_track", "missed", "too_early", "no_data")
 
 
 @dataclass(slots=True)
@@ -30,13 +30,26 @@ class Point:
 
 
 @dataclass
+class PartialPeriod:
+    """The latest period of a ``sum`` KPI while it is still running on the report date: its
+    total so far, set aside from the comparisons with the whole-period target."""
+
+    period: str
+    start: dt.date
+    end: dt.date
+    value: float
+    count: int
+    elapsed: float  # the share of the period's days up to and including the report date
+
+
+@dataclass
 class Change:
-    """The change from an earlier period to the current one."""
+    """The change from an earlier period to the current one, on the KPI's own scale."""
 
     period: str
     value: float
-    change: float
-    relative: float | None
+    difference: float  # current - earlier, turned for "lower": positive is better
+    relative: float | None  # difference / |earlier|; none for percentages and scores
     improved: bool
 
 
@@ -59,7 +72,8 @@ class BenchmarkGap:
     kind: str | None
     value: float
     date: dt.date | None
-    gap: float | None  # positive: better than the benchmark
+    difference: float | None  # current - benchmark, turned for "lower": positive is better
+    relative: float | None = None  # difference / |benchmark|; none for percentages and scores
 
 
 @dataclass
@@ -97,6 +111,11 @@ class KpiResult:
     current: float | None
     current_period: str | None
     current_period_end: dt.date | None
+    # The current value is from a period still running on the report date (not for a sum KPI,
+    # whose running period is set aside as the partial period). Keyword-only, so that it can
+    # stand here, next to the current value, in results.json.
+    current_period_incomplete: bool = field(default=False, kw_only=True)
+    partial_period: PartialPeriod | None = field(default=None, kw_only=True)
     progress: float | None
     expected_progress: float
     status: str

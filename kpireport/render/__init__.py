@@ -13,7 +13,14 @@ import jinja2
 from markupsafe import Markup, escape
 
 from kpireport import __version__, fmt, labels
-from kpireport.engine import Change, DepartmentResult, KpiResult, Results, unit_of
+from kpireport.engine import (
+    Change,
+    DepartmentResult,
+    KpiResult,
+    Results,
+    comparison_scale,
+    unit_of,
+)
 from kpireport.errors import TemplateError
 from kpireport.i18n import Locale, get_locale
 from kpireport.render import charts
@@ -136,37 +143,81 @@ class View:
     def value(self, kpi: KpiResult, value: float | None) -> str:
         return labels.NONE if value is None else fmt.value(value, unit_of(kpi), self.locale)
 
-    def change(self, kpi: KpiResult, change: Change | None) -> str:
-        """``+1.2 pp`` for a percent KPI, ``+340 (+4.1%)`` otherwise."""
-        if change is None:
+    def comparison(
+        self, kpi: KpiResult, difference: float | None, relative: float | None = None
+    ) -> str:
+        """A comparison on the KPI's own scale, signed the way the value moved: ``−1.2 pp``
+        for a percent KPI, ``+3 points`` for a score or index, ``−0.2 hours (−3.4%)``
+        otherwise. ``difference`` and ``relative`` as in the results: positive is better."""
+        if difference is None:
             return labels.NONE
-        sign = "+" if change.change > 0 else ("−" if change.change < 0 else "±")
-        if kpi.unit_kind == "percent":
-            return f"{sign}{fmt.number(abs(change.change) * 100, self.locale, 1)} pp"
-        text = sign + fmt.value(abs(change.change), unit_of(kpi), self.locale)
-        if change.relative is not None:
-            text += f" ({signed_percent(change.relative, self.locale)})"
+        text = self._amount(kpi, _sign(kpi) * difference)
+        if relative is not None:
+            text += f" ({signed_percent(_sign(kpi) * relative, self.locale)})"
         return text
 
-    def short_change(self, kpi: KpiResult, change: Change | None) -> str:
-        """For the table: ``−0.4 pp`` for a percent KPI, else the relative change ``+5.1%``."""
+    def short_comparison(
+        self, kpi: KpiResult, difference: float | None, relative: float | None = None
+    ) -> str:
+        """For the KPI table: the relative change (``+5.1%``) where the unit has one, else
+        the amount on the KPI's scale (``−0.4 pp``, ``+3 points``)."""
+        if difference is None or relative is None:
+            return self.comparison(kpi, difference)
+        return signed_percent(_sign(kpi) * relative, self.locale)
+
+    def _amount(self, kpi: KpiResult, moved: float) -> str:
+        """``moved`` (current minus the other value) with its sign, on the KPI's scale."""
+        scale = comparison_scale(kpi.unit_kind, kpi.unit)
+        if scale == "percentage_points":
+            return f"{_mark(moved)}{fmt.number(abs(moved) * 100, self.locale, 1)} pp"
+        if scale == "points":
+            n = fmt.number(abs(moved), self.locale)
+            points = self.locale.ngettext("{n} point", "{n} points", 1 if abs(moved) == 1 else 2)
+            return _mark(moved) + points.format(n=n)
+        return _mark(moved) + fmt.value(abs(moved), unit_of(kpi), self.locale)
+
+    def change(self, kpi: KpiResult, change: Change | None) -> str:
+        """The change from an earlier period (:meth:`comparison`)."""
         if change is None:
             return labels.NONE
-        if kpi.unit_kind == "percent" or change.relative is None:
-            return self.change(kpi, change)
-        return signed_percent(change.relative, self.locale)
+        return self.comparison(kpi, change.difference, change.relative)
+
+    def short_change(self, kpi: KpiResult, change: Change | None) -> str:
+        """The change from an earlier period, for the table (:meth:`short_comparison`)."""
+        if change is None:
+            return labels.NONE
+        return self.short_comparison(kpi, change.difference, change.relative)
+
+    def arrow(self, kpi: KpiResult, difference: float | None) -> str:
+        """``▲`` when the value went up, ``▼`` when it went down, else nothing."""
+        moved = 0.0 if difference is None else _sign(kpi) * difference
+        return "▲" if moved > 0 else "▼" if moved < 0 else ""
+
+    def verdict(self, difference: float | None) -> str:
+        """``better``, ``worse`` or ``unchanged``: what a difference means, in words."""
+        return labels.NONE if difference is None else labels.verdict(difference, self.locale)
+
+    def so_far(self, kpi: KpiResult) -> str:
+        """``2026-06 so far: DKK 495,000 (50% of the period)``: a sum KPI's running period."""
+        partial = kpi.partial_period
+        if partial is None:
+            return ""
+        return self.locale.gettext("{period} so far: {value} ({share} of the period)").format(
+            period=partial.period,
+            value=self.value(kpi, partial.value),
+            share=fmt.percent(partial.elapsed, self.locale),
+        )
 
     def pace(self, kpi: KpiResult, pace: float | None) -> str:
         if pace is None:
             return labels.NONE
-        sign = "+" if pace > 0 else ("−" if pace < 0 else "±")
         if kpi.unit_kind == "percent":
             amount = f"{fmt.number(abs(pace) * 100, self.locale, 2)} pp"
         else:
             amount = fmt.value(abs(pace), unit_of(kpi), self.locale)
         period = labels.period(kpi.frequency, self.locale)
         return self.locale.gettext("{amount} per {period}").format(
-            amount=sign + amount, period=period
+            amount=_mark(pace) + amount, period=period
         )
 
     def pct(self, value: float | None) -> str:
@@ -198,7 +249,18 @@ class View:
 
 def signed_percent(value: float, locale: Locale) -> str:
     """``+4.1%``, ``−0.5%``, ``±0%``."""
-    return ("+" if value > 0 else "−" if value < 0 else "±") + fmt.percent(abs(value), locale)
+    return _mark(value) + fmt.percent(abs(value), locale)
+
+
+def _mark(value: float) -> str:
+    """The sign a report writes before a number: ``+``, a true minus ``−``, or ``±`` for 0."""
+    return "+" if value > 0 else "−" if value < 0 else "±"
+
+
+def _sign(kpi: KpiResult) -> float:
+    """1 for a "higher is better" KPI, -1 for "lower": turns a difference (positive is better)
+    back into the way the value moved."""
+    return 1.0 if kpi.direction == "higher" else -1.0
 
 
 # Filters: in the template's language, or in the language named (``{{ d | date("da") }}``).

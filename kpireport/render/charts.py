@@ -196,6 +196,9 @@ def status_icon(status: str) -> str:
         'stroke-linecap="round"/>',
         "missed": '<circle cx="8" cy="8" r="7"/><path d="M5.3 5.3l5.4 5.4M10.7 5.3l-5.4 5.4" '
         'stroke="#fff" stroke-width="1.8" stroke-linecap="round"/>',
+        "too_early": '<path d="M3.5 1.5h9M3.5 14.5h9M4.6 1.5c0 3.8 3.4 4.4 3.4 6.5s-3.4 2.7-3.4 '
+        '6.5M11.4 1.5c0 3.8-3.4 4.4-3.4 6.5s3.4 2.7 3.4 6.5" fill="none" stroke="currentColor" '
+        'stroke-width="1.5" stroke-linecap="round"/><path d="M5.6 13.6h4.8L8 10.8z"/>',
         "no_data": '<circle cx="8" cy="8" r="6.2" fill="none" stroke="currentColor" '
         'stroke-width="1.6" stroke-dasharray="2.4 1.8"/>',
     }

@@ -31,15 +31,17 @@ from kpireport.cli import main
 from kpireport.engine import (
     STATUSES,
     KpiResult,
-    benchmark_gap,
     compute,
     compute_kpi,
+    difference,
     expected_progress,
     progress,
+    relative_difference,
     theil_sen,
     to_dict,
 )
 from kpireport.model import KPI, Benchmark, Department, Measurement, Settings, Workbook
+from kpireport.periods import period_end
 from kpireport.schema import parse_unit
 from kpireport.validate import check
 from tests.conftest import SAMPLES, Fmt, kpi_row, valid_sheets, write_workbook
@@ -52,7 +54,9 @@ DEADLINE = D(2026, 7, 20)  # START + 200 days
 
 
 def make_kpi(**overrides: Any) -> KPI:
-    """A monthly 'higher' KPI on the standard clock, from 0 to 100; keywords replace fields."""
+    """A monthly 'higher' KPI on the standard clock, from 0 to 100; keywords replace fields.
+    Its aggregation is ``last``: the standard report date falls inside April, where a ``sum``
+    KPI's April would be a period still running, set aside (issue 13, point 4)."""
     values: dict[str, Any] = {
         "id": "K-1",
         "department": "Sales",
@@ -65,7 +69,7 @@ def make_kpi(**overrides: Any) -> KPI:
         "frequency": "monthly",
         "baseline": 0.0,
         "baseline_date": START,
-        "aggregation": "sum",
+        "aggregation": "last",
         "weight": 1.0,
     }
     values.update(overrides)
@@ -96,11 +100,12 @@ DIRECTIONS = {"higher": (0.0, 100.0), "lower": (200.0, 100.0)}
 
 
 def two_periods(direction: str, current: float, **thresholds: float) -> KpiResult:
-    """A KPI on the standard clock with the baseline in January and ``current`` in April: only
-    two periods, so no forecast can rescue it. ``thresholds``: on_track, at_risk."""
+    """A KPI on the standard clock with its baseline typed for January, March at the baseline
+    and ``current`` in April: two periods after the baseline period (so not too early), and too
+    few for a trend, so no forecast can rescue it. ``thresholds``: on_track, at_risk."""
     baseline, target = DIRECTIONS[direction]
     kpi = make_kpi(direction=direction, baseline=baseline, target=target)
-    return run_kpi(kpi, ms((D(2026, 1, 1), baseline), (D(2026, 4, 1), current)), **thresholds)
+    return run_kpi(kpi, ms((D(2026, 3, 1), baseline), (D(2026, 4, 1), current)), **thresholds)
 
 
 # --- status, both directions -----------------------------------------------------------------
@@ -179,35 +184,38 @@ FC_DEADLINE = D(2026, 12, 31)
 @pytest.mark.parametrize(
     ("direction", "baseline", "target", "rising", "flat"),
     [
-        # higher 40 -> 60: Apr..Jun 40, 43, 46: progress (46 - 40) / 20 = 0.3 < 0.3956.
-        # Theil-Sen slope 3, intercept 40 (origin April); the deadline is December, 8 periods
-        # after April: 40 + 3 * 8 = 64 >= 60, so on track only because of the forecast.
-        ("higher", 40.0, 60.0, [40, 43, 46], [46, 46, 46]),
-        # lower 60 -> 40: 60, 57, 54: progress (54 - 60) / (40 - 60) = 0.3; slope -3,
-        # 60 - 3 * 8 = 36 <= 40.
-        ("lower", 60.0, 40.0, [60, 57, 54], [54, 54, 54]),
+        # higher 40 -> 60: Apr..Jun 43, 45.5, 48: progress (48 - 40) / 20 = 0.4, at risk by
+        # pace (0.3956 <= 0.4 < 0.4698). Theil-Sen slope 2.5; from the current value, June, to
+        # the deadline's December, 6 periods: 48 + 2.5 * 6 = 63 >= 60, so on track only because
+        # of the forecast. (Issue 13: before, the progress 0.3 of 40, 43, 46 was lifted too;
+        # below the at-risk line the forecast no longer lifts: tests/engine/test_status_rules.)
+        ("higher", 40.0, 60.0, [43, 45.5, 48], [48, 48, 48]),
+        # lower 60 -> 40: 57, 54.5, 52: progress (52 - 60) / (40 - 60) = 0.4; slope -2.5,
+        # 52 - 2.5 * 6 = 37 <= 40.
+        ("lower", 60.0, 40.0, [57, 54.5, 52], [52, 52, 52]),
     ],
 )
 def test_on_track_only_because_the_forecast_meets_the_target(
-    direction: str, baseline: float, target: float, rising: list[int], flat: list[int]
+    direction: str, baseline: float, target: float, rising: list[float], flat: list[float]
 ) -> None:
     kpi = make_kpi(direction=direction, baseline=baseline, target=target, deadline=FC_DEADLINE)
     months = [D(2026, 4, 1), D(2026, 5, 1), D(2026, 6, 1)]
     result = run_kpi(kpi, ms(*zip(months, rising, strict=True)), as_of=FC_AS_OF)
     assert result.expected_progress == pytest.approx(180 / 364)
-    assert result.progress == pytest.approx(0.3)
+    assert result.progress == pytest.approx(0.4)
     assert result.status == "on_track"
     assert result.forecast is not None
-    assert result.forecast.value == pytest.approx(64.0 if direction == "higher" else 36.0)
-    # reached where 40 + 3x = 60 (or 60 - 3x = 40): x = 6.67 -> period 7 after April = November
+    assert result.forecast.value == pytest.approx(63.0 if direction == "higher" else 37.0)
+    # reached where 48 + 2.5n = 60 (or 52 - 2.5n = 40): n = 4.8 -> the 5th period after June,
+    # November
     assert result.forecast.date_reached == D(2026, 11, 30)
-    # The same progress with a flat trend (slope 0, projected 46 / 54): off track, since
-    # 0.3 < 0.3956.
+    # The same progress with a flat trend (slope 0, projected 48 / 52): at risk, since
+    # 0.3956 <= 0.4 < 0.4698.
     control = run_kpi(kpi, ms(*zip(months, flat, strict=True)), as_of=FC_AS_OF)
-    assert control.progress == pytest.approx(0.3)
+    assert control.progress == pytest.approx(0.4)
     assert control.forecast is not None and control.forecast.slope == 0
     assert control.forecast.date_reached is None
-    assert control.status == "off_track"
+    assert control.status == "at_risk"
 
 
 @pytest.mark.parametrize("direction", ["higher", "lower"])
@@ -252,7 +260,7 @@ def test_no_measurements(direction: str, baseline_given: bool) -> None:
     assert result.forecast is None and result.recent_pace is None
     assert result.required_pace is None
     assert result.previous_period_change is None and result.yoy_change is None
-    assert result.benchmarks[0].gap is None
+    assert result.benchmarks[0].difference is None and result.benchmarks[0].relative is None
     assert result.stale is False
     assert result.series == []
     # and once the deadline has passed, it is missed: nothing was reached
@@ -273,7 +281,8 @@ def test_deadline_on_the_report_date_has_not_passed() -> None:
 
 def test_measurements_after_the_report_date_are_left_out() -> None:
     kpi = make_kpi()
-    data = ms((D(2026, 1, 1), 0), (D(2026, 4, 1), 50), (D(2026, 5, 1), 100))
+    # (March as well: two periods after the baseline period, so not too early to judge)
+    data = ms((D(2026, 1, 1), 0), (D(2026, 3, 1), 25), (D(2026, 4, 1), 50), (D(2026, 5, 1), 100))
     result = run_kpi(kpi, data)  # as of 2026-04-11: May is not known yet
     assert result.current == 50.0 and result.current_period == "2026-04"
     assert result.status == "on_track"  # not achieved by a value from the future
@@ -314,10 +323,12 @@ def test_baseline_given_versus_the_first_periods_value() -> None:
         (D(2026, 2, 3), 45),
         (D(2026, 4, 2), 65),
     )
-    given_ = run_kpi(make_kpi(baseline=20.0), data)
+    # a sum KPI, reported at the end of April, when April's total is complete
+    whole = D(2026, 4, 30)
+    given_ = run_kpi(make_kpi(baseline=20.0, aggregation="sum"), data, as_of=whole)
     assert given_.baseline == 20.0
     assert given_.progress == pytest.approx((65 - 20) / (100 - 20))  # 45 / 80 = 0.5625
-    default = run_kpi(make_kpi(baseline=None), data)
+    default = run_kpi(make_kpi(baseline=None, aggregation="sum"), data, as_of=whole)
     # the first period's value after aggregation (10 + 20 = 30), not the first row's 10
     assert default.baseline == 30.0
     assert default.progress == pytest.approx(0.5)  # (65 - 30) / (100 - 30) = 35 / 70
@@ -344,12 +355,13 @@ def test_expected_progress_is_held_between_0_and_1() -> None:
 
 
 def test_expected_progress_clamped_in_results() -> None:
-    # the baseline date after the report date: 0, so any progress >= 0 is on track
+    # the baseline date after the report date: 0. (Before issue 13 any progress >= 0 was then on
+    # track; now no period after the baseline period, May, has a value yet: too early.)
     early = run_kpi(
         make_kpi(baseline_date=D(2026, 5, 1)), ms((D(2026, 1, 1), 0), (D(2026, 4, 1), 1))
     )
     assert early.expected_progress == 0.0
-    assert early.status == "on_track"  # 0.01 >= 0.95 * 0
+    assert early.status == "too_early"
     late = run_kpi(make_kpi(), ms((D(2026, 1, 1), 0), (D(2026, 4, 1), 50)), as_of=D(2026, 9, 1))
     assert late.expected_progress == 1.0
 
@@ -400,8 +412,9 @@ def test_percent_typed_either_way_gives_identical_results(tmp_path: Path) -> Non
     assert kpi["benchmarks"][0]["value"] == pytest.approx(0.45)
     # (0.505 - 0.4) / (0.6 - 0.4) = 0.525
     assert kpi["progress"] == pytest.approx(0.525)
-    # (0.505 - 0.45) / 0.45 = 0.1222...
-    assert kpi["benchmarks"][0]["gap"] == pytest.approx(0.055 / 0.45)
+    # 0.505 - 0.45 = 0.055, 5.5 percentage points; no relative change for a percentage
+    assert kpi["benchmarks"][0]["difference"] == pytest.approx(0.055)
+    assert kpi["benchmarks"][0]["relative"] is None
     assert kpi["unit"] == "%"
 
 
@@ -487,7 +500,7 @@ def test_aggregation_of_several_values_in_one_period(frequency: str, aggregation
     assert result.baseline_date == before
     change = result.previous_period_change
     assert change is not None
-    assert (change.period, change.value, change.change) == (before_label, 1.0, value - 1.0)
+    assert (change.period, change.value, change.difference) == (before_label, 1.0, value - 1.0)
     assert result.progress == pytest.approx((value - 1) / (1000 - 1))
 
 
@@ -500,7 +513,9 @@ def test_weekly_periods_across_the_year_boundary() -> None:
         (D(2026, 1, 4), 4),  # Sunday: 2026-W01
         (D(2026, 1, 5), 5),  # Monday: 2026-W02
     )
-    result = run_kpi(kpi, data, as_of=D(2026, 1, 5))
+    # as of the Sunday that ends 2026-W02 (on its Monday, W02's sum would be set aside as a
+    # period still running: tests/engine/test_partial_period.py)
+    result = run_kpi(kpi, data, as_of=D(2026, 1, 11))
     assert [(p.period, p.start, p.end, p.value) for p in result.series] == [
         ("2025-W52", D(2025, 12, 22), D(2025, 12, 28), 1.0),
         ("2026-W01", D(2025, 12, 29), D(2026, 1, 4), 9.0),  # 2 + 3 + 4
@@ -524,10 +539,10 @@ def test_leap_day_in_a_daily_kpi_and_its_year_on_year() -> None:
     yoy = result.yoy_change
     # 2024-02-29 compares with 2023-02-28: change 12 - 10 = 2, relative 2 / 10 = 0.2
     assert yoy is not None
-    assert (yoy.period, yoy.value, yoy.change, yoy.improved) == ("2023-02-28", 10.0, 2.0, True)
+    assert (yoy.period, yoy.value, yoy.difference, yoy.improved) == ("2023-02-28", 10.0, 2.0, True)
     assert yoy.relative == pytest.approx(0.2)
     prev = result.previous_period_change
-    assert prev is not None and (prev.period, prev.change) == ("2024-02-28", 1.0)
+    assert prev is not None and (prev.period, prev.difference) == ("2024-02-28", 1.0)
 
 
 def test_single_measurement() -> None:
@@ -539,8 +554,10 @@ def test_single_measurement() -> None:
     assert result.previous_period_change is None and result.yoy_change is None
     # 2026-04-01 -> 2026-04-11 is 10 days; -> 2026-07-20 is 110 days
     assert result.expected_progress == pytest.approx(10 / 110)
-    # 0 < 0.8 * 10 / 110, no forecast: off track
-    assert result.status == "off_track"
+    # 0 < 0.8 * 10 / 110, no forecast: off track before issue 13; now no period after the
+    # baseline period (April) has a value and the deadline is three months away: too early
+    assert result.status == "too_early"
+    assert result.shortfall is None
     # April -> July: 3 periods; (100 - 30) / 3
     assert result.required_pace == pytest.approx(70 / 3)
 
@@ -764,9 +781,11 @@ def test_previous_period_change(direction: str, improved: bool) -> None:
     data = ms((D(2026, 1, 1), 40), (D(2026, 2, 1), 50), (D(2026, 3, 1), 45))
     change = run_kpi(kpi, data, as_of=D(2026, 3, 31)).previous_period_change
     assert change is not None
-    # against February: 45 - 50 = -5, relative -5 / 50 = -0.1; down is better only for "lower"
-    assert (change.period, change.value, change.change) == ("2026-02", 50.0, -5.0)
-    assert change.relative == pytest.approx(-0.1)
+    # against February: 45 - 50 = -5, relative -5 / 50 = -0.1; down is better only for "lower",
+    # and the difference and relative change are signed so that positive is better
+    sign = 1.0 if direction == "higher" else -1.0
+    assert (change.period, change.value, change.difference) == ("2026-02", 50.0, -5.0 * sign)
+    assert change.relative == pytest.approx(-0.1 * sign)
     assert change.improved is improved
 
 
@@ -775,7 +794,7 @@ def test_previous_period_change_from_zero_has_no_relative_change() -> None:
     data = ms((D(2026, 2, 1), 0), (D(2026, 3, 1), 5))
     change = run_kpi(kpi, data).previous_period_change
     assert change is not None
-    assert (change.change, change.relative, change.improved) == (5.0, None, True)
+    assert (change.difference, change.relative, change.improved) == (5.0, None, True)
 
 
 def test_unchanged_value_is_not_an_improvement() -> None:
@@ -785,7 +804,7 @@ def test_unchanged_value_is_not_an_improvement() -> None:
             direction=direction, baseline=None, target=50.0 if direction == "higher" else 1.0
         )
         change = run_kpi(kpi, data).previous_period_change
-        assert change is not None and change.change == 0.0 and change.improved is False
+        assert change is not None and change.difference == 0.0 and change.improved is False
 
 
 @pytest.mark.parametrize(
@@ -819,8 +838,14 @@ def test_year_on_year_change(
     yoy = result.yoy_change
     assert yoy is not None
     earlier = 50.0 if frequency == "yearly" else 40.0
-    assert (yoy.period, yoy.value, yoy.change) == (earlier_label, earlier, 46.0 - earlier)
-    assert yoy.relative == pytest.approx((46 - earlier) / earlier)  # 6 / 40 = 0.15, -4 / 50
+    sign = 1.0 if direction == "higher" else -1.0  # positive is better
+    assert (yoy.period, yoy.value, yoy.difference) == (
+        earlier_label,
+        earlier,
+        sign * (46 - earlier),
+    )
+    # 6 / 40 = 0.15, -4 / 50
+    assert yoy.relative == pytest.approx(sign * (46 - earlier) / earlier)
     assert yoy.improved is ((earlier < 46) == (direction == "higher"))
 
 
@@ -831,7 +856,7 @@ def test_year_on_year_needs_the_same_period_last_year() -> None:
 
 
 @pytest.mark.parametrize(
-    ("direction", "current", "benchmark", "gap"),
+    ("direction", "current", "benchmark", "relative"),
     [
         ("higher", 60.0, 50.0, 0.2),  # (60 - 50) / 50 = 0.2: better
         ("higher", 60.0, 75.0, -0.2),  # (60 - 75) / 75 = -0.2: worse
@@ -842,9 +867,13 @@ def test_year_on_year_needs_the_same_period_last_year() -> None:
         ("higher", 60.0, 60.0, 0.0),
     ],
 )
-def test_benchmark_gap_sign(direction: str, current: float, benchmark: float, gap: float) -> None:
+def test_benchmark_comparison_sign(
+    direction: str, current: float, benchmark: float, relative: float
+) -> None:
     sign = 1.0 if direction == "higher" else -1.0
-    assert benchmark_gap(current, benchmark, sign) == gap
+    assert relative_difference(current, benchmark, sign) == relative
+    diff = sign * (current - benchmark)  # 10, -15, -10, 15, 5, -5, 0: positive is better
+    assert difference(current, benchmark, sign) == diff
     kpi = make_kpi(direction=direction, baseline=None, target=1000.0 * sign)
     result = run_kpi(
         kpi,
@@ -852,18 +881,19 @@ def test_benchmark_gap_sign(direction: str, current: float, benchmark: float, ga
         benchmarks=[Benchmark("K-1", "Industry 2025", benchmark, 2, "industry", D(2025, 12, 31))],
     )
     b = result.benchmarks[0]
-    assert (b.source, b.kind, b.value, b.date, b.gap) == (
+    assert (b.source, b.kind, b.value, b.date, b.difference, b.relative) == (
         "Industry 2025",
         "industry",
         benchmark,
         D(2025, 12, 31),
-        gap,
+        diff,
+        relative,  # a count: compared relatively too
     )
 
 
-def test_benchmark_of_zero_has_no_gap() -> None:
-    assert benchmark_gap(5.0, 0.0, 1.0) is None
-    assert benchmark_gap(None, 5.0, 1.0) is None
+def test_benchmark_of_zero_has_no_relative_difference() -> None:
+    assert relative_difference(5.0, 0.0, 1.0) is None
+    assert difference(5.0, 0.0, 1.0) == 5.0
 
 
 @pytest.mark.parametrize(
@@ -887,10 +917,11 @@ def test_stale(frequency: str, last: dt.date, as_of: dt.date, stale: bool) -> No
 
 
 def status_kpi(kpi_id: str, department: str, current: float | None, **overrides: Any) -> tuple:
-    """A KPI on the standard clock (0 -> 100) with January at 0 and April at ``current``."""
+    """A KPI on the standard clock (0 -> 100) with March at 0 and April at ``current``: two
+    periods after the baseline period (January), so not too early to judge."""
     kpi = make_kpi(id=kpi_id, department=department, name=f"KPI {kpi_id}", **overrides)
     data = (
-        [] if current is None else ms((D(2026, 1, 1), 0), (D(2026, 4, 1), current), kpi_id=kpi_id)
+        [] if current is None else ms((D(2026, 3, 1), 0), (D(2026, 4, 1), current), kpi_id=kpi_id)
     )
     return kpi, data
 
@@ -942,6 +973,7 @@ def test_department_score_counts_and_attention(tmp_path: Path) -> None:
         "at_risk": 1,
         "off_track": 1,
         "missed": 0,
+        "too_early": 0,
         "no_data": 0,
     }
     # the worst shortfall first: S-3 (0.4), S-4 (0.05); achieved and on track need no attention
@@ -974,6 +1006,7 @@ def test_company_summary(tmp_path: Path) -> None:
         "at_risk": 1,
         "off_track": 1,
         "missed": 2,
+        "too_early": 0,
         "no_data": 1,
     }
     assert set(summary["counts"]) == set(STATUSES)
@@ -1029,7 +1062,7 @@ def test_weight_zero_alone_gives_no_score(tmp_path: Path) -> None:
 def test_thresholds_from_settings(tmp_path: Path) -> None:
     # conftest workbook: baseline 40, target 60, 2026-01-01 -> 2026-12-31, report 2026-06-30:
     # expected 180 / 364. Jan..May at 40 and June at X: Theil-Sen slope 0 (10 of 15 pair
-    # slopes are 0), projected 40 < 60, so no forecast rescue. Progress (X - 40) / 20.
+    # slopes are 0), projected X + 0 < 60, so no forecast rescue. Progress (X - 40) / 20.
     # Default: on track from 0.95 * 180/364 = 0.4698, at risk from 0.80 * 180/364 = 0.3956.
     # Settings 0.75 / 0.5: on track from 0.3709, at risk from 0.2473.
     cases = {
@@ -1052,7 +1085,8 @@ def test_thresholds_from_settings(tmp_path: Path) -> None:
             kpi = results.departments[0].kpis[0]
             assert kpi.progress == pytest.approx((x - 40) / 20)
             assert kpi.expected_progress == pytest.approx(180 / 364)
-            assert kpi.forecast is not None and kpi.forecast.value == 40.0
+            # slope 0 from the current value: X at the deadline, below 60
+            assert kpi.forecast is not None and kpi.forecast.value == x
             assert kpi.status == (custom_status if custom else default_status), (x, custom)
             assert results.thresholds == (
                 {"on_track": 0.75, "at_risk": 0.5} if custom else {"on_track": 0.95, "at_risk": 0.8}
@@ -1133,7 +1167,7 @@ def test_build_writes_results_json(tmp_path: Path) -> None:
     assert kpi["required_pace"] == pytest.approx(10 / 6)  # (60 - 50) / 6 months (Jun -> Dec)
     assert kpi["recent_pace"] == 2.0
     assert kpi["previous_period_change"]["period"] == "2026-05"
-    assert kpi["previous_period_change"]["change"] == 2.0  # 50 - 48
+    assert kpi["previous_period_change"]["difference"] == 2.0  # 50 - 48
     assert kpi["yoy_change"] is None
     # benchmark 50: (50 - 50) / 50 = 0
     assert kpi["benchmarks"] == [
@@ -1142,7 +1176,8 @@ def test_build_writes_results_json(tmp_path: Path) -> None:
             "kind": "industry",
             "value": 50.0,
             "date": "2025-12-31",
-            "gap": 0.0,
+            "difference": 0.0,
+            "relative": 0.0,
         }
     ]
     assert kpi["stale"] is False
@@ -1305,7 +1340,9 @@ def test_mirroring_a_kpi_changes_nothing_that_matters(case: dict[str, Any]) -> N
     assert a.progress == b.progress
     assert a.expected_progress == b.expected_progress
     assert a.status == b.status
-    assert [g.gap for g in a.benchmarks] == [g.gap for g in b.benchmarks]
+    assert [(g.difference, g.relative) for g in a.benchmarks] == [
+        (g.difference, g.relative) for g in b.benchmarks
+    ]
     assert (a.current is None) == (b.current is None)
     if a.current is not None:
         assert a.current == -b.current
@@ -1341,13 +1378,20 @@ def test_progress_through_compute_kpi_at_target_and_baseline(
     last_start = case["starts"][-1]
     value = case["target"] if at_target else baseline
     pairs = [(d, v) for d, v in case["pairs"] if d < last_start] + [(last_start, value)]
-    result = _run_case({**case, "baseline": baseline, "pairs": pairs})
+    as_of = case["as_of"]
+    if case["aggregation"] == "sum":  # a running period would be set aside: report it whole
+        as_of = max(as_of, period_end(last_start, case["frequency"]))
+    result = _run_case({**case, "baseline": baseline, "pairs": pairs, "as_of": as_of})
     assert result.progress == (1.0 if at_target else 0.0)
     if at_target:
-        assert result.status == "achieved"
+        # a stale KPI is at best at risk until its deadline
+        capped = result.stale and case["deadline"] >= as_of
+        assert result.status == ("at_risk" if capped else "achieved")
 
 
-RANK = {"achieved": 3, "on_track": 2, "at_risk": 1, "off_track": 0, "missed": -1}
+# Too early depends on which periods have a value, not on the values: a KPI is too early before
+# and after a move, or falls to it from achieved, or from at risk (a stale achieved KPI).
+RANK = {"achieved": 3, "on_track": 2, "at_risk": 1, "too_early": 0.5, "off_track": 0, "missed": -1}
 
 
 @FAST
@@ -1372,3 +1416,32 @@ def test_moving_the_current_value_away_never_improves_the_status(
     if before.status == "missed":
         assert after.status == "missed"
     assert RANK[after.status] <= RANK[before.status], (before.status, after.status)
+
+
+@FAST
+@given(kpi_cases())
+def test_no_status_a_controller_would_distrust(case: dict[str, Any]) -> None:
+    """Issue 13, points 4 to 7, for any KPI."""
+    result = _run_case(case)
+    as_of, frequency = case["as_of"], case["frequency"]
+    # 7: on track only at or above the at-risk line (by pace, or lifted by the forecast)
+    if result.status == "on_track" and result.progress is not None:
+        line = result.expected_progress * min(case["on_track"], case["at_risk"])
+        assert result.progress >= line
+    # 6: a stale KPI is at best at risk until its deadline, and no date is projected before
+    # the end of the report date's period
+    if result.stale and case["deadline"] >= as_of:
+        assert result.status not in ("achieved", "on_track")
+    fc = result.forecast
+    if fc is not None and fc.date_reached is not None and result.status != "achieved":
+        assert fc.date_reached >= period_end(as_of, frequency)
+    # 5: too early means no shortfall, and is never said once the deadline is a period away
+    if result.status == "too_early":
+        assert result.shortfall is None
+        assert period_end(as_of, frequency) < case["deadline"]
+    # 4: a sum KPI is judged on finished periods only; the running one is set aside
+    if case["aggregation"] == "sum":
+        assert all(p.end <= as_of for p in result.series)
+        assert result.current_period_incomplete is False
+        partial = result.partial_period
+        assert partial is None or partial.start <= as_of < partial.end
