@@ -4,6 +4,7 @@ over both. Passwords come from here only, never from a workbook, and are never p
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -15,6 +16,10 @@ from kpireport.i18n import LANGUAGES
 
 CONFIG_FILE = "kpireport.toml"
 TLS_MODES = ("none", "starttls", "ssl")
+# [smtp] timeout: seconds one message's whole exchange with the server may take
+SMTP_TIMEOUT = 60.0
+# [smtp] max_recipients: addresses one report (one PDF) may go to
+MAX_RECIPIENTS = 50
 
 
 class ConfigError(KpiReportError):
@@ -31,6 +36,10 @@ class SmtpConfig:
     password: str | None = field(default=None, repr=False)  # never shown
     sender: str | None = None  # the From address
     tls: str = "starttls"
+    timeout: float = SMTP_TIMEOUT
+    max_recipients: int = MAX_RECIPIENTS
+    # the domains addresses may be at (their subdomains too), in ASCII (IDNA); () for any
+    allowed_domains: tuple[str, ...] = ()
 
     def describe(self) -> str:
         """For messages: everything but the password."""
@@ -56,8 +65,19 @@ _SMTP_ENV = {
     "password": "KPIREPORT_SMTP_PASSWORD",
     "sender": "KPIREPORT_SMTP_FROM",
     "tls": "KPIREPORT_SMTP_TLS",
+    "timeout": "KPIREPORT_SMTP_TIMEOUT",
 }
-_SMTP_FILE_KEYS = {"host", "port", "user", "password", "from", "tls"}
+_SMTP_FILE_KEYS = {
+    "host",
+    "port",
+    "user",
+    "password",
+    "from",
+    "tls",
+    "timeout",
+    "max_recipients",
+    "allowed_domains",
+}
 
 
 def load_config(folder: Path | None = None, environ: dict[str, str] | None = None) -> Config:
@@ -129,4 +149,41 @@ def _smtp(table: Any, environ: dict[str, str], source: Path) -> SmtpConfig | Non
         password=str(values["password"]) if values.get("password") else None,
         sender=str(values["sender"]) if values.get("sender") else None,
         tls=tls,
+        timeout=_timeout(values.get("timeout", SMTP_TIMEOUT)),
+        max_recipients=_max_recipients(values.get("max_recipients", MAX_RECIPIENTS)),
+        allowed_domains=_domains(values.get("allowed_domains", [])),
     )
+
+
+def _timeout(value: Any) -> float:
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if isinstance(value, bool) or not 0 < seconds <= 3600:  # also refuses nan and inf
+        raise ConfigError(
+            f"SMTP timeout must be a number of seconds above 0 and at most 3600, not {value!r}"
+        )
+    return seconds
+
+
+def _max_recipients(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"SMTP max_recipients must be a whole number from 1 up, not {value!r}")
+    return value
+
+
+def _domains(value: Any) -> tuple[str, ...]:
+    from kpireport.workbook.addresses import ascii_domain
+
+    if not isinstance(value, list):
+        raise ConfigError(
+            f'SMTP allowed_domains must be a list of domains, e.g. ["example.com"], not {value!r}'
+        )
+    domains = []
+    for item in value:
+        domain = ascii_domain(item.strip().lower()) if isinstance(item, str) else None
+        if domain is None:
+            raise ConfigError(f"SMTP allowed_domains: {item!r} is not a domain name")
+        domains.append(domain)
+    return tuple(domains)

@@ -207,7 +207,8 @@ def test_unknown_smtp_settings_are_named(tmp_path: Path) -> None:
     message = refused(tmp_path, '[smtp]\nhost = "h"\nsender = "a@b.c"\npasword = "x"\n')
     assert message == (
         f"{tmp_path / CONFIG_FILE}: unknown [smtp] setting pasword, sender; "
-        "the settings are from, host, password, port, tls, user"
+        "the settings are allowed_domains, from, host, max_recipients, password, port, timeout, "
+        "tls, user"  # issue 12 adds allowed_domains, max_recipients and timeout
     )
 
 

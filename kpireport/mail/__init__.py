@@ -7,9 +7,10 @@ library only (``email``, ``smtplib``): headers are made from ``Address`` objects
 policy, which cannot produce a header with a line break in it.
 
 The modules: ``addresses`` (checking addresses, text made safe for a header), ``compose`` (the
-message), ``delivery`` (SMTP, retries, the outbox of a dry run, ``sent.json``) and ``sending``
-(which file to whom, one report set or an output folder of them); ``records`` holds what they
-pass to each other.
+message), ``conversation`` (one SMTP conversation under a deadline, its replies read with a size
+limit), ``delivery`` (SMTP, retries, the outbox of a dry run, ``sent.json``) and ``sending``
+(which file to whom within the limits of ``[smtp]``, one report set or an output folder of
+them); ``records`` holds what they pass to each other.
 """
 
 from kpireport.mail.addresses import check_address, has_line_break, one_line, printable
@@ -17,7 +18,6 @@ from kpireport.mail.compose import MailTemplates, compose
 from kpireport.mail.delivery import DRY_RUN_SENDER, SENT_LOG
 from kpireport.mail.records import (
     RETRY_DELAYS,
-    TIMEOUT,
     Delivery,
     Log,
     MailError,
@@ -46,7 +46,6 @@ __all__ = [
     "RESULTS",
     "RETRY_DELAYS",
     "SENT_LOG",
-    "TIMEOUT",
     "Delivery",
     "Log",
     "MailError",

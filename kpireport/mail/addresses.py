@@ -1,5 +1,5 @@
 """Addresses and free text from the workbook, made safe for a header: checked, quoted, on one
-line."""
+line, with every control character shown as an escape."""
 
 from __future__ import annotations
 
@@ -11,6 +11,13 @@ from typing import Any
 # Control characters, NEL and the Unicode line and paragraph separators: anything that could end
 # a header line in some reader.
 _BREAK = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+_LINE_END = re.compile(r"[\n\v\f\r\x85\u2028\u2029]")
+# What a terminal, a log or a mail program must not be given raw: the C0 and C1 controls and DEL
+# (ESC starts every terminal sequence), the line and paragraph separators, the bidi embeddings,
+# overrides and isolates (U+202A-U+202E, U+2066-U+2069) that reorder the text around them, and
+# lone surrogates. The same rule as kpireport.printable.printable of the validate stage.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 def has_line_break(text: str) -> bool:
@@ -23,8 +30,10 @@ def has_line_break(text: str) -> bool:
 
 def check_address(value: Any) -> tuple[str | None, str | None]:
     """``(address, None)`` for a usable email address, ``(None, reason)`` otherwise. The same
-    rule as the workbook reader, no line break, and one address the email package accepts."""
+    rule as the workbook reader, no line break, and one address the email package accepts (in
+    the form it is sent in: an internationalized domain in punycode)."""
     from kpireport.workbook import email_address
+    from kpireport.workbook.addresses import wire_address
 
     if not isinstance(value, str):
         return None, "is not an email address"
@@ -34,18 +43,34 @@ def check_address(value: Any) -> tuple[str | None, str | None]:
     if address is None or address != value.strip():
         return None, "is not an email address"
     try:
-        Address(addr_spec=address)
+        Address(addr_spec=wire_address(address))
     except (ValueError, IndexError, HeaderParseError):  # the email package disagrees: refuse
         return None, "is not an email address"
     return address, None
 
 
+def visible(text: Any) -> str:
+    """``text`` with its control, bidi and line-separating characters shown as escapes
+    (``\\x1b``, ``\\n``, ``\\u202e``): workbook text as a header, a log line or a terminal
+    may show it. Letters of any script and emoji are left as they are."""
+    return _UNPRINTABLE.sub(_escape, str(text))
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _NAMED:
+        return _NAMED[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def printable(text: str) -> str:
     """``text`` quoted, its control characters escaped, so a log line stays one line."""
-    return repr(text) if has_line_break(text) else f"'{text}'"
+    return f"'{visible(text)}'"
 
 
 def one_line(text: Any) -> str:
-    """Free text from the workbook (a company, a title, a department name) on one line: a line
-    break typed in a cell (Alt+Enter) becomes a space, so it can never start a new header."""
-    return " ".join(_BREAK.sub(" ", str(text)).split())
+    """Text whose line breaks are layout, on one line: a subject as a template wrote it, a
+    server's reply of several lines. A line break becomes a space; anything else :func:`visible`
+    escapes (ESC, a bidi control) is shown as an escape."""
+    return " ".join(visible(_LINE_END.sub(" ", str(text))).split())

@@ -18,7 +18,7 @@ from kpireport import __version__
 from kpireport.engine import Results
 from kpireport.errors import TemplateError
 from kpireport.i18n import get_locale
-from kpireport.mail.addresses import one_line
+from kpireport.mail.addresses import one_line, visible
 from kpireport.mail.records import MailText, Outgoing
 
 
@@ -71,34 +71,36 @@ def _template_error(exc: jinja2.TemplateError, template: str) -> TemplateError:
 
 
 def _context(results: Results, message: Outgoing) -> dict[str, Any]:
-    """What the mail templates can use. Text from the workbook is on one line already."""
+    """What the mail templates can use. Text from the workbook has its control and bidi
+    characters shown as escapes (``\\x1b``, ``\\n``, ``\\u202e``): whatever a cell holds, it cannot
+    break a header, drive a terminal or reorder the subject around it."""
     from kpireport import fmt, labels
 
     locale = get_locale(results.language)
     dept = message.department
     tally: fmt.Tally
     if dept is not None:
-        report = one_line(dept.name)
+        report = visible(dept.name)
         tally, attention = dept, dept.attention
     else:
         report = locale.gettext("Board pack")
         tally, attention = results.summary, results.summary.attention
     behind = [
         Behind(
-            id=one_line(entry.id),
-            name=one_line(entry.name),
+            id=visible(entry.id),
+            name=visible(entry.name),
             status=labels.status(entry.status, locale),
             stale=entry.stale and entry.status in ("achieved", "on_track"),
-            department=one_line(entry.department) if dept is None else None,
+            department=visible(entry.department) if dept is None else None,
         )
         for entry in attention
     ]
     return {
         "locale": locale,
         "lang": locale.code,
-        "title": one_line(results.title),
-        "company": one_line(results.company),
-        "workbook": one_line(results.workbook),
+        "title": visible(results.title),
+        "company": visible(results.company),
+        "workbook": visible(results.workbook),
         "date": fmt.date(results.report_date, locale),
         "report": report,
         "department": report if dept is not None else None,
@@ -109,11 +111,14 @@ def _context(results: Results, message: Outgoing) -> dict[str, Any]:
 
 def compose(text: MailText, message: Outgoing, sender: str, pdf: bytes) -> EmailMessage:
     """The email for ``message`` with the words ``text``, the PDF attached. Addresses go in as
-    ``Address`` objects, which refuse anything but one plain address."""
+    ``Address`` objects, which refuse anything but one plain address; an internationalized
+    domain in punycode, as in the envelope."""
+    from kpireport.workbook.addresses import wire_address
+
     msg = EmailMessage(policy=SMTP)
-    sender_address = Address(addr_spec=sender)
+    sender_address = Address(addr_spec=wire_address(sender))
     msg["From"] = sender_address
-    msg["To"] = Address(addr_spec=message.recipient)
+    msg["To"] = Address(addr_spec=wire_address(message.recipient))
     msg["Subject"] = text.subject
     msg["Date"] = formatdate(localtime=True)
     # the sender's domain, not this machine's name: getfqdn() can stall on a badly set up host
@@ -121,7 +126,8 @@ def compose(text: MailText, message: Outgoing, sender: str, pdf: bytes) -> Email
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies to it
     msg["X-Mailer"] = f"kpireport {__version__}"
     msg.set_content(text.body, cte="quoted-printable")
-    msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=message.file)
+    # a slug, so plain ASCII; shown with escapes all the same should results.json be tampered with
+    msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=visible(message.file))
     # after the attachment: set_content and add_attachment move or drop Content-* headers
     msg["Content-Language"] = text.lang
     return msg

@@ -13,10 +13,10 @@ from kpireport.mail.addresses import printable
 
 Log = Callable[[str], None]
 
-# Waits between tries after a temporary failure (4xx, connection refused or dropped, timeout):
-# four tries in all, about 3.5 s. Tests pass shorter ones.
+# Waits between tries after a temporary failure (4xx, connection refused or dropped): four tries
+# in all, about 3.5 s. Tests pass shorter ones. A message the server may have received (its DATA
+# went, the answer did not come) is tried once more at most.
 RETRY_DELAYS = (0.5, 1.0, 2.0)
-TIMEOUT = 30.0
 
 
 class MailError(KpiReportError):
@@ -36,7 +36,6 @@ class SendOptions:
     # trusts their own certificate)
     ssl_context: ssl.SSLContext | None = None
     retry_delays: tuple[float, ...] = RETRY_DELAYS
-    timeout: float = TIMEOUT  # seconds to wait for the server
 
 
 @dataclass(frozen=True)
@@ -61,15 +60,19 @@ class Delivery:
 
 @dataclass(frozen=True)
 class Refusal:
-    """An address (or header value) that was not used, and the cell it was typed in."""
+    """An address (or header value) that was not used, and the cell it was typed in; or a whole
+    cell of ``many`` addresses, more than one report may go to."""
 
     file: str  # the message it was for
     value: str
     cell: str | None  # e.g. "Departments!C3"
     reason: str
+    many: int = 0  # the number of addresses refused together
 
     def __str__(self) -> str:
         where = self.cell or "results.json"
+        if self.many:
+            return f"{where}: {self.many} addresses {self.reason}; nothing is sent to any of them"
         return f"{where}: {printable(self.value)} {self.reason}; nothing is sent to it"
 
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from kpireport.config import SmtpConfig
+from kpireport.config import MAX_RECIPIENTS, SmtpConfig
 from kpireport.engine import DepartmentResult, Results, load_results
 from kpireport.errors import ResultsFileError, UsageError
-from kpireport.mail.addresses import check_address
+from kpireport.mail.addresses import check_address, visible
 from kpireport.mail.compose import MailTemplates
 from kpireport.mail.delivery import (
     SentLog,
@@ -32,6 +33,7 @@ from kpireport.mail.records import (
     SendOptions,
     SendReport,
 )
+from kpireport.workbook.addresses import wire_address
 
 OUTBOX = "outbox"
 RESULTS = "results.json"
@@ -65,11 +67,16 @@ def send_report_set(
 
     A message recorded in ``sent.json`` is not sent again unless ``options.resend``. A dry run
     writes each message as ``<outbox>/<file>--<recipient>.eml`` (default outbox:
-    ``folder/outbox``) instead, and leaves ``sent.json`` alone. ``log`` hears a line per message.
+    ``folder/outbox``) instead, and leaves ``sent.json`` alone. ``log`` hears a line per message,
+    with any control or bidi character from the workbook or the server shown as an escape.
+
+    Every address is checked before the first message goes: each must be one, at a domain of
+    ``smtp.allowed_domains`` when that is set, and a cell with more than ``smtp.max_recipients``
+    addresses is refused as a whole (a dry run without a server: the default limit).
     """
     folder = Path(folder)
     options = options or SendOptions()
-    say: Log = log or (lambda _line: None)
+    say = _visible(log)
     if smtp is None and not options.dry_run:
         raise UsageError(NO_SMTP)
     results = read_results(folder)
@@ -84,7 +91,7 @@ def send_report_set(
     # One sender per report set at a time: a cron run and a watcher must not both send.
     with locked(folder):
         sent_log = SentLog(folder)
-        messages = _plan(results, options.only, report, say)
+        messages = _plan(results, options.only, smtp, report, say)
         todo: list[Ready] = []
         for message in messages:
             path = folder / message.file
@@ -105,10 +112,7 @@ def send_report_set(
             digest = hashlib.sha256(pdf).hexdigest()
             before = sent_log.get(message.file, message.recipient)
             if before is not None and not options.resend:
-                changed = "; the PDF has changed since, --resend sends it again"
-                note = f"sent {before.get('sent_at')}" + (
-                    changed if before.get("sha256") != digest else ""
-                )
+                note = _sent_before(before, digest)
                 skipped = Delivery(
                     message.file, message.recipient, before.get("message_id"), note=note
                 )
@@ -121,7 +125,7 @@ def send_report_set(
             write_outbox(todo, sender, options.outbox or folder / OUTBOX, report, say)
         elif todo:
             assert smtp is not None
-            server = Server(smtp, options.ssl_context, options.timeout)
+            server = Server(smtp, options.ssl_context)
             try:
                 deliver_all(todo, sender, server, sent_log, options.retry_delays, report, say)
             finally:
@@ -129,18 +133,48 @@ def send_report_set(
     return report
 
 
+def _visible(log: Log | None) -> Log:
+    """``log`` with every line made :func:`visible`: kpireport's own words never hold a control
+    character, so whatever is escaped came from a cell or the server."""
+    return (lambda line: log(visible(line))) if log is not None else (lambda _line: None)
+
+
+def _sent_before(before: Mapping[str, object], digest: str) -> str:
+    """The note on a message ``sent.json`` has."""
+    if before.get("unconfirmed"):
+        note = f"may have arrived {before.get('sent_at')}: the server did not confirm it"
+    else:
+        note = f"sent {before.get('sent_at')}"
+    if before.get("sha256") != digest:
+        note += "; the PDF has changed since"
+    if before.get("unconfirmed") or before.get("sha256") != digest:
+        note += ", --resend sends it again"
+    return note
+
+
 def _check_only(results: Results, only: tuple[str, ...]) -> None:
     names = [d.name for d in results.departments]
     unknown = [n for n in only if n.casefold() not in {m.casefold() for m in names}]
     if unknown:
+        # printed on a terminal: the names from the workbook, and the file's, with escapes
         raise UsageError(
-            f"{results.workbook} has no department {', '.join(unknown)}; it has: {', '.join(names)}"
+            visible(
+                f"{results.workbook} has no department {', '.join(unknown)}; "
+                f"it has: {', '.join(names)}"
+            )
         )
 
 
-def _plan(results: Results, only: tuple[str, ...], report: SendReport, log: Log) -> list[Outgoing]:
+def _plan(
+    results: Results,
+    only: tuple[str, ...],
+    smtp: SmtpConfig | None,
+    report: SendReport,
+    log: Log,
+) -> list[Outgoing]:
     """Every (file, recipient) to send; refused addresses and address-less departments go into
     ``report``."""
+    limits = _Limits(smtp.max_recipients, smtp.allowed_domains) if smtp else _Limits()
     wanted = {name.casefold() for name in only}
     messages: list[Outgoing] = []
     for dept in results.departments:
@@ -152,37 +186,67 @@ def _plan(results: Results, only: tuple[str, ...], report: SendReport, log: Log)
             where = f" ({dept.email_cell} is empty)" if dept.email_cell else ""
             log(f"no address  {dept.name}{where}")
             continue
-        messages += _recipients(file, dept.emails, dept.email_cell, dept, report, log)
+        messages += limits.recipients(file, dept.emails, dept.email_cell, dept, report, log)
     if not wanted:
         board = results.board_recipients
         if board:
             cell = results.board_recipients_cell
-            messages += _recipients(BOARD_PACK, board, cell, None, report, log)
+            messages += limits.recipients(BOARD_PACK, board, cell, None, report, log)
         else:
             log("no address  the board pack (Settings has no board_recipients)")
     return messages
 
 
-def _recipients(
-    file: str,
-    values: list[str],
-    cell: str | None,
-    dept: DepartmentResult | None,
-    report: SendReport,
-    log: Log,
-) -> list[Outgoing]:
-    out: list[Outgoing] = []
-    seen: set[str] = set()
-    for value in values:
-        address, reason = check_address(value)
-        if address is None:
-            refusal = Refusal(file, str(value), cell, reason or "")
-            report.refused.append(refusal)
-            log(f"refused     {refusal}")
-        elif address.casefold() not in seen:
-            seen.add(address.casefold())
-            out.append(Outgoing(file, address, dept))
-    return out
+@dataclass(frozen=True)
+class _Limits:
+    """Who one report may go to: at most ``most`` addresses, at ``domains`` when there are any
+    (``[smtp] max_recipients`` and ``allowed_domains``)."""
+
+    most: int = MAX_RECIPIENTS
+    domains: tuple[str, ...] = ()
+
+    def recipients(
+        self,
+        file: str,
+        values: list[str],
+        cell: str | None,
+        dept: DepartmentResult | None,
+        report: SendReport,
+        log: Log,
+    ) -> list[Outgoing]:
+        """The messages of ``file`` to the addresses of ``cell``; the rest refused, in
+        ``report`` and ``log``."""
+        many = len({str(value).strip().casefold() for value in values})
+        if many > self.most:
+            # a cell that makes kpireport a mass mailer: none of it, and one line, not one each
+            too_many = f"for {file}, more than max_recipients ({self.most}) in [smtp] allows"
+            self._refuse(Refusal(file, "", cell, too_many, many=many), report, log)
+            return []
+        outside = (
+            f"is not at an allowed domain ({', '.join(self.domains)}: allowed_domains in [smtp])"
+        )
+        out: list[Outgoing] = []
+        seen: set[str] = set()
+        for value in values:
+            address, reason = check_address(value)
+            if address is None or not self._allowed(address):
+                self._refuse(Refusal(file, str(value), cell, reason or outside), report, log)
+            elif address.casefold() not in seen:
+                seen.add(address.casefold())
+                out.append(Outgoing(file, address, dept))
+        return out
+
+    def _allowed(self, address: str) -> bool:
+        """At one of the domains, or below one (``sales.example.com`` for ``example.com``)."""
+        if not self.domains:
+            return True
+        domain = wire_address(address).rpartition("@")[2].lower()
+        return any(domain == d or domain.endswith(f".{d}") for d in self.domains)
+
+    @staticmethod
+    def _refuse(refusal: Refusal, report: SendReport, log: Log) -> None:
+        report.refused.append(refusal)
+        log(f"refused     {refusal}")
 
 
 def report_sets(out_dir: Path) -> list[Path]:
@@ -251,7 +315,6 @@ def send(
                 send_report_set(folder, smtp, replace(options, outbox=box, only=mine), log=log)
             )
         except MailError as exc:
-            if log is not None:
-                log(f"failed      {exc}")
+            _visible(log)(f"failed      {exc}")
             reports.append(SendReport(folder, error=str(exc)))
     return reports
