@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kpireport.errors import KpiReportError
+from kpireport.issues import ERROR
 from kpireport.workbook.container import EXTENSIONS
 
 if TYPE_CHECKING:
@@ -310,10 +311,12 @@ class _Job:
             return
         if result.folder is None:  # not result.ok (so written, mypy knows the folder below)
             report = result.report
-            first = report.sorted_issues()[0] if report.errors else None
-            where = f"{first.sheet}!{first.cell} " if first and first.sheet and first.cell else ""
+            # the first error in the order the report lists them: a warning may come before it
+            first = next((i for i in report.sorted_issues() if i.severity == ERROR), None)
+            where = f"{first.where} " if first and first.sheet and first.cell else ""
             what = f" (first: {where}{first.message()})" if first else ""
-            self.log(f"not built: {claimed} has {len(report.errors)} error(s){what}")
+            count = len(report.errors)
+            self.log(f"not built: {claimed} has {count} error{'' if count == 1 else 's'}{what}")
             if result.validation_page is not None:
                 self.log(f"wrote {result.validation_page}")
             self._fail(claimed, result, None)

@@ -156,6 +156,25 @@ def test_bad_workbook_goes_to_failed_with_its_errors_in_its_language(
     assert not (tmp_path / "reports" / "budget" / "2026-06-30").exists()
 
 
+def test_the_log_names_the_first_error_not_a_warning_before_it(inbox: Path, tmp_path: Path) -> None:
+    sheets = valid_sheets()
+    sheets["Settings"].append(["logo", "missing.png"])  # a warning, in the sheet listed first
+    sheets["KPIs"][1] = kpi_row(direction="sideways")
+    write_workbook(inbox / "one.xlsx", sheets)
+    sheets["KPIs"].append(kpi_row(id="SALES-02", direction="upwards"))
+    write_workbook(inbox / "two.xlsx", sheets)
+    _summary, lines = run_watch(inbox, tmp_path / "reports")
+    processing = inbox / PROCESSING
+    assert (
+        f"not built: {processing / 'one.xlsx'} has 1 error "
+        "(first: KPIs!F2 'sideways' is not a direction.)"
+    ) in lines
+    assert (
+        f"not built: {processing / 'two.xlsx'} has 2 errors "
+        "(first: KPIs!F2 'sideways' is not a direction.)"
+    ) in lines
+
+
 def test_same_name_twice_keeps_both_workbooks_and_both_report_sets(
     inbox: Path, tmp_path: Path
 ) -> None:
