@@ -40,6 +40,10 @@ TEMP_SUFFIXES = (".tmp", ".temp", ".part", ".partial", ".crdownload", ".download
 ERRORS_TXT = ".errors.txt"
 ERRORS_JSON = ".errors.json"
 CLAIM_RETRY = 60.0  # seconds before a workbook that could not be claimed is tried again
+# With --once, a file still being written is waited for this many times the settling time (a
+# minute by default), counted from the start of the run; then it is left for the next run. So a
+# file that never stops growing, or new files dropped without end, cannot keep one pass going.
+ONCE_PATIENCE = 30
 
 Log = Callable[[str], None]
 
@@ -147,6 +151,7 @@ def _poll(job: _Job, once: bool, interval: float, stable_seconds: float) -> None
     pending: dict[str, _Seen] = {}
     ignored: dict[str, str] = {}
     arrivals = 0
+    give_up = time.monotonic() + ONCE_PATIENCE * stable_seconds
     while not job.stop.is_set():
         now = time.monotonic()
         present = set()
@@ -199,8 +204,10 @@ def _poll(job: _Job, once: bool, interval: float, stable_seconds: float) -> None
             # One workbook per look: the next one may have been written to while this one was
             # built, so it is looked at again before it is claimed.
             continue
-        waiting = [s for s in pending.values() if s.retry_at is None]
-        if once and not waiting:
+        waiting = [name for name, s in pending.items() if s.retry_at is None]
+        if once and (not waiting or now >= give_up):
+            for name in sorted(waiting):
+                job.log(f"left {job.inbox / name} for the next run: it is still being written")
             break
         # While a workbook is being written, look more often than every interval, so that it
         # is taken soon after it settles.

@@ -123,6 +123,56 @@ def test_slow_copy_is_taken_only_once_it_stops_growing(inbox: Path, tmp_path: Pa
     assert sorted(os.listdir(inbox)) == [".kpireport-watch.lock", FAILED, PROCESSED, PROCESSING]
 
 
+def test_once_finishes_its_pass_while_a_file_keeps_growing(inbox: Path, tmp_path: Path) -> None:
+    write_workbook(inbox / "kpis.xlsx", valid_sheets())
+    growing = inbox / "endless.xlsx"
+    done = threading.Event()
+
+    def grow() -> None:
+        with open(growing, "wb") as fh:
+            while not done.is_set():
+                fh.write(b"x" * 100)
+                fh.flush()
+                time.sleep(0.02)
+
+    writer = threading.Thread(target=grow)
+    writer.start()
+    stop = threading.Event()
+    lines: list[str] = []
+    outcome: list[WatchSummary] = []
+    kwargs = {"once": True, "send": None, "interval": 0.05, "stable_seconds": 0.1}
+    run = threading.Thread(
+        target=lambda: outcome.append(
+            watch(
+                inbox,
+                tmp_path / "reports",
+                build_options=FAST,
+                log=lines.append,
+                stop=stop,
+                **kwargs,
+            )
+        )
+    )
+    started = time.monotonic()
+    run.start()
+    try:
+        run.join(20)
+        took = time.monotonic() - started
+        assert not run.is_alive(), "watch --once did not finish while a file kept growing"
+    finally:
+        stop.set()
+        run.join()
+        done.set()
+        writer.join()
+    # waited for it 30 times the settling time, then left it for the next run
+    assert 3 <= took < 10
+    [summary] = outcome
+    assert summary.processed == [inbox / PROCESSED / "kpis.xlsx"]
+    assert f"left {growing} for the next run: it is still being written" in lines
+    assert lines[-1] == "done"
+    assert growing.exists() and not (inbox / PROCESSING / growing.name).exists()
+
+
 def test_bad_workbook_goes_to_failed_with_its_errors_in_its_language(
     inbox: Path, tmp_path: Path
 ) -> None:
