@@ -8,20 +8,25 @@ timestamp, and a workbook still in ``processing/`` after a crash is built again 
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import datetime as dt
-import errno
 import json
-import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kpireport.errors import KpiReportError
+from kpireport.inbox import (
+    FAILED,
+    FOLDERS,
+    LOCK_FILE,
+    PROCESSED,
+    PROCESSING,
+    Inbox,
+    Refused,
+    WatchError,
+)
 from kpireport.issues import ERROR
 from kpireport.workbook.container import EXTENSIONS
 
@@ -30,10 +35,6 @@ if TYPE_CHECKING:
     from kpireport.config import SmtpConfig
     from kpireport.mail import SendOptions
 
-PROCESSING = "processing"
-PROCESSED = "processed"
-FAILED = "failed"
-LOCK_FILE = ".kpireport-watch.lock"
 # Partial downloads and copies (browsers, rsync --partial, office suites): their final name
 # appears by a rename once they are complete.
 TEMP_SUFFIXES = (".tmp", ".temp", ".part", ".partial", ".crdownload", ".download", ".swp")
@@ -46,10 +47,6 @@ CLAIM_RETRY = 60.0  # seconds before a workbook that could not be claimed is tri
 ONCE_PATIENCE = 30
 
 Log = Callable[[str], None]
-
-
-class WatchError(KpiReportError):
-    """The inbox cannot be watched: it is missing, unwritable, or another watcher has it."""
 
 
 @dataclass
@@ -92,58 +89,29 @@ def watch(
     """Build the workbooks dropped in ``inbox`` into ``out_dir`` until ``stop`` is set (or, with
     ``once``, until every workbook there has been dealt with). ``send``: how to email each
     report set once it is built (None: not at all)."""
-    inbox, out_dir = Path(inbox), Path(out_dir)
+    out_dir = Path(out_dir)
     stop = stop or threading.Event()
     summary = WatchSummary()
-    folders = _prepare(inbox, out_dir)
-    with _watch_lock(inbox):
-        job = _Job(inbox, out_dir, folders, send, build_options, smtp, log, stop, summary)
+    with Inbox(Path(inbox)) as box, box.lock():
+        box.prepare()
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WatchError(f"cannot create {out_dir}: {exc.strerror or exc}") from None
+        job = _Job(box, out_dir, send, build_options, smtp, log, stop, summary)
         every = "" if once else f" every {interval:g} s"
-        log(f"watching {inbox}{every}; report sets go to {out_dir}")
+        log(f"watching {box.path}{every}; report sets go to {out_dir}")
         # Claimed by a run that was killed: complete (claims are renames), so no waiting.
-        for path in sorted(_entries(folders[PROCESSING])):
+        for name in sorted(box.names(PROCESSING)):
             if stop.is_set():
                 break
+            path = box.where(PROCESSING, name)
             if _reason_ignored(path) is None:
                 log(f"found {path}, left by an interrupted run: building it again")
-                job.process(path)
+                job.process(name)
         _poll(job, once, interval, stable_seconds)
         log("stopped" if stop.is_set() else "done")
     return summary
-
-
-def _prepare(inbox: Path, out_dir: Path) -> dict[str, Path]:
-    if not inbox.is_dir():
-        raise WatchError(f"{inbox} is not a folder: create it, or name the folder to watch")
-    folders = {name: inbox / name for name in (PROCESSING, PROCESSED, FAILED)}
-    try:
-        for folder in [*folders.values(), out_dir]:
-            folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise WatchError(f"cannot create {exc.filename}: {exc.strerror or exc}") from None
-    return folders
-
-
-@contextlib.contextmanager
-def _watch_lock(inbox: Path) -> Iterator[None]:
-    """Hold ``INBOX/.kpireport-watch.lock`` for the whole run: two watchers would claim the same
-    workbooks and race to move them. A second watcher is refused at once, told the first one's
-    process id (:func:`kpireport.fsutil.locked`, not waiting)."""
-    from kpireport.errors import OutputError
-    from kpireport.fsutil import LockHeld, locked
-
-    with contextlib.ExitStack() as held:
-        try:
-            held.enter_context(locked(inbox, LOCK_FILE, wait=False))
-        except LockHeld as exc:
-            owner = f" (process {exc.holder})" if exc.holder else ""
-            raise WatchError(
-                f"{inbox} is already being watched by another kpireport watch{owner}; "
-                "one watcher per inbox. Stop that one first, or watch another folder."
-            ) from None
-        except OutputError as exc:
-            raise WatchError(str(exc)) from None
-        yield
 
 
 def _poll(job: _Job, once: bool, interval: float, stable_seconds: float) -> None:
@@ -155,9 +123,10 @@ def _poll(job: _Job, once: bool, interval: float, stable_seconds: float) -> None
     while not job.stop.is_set():
         now = time.monotonic()
         present = set()
-        for path in sorted(_entries(job.inbox)):
-            if path.name in job.folders or path.name == LOCK_FILE:
+        for name in sorted(job.box.names()):
+            if name in FOLDERS or name == LOCK_FILE:
                 continue
+            path = job.box.where(None, name)
             present.add(path.name)
             reason = _reason_ignored(path)
             if reason is not None:
@@ -185,7 +154,7 @@ def _poll(job: _Job, once: bool, interval: float, stable_seconds: float) -> None
                 seen.growing = True
                 seen.signature, seen.since, seen.retry_at = signature, now, None
         for name in set(pending) - present:
-            job.log(f"{job.inbox / name} is gone before it was claimed")
+            job.log(f"{job.box.where(None, name)} is gone before it was claimed")
             del pending[name]
         for name in set(ignored) - present:
             del ignored[name]
@@ -197,7 +166,7 @@ def _poll(job: _Job, once: bool, interval: float, stable_seconds: float) -> None
         )
         if ready:
             name = ready[0][1]
-            if job.claim_and_process(job.inbox / name):
+            if job.claim_and_process(name):
                 del pending[name]
             else:
                 pending[name].retry_at = now + CLAIM_RETRY
@@ -207,7 +176,9 @@ def _poll(job: _Job, once: bool, interval: float, stable_seconds: float) -> None
         waiting = [name for name, s in pending.items() if s.retry_at is None]
         if once and (not waiting or now >= give_up):
             for name in sorted(waiting):
-                job.log(f"left {job.inbox / name} for the next run: it is still being written")
+                job.log(
+                    f"left {job.box.where(None, name)} for the next run: it is still being written"
+                )
             break
         # While a workbook is being written, look more often than every interval, so that it
         # is taken soon after it settles.
@@ -224,16 +195,6 @@ def _sleep(stop: threading.Event, seconds: float) -> None:
         if left <= 0:
             return
         time.sleep(min(left, 0.05))
-
-
-def _entries(folder: Path) -> list[Path]:
-    try:
-        with os.scandir(folder) as it:
-            return [Path(entry.path) for entry in it]
-    except FileNotFoundError:
-        raise WatchError(f"{folder} has disappeared; the watcher stops") from None
-    except OSError as exc:
-        raise WatchError(f"cannot read {folder}: {exc.strerror or exc}") from None
 
 
 def _reason_ignored(path: Path) -> str | None:
@@ -263,9 +224,8 @@ def _reason_ignored(path: Path) -> str | None:
 class _Job:
     """What every workbook is done with: where it goes, how it is built and sent."""
 
-    inbox: Path
+    box: Inbox
     out_dir: Path
-    folders: dict[str, Path]
     send: SendOptions | None
     build_options: BuildOptions | None
     smtp: SmtpConfig | None
@@ -273,33 +233,31 @@ class _Job:
     stop: threading.Event
     summary: WatchSummary
 
-    def claim_and_process(self, path: Path) -> bool:
-        """Claim ``path`` and build it; False when it could not be claimed (and is left)."""
+    def claim_and_process(self, name: str) -> bool:
+        """Claim ``name`` in the inbox and build it; False when it could not be claimed (and is
+        left)."""
+        path = self.box.where(None, name)
         try:
-            self.folders[PROCESSING].mkdir(exist_ok=True)  # in case someone removed it
-            claimed = move_unique(path, self.folders[PROCESSING])
+            claimed = self.box.move(name, None, PROCESSING)
         except FileNotFoundError:
-            if not os.path.lexists(path):
-                self.log(f"{path} is gone before it was claimed")
-                return True
-            self.log(f"error: cannot claim {path}: {self.folders[PROCESSING]} is missing")
-            self.summary.problems += 1
-            return False
+            self.log(f"{path} is gone before it was claimed")
+            return True
         except OSError as exc:
-            self.log(f"error: cannot claim {path}: {exc.strerror or exc}; it is left where it is")
+            self.log(f"error: cannot claim {path}: {_why(exc)}; it is left where it is")
             self.summary.problems += 1
             return False
-        self.log(f"claimed {path} -> {claimed}")
+        self.log(f"claimed {path} -> {self.box.where(PROCESSING, claimed)}")
         self.process(claimed)
         return True
 
-    def process(self, claimed: Path) -> None:
-        """Build a workbook in ``processing/``, send its reports, file it away."""
+    def process(self, name: str) -> None:
+        """Build the workbook ``name`` in ``processing/``, send its reports, file it away."""
         from kpireport.build import BuildOptions, build
 
+        claimed = self.box.where(PROCESSING, name)
         try:
             # logos named in the workbook lie in the inbox, where it was dropped, not in processing/
-            options = replace(self.build_options or BuildOptions(), assets=self.inbox)
+            options = replace(self.build_options or BuildOptions(), assets=self.box.path)
             result = build([claimed], self.out_dir, options)[0]
         except KeyboardInterrupt:
             self.log(f"interrupted: {claimed} stays there and is built again at the next start")
@@ -314,7 +272,7 @@ class _Job:
                 self.summary.problems += 1
                 return
             self.log(f"error: building {claimed} failed unexpectedly ({type(exc).__name__}: {exc})")
-            self._fail(claimed, None, f"{type(exc).__name__}: {exc}")
+            self._fail(name, None, f"{type(exc).__name__}: {exc}")
             return
         if result.folder is None:  # not result.ok (so written, mypy knows the folder below)
             report = result.report
@@ -326,7 +284,7 @@ class _Job:
             self.log(f"not built: {claimed} has {count} error{'' if count == 1 else 's'}{what}")
             if result.validation_page is not None:
                 self.log(f"wrote {result.validation_page}")
-            self._fail(claimed, result, None)
+            self._fail(name, result, None)
             return
         warnings = len(result.report.warnings)
         self.log(
@@ -336,7 +294,7 @@ class _Job:
         # the next start (nothing new) and sends what is not in sent.json yet.
         if self.send is not None:
             self._send(result.folder, self.send)
-        self._file(claimed, PROCESSED)
+        self._file(name, PROCESSED)
 
     def _send(self, folder: Path, options: SendOptions) -> None:
         from kpireport.mail import send_report_set
@@ -356,13 +314,15 @@ class _Job:
             self.log(f"error: not everything in {folder} was sent; 'kpireport send' sends the rest")
             self.summary.problems += 1
 
-    def _file(self, claimed: Path, where: str, sidecars: tuple[str, ...] = ()) -> Path | None:
+    def _file(self, name: str, where: str, sidecars: tuple[str, ...] = ()) -> Path | None:
+        """Move ``processing/name`` into ``where``; its new path, or None (logged) when it
+        could not be moved."""
+        claimed = self.box.where(PROCESSING, name)
         try:
-            self.folders[where].mkdir(exist_ok=True)  # in case someone removed it
-            dest = move_unique(claimed, self.folders[where], sidecars)
+            dest = self.box.where(where, self.box.move(name, PROCESSING, where, sidecars))
         except OSError as exc:
             self.log(
-                f"error: cannot move {claimed} to {self.folders[where]}: {exc.strerror or exc}; "
+                f"error: cannot move {claimed} to {self.box.where(where)}: {_why(exc)}; "
                 "it stays there and is built again at the next start"
             )
             self.summary.problems += 1
@@ -371,22 +331,27 @@ class _Job:
         (self.summary.processed if where == PROCESSED else self.summary.failed).append(dest)
         return dest
 
-    def _fail(self, claimed: Path, result: BuildResult | None, crash: str | None) -> None:
+    def _fail(self, name: str, result: BuildResult | None, crash: str | None) -> None:
         """Move to failed/ and write the readable and the JSON report beside the workbook."""
-        dest = self._file(claimed, FAILED, (ERRORS_TXT, ERRORS_JSON))
+        dest = self._file(name, FAILED, (ERRORS_TXT, ERRORS_JSON))
         if dest is None:
             return
-        text, data = _error_files(dest, self.inbox, result, crash)
-        from kpireport.fsutil import write_atomic
-
+        text, data = _error_files(dest, self.box.path, result, crash)
         try:
-            txt = write_atomic(dest.with_name(dest.name + ERRORS_TXT), text)
-            write_atomic(dest.with_name(dest.name + ERRORS_JSON), data)
-        except KpiReportError as exc:
-            self.log(f"error: {exc}")
+            self.box.write(FAILED, dest.name + ERRORS_TXT, text.encode("utf-8"))
+            self.box.write(FAILED, dest.name + ERRORS_JSON, data.encode("utf-8"))
+        except OSError as exc:
+            self.log(f"error: cannot write the errors of {dest}: {_why(exc)}")
             self.summary.problems += 1
             return
-        self.log(f"the errors are in {txt}")
+        self.log(f"the errors are in {dest.with_name(dest.name + ERRORS_TXT)}")
+
+
+def _why(exc: OSError) -> str:
+    """What went wrong with a file operation, for the log."""
+    if isinstance(exc, Refused):
+        return f"{exc.filename} {exc.strerror}"
+    return exc.strerror or str(exc)
 
 
 def _error_files(
@@ -423,61 +388,3 @@ def _error_files(
         text = render_text(report) + "\n\n" + again + "\n"
         data = report.to_dict()
     return text, json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-
-
-# --- moving without replacing ------------------------------------------------------------------
-
-
-def unique_names(name: str, now: dt.datetime | None = None) -> Iterable[str]:
-    """``kpis.xlsx``, then ``kpis.2026-11-26T221530.xlsx``, then ``...T221530-2.xlsx`` and on."""
-    path = Path(name)
-    stamp = (now or dt.datetime.now()).strftime("%Y-%m-%dT%H%M%S")  # no ':' (Windows shares)
-    yield name
-    yield f"{path.stem}.{stamp}{path.suffix}"
-    n = 2
-    while True:
-        yield f"{path.stem}.{stamp}-{n}{path.suffix}"
-        n += 1
-
-
-def move_unique(
-    src: Path, folder: Path, sidecars: tuple[str, ...] = (), now: dt.datetime | None = None
-) -> Path:
-    """Move ``src`` into ``folder`` under the first of :func:`unique_names` that is free (with
-    every ``name + sidecar`` free too); never replaces a file."""
-    for name in unique_names(src.name, now):
-        dest = folder / name
-        if any(os.path.lexists(folder / (name + s)) for s in sidecars):
-            continue
-        try:
-            rename_noreplace(src, dest)
-        except FileExistsError:
-            continue
-        return dest
-    raise AssertionError("unreachable: unique_names never ends")
-
-
-_RENAME_NOREPLACE = 1
-_AT_FDCWD = -100
-try:
-    _renameat2: Any = ctypes.CDLL(None, use_errno=True).renameat2
-except (AttributeError, OSError):  # not Linux with glibc 2.28+
-    _renameat2 = None
-
-
-def rename_noreplace(src: Path, dest: Path) -> None:
-    """Rename ``src`` to ``dest``; FileExistsError when ``dest`` exists. os.rename would silently
-    replace it, so Linux's renameat2(RENAME_NOREPLACE) makes the check and the rename one step."""
-    if _renameat2 is not None:
-        rc = _renameat2(
-            _AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dest), _RENAME_NOREPLACE
-        )
-        if rc == 0:
-            return
-        err = ctypes.get_errno()
-        if err not in (errno.EINVAL, errno.ENOSYS):  # EINVAL: the file system lacks the flag
-            raise OSError(err, os.strerror(err), str(src), None, str(dest))
-    # Check, then rename: only this watcher, holding the inbox lock, moves files here.
-    if os.path.lexists(dest):
-        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(dest))
-    os.rename(src, dest)

@@ -26,6 +26,7 @@ from click.testing import CliRunner
 
 from kpireport.build import BuildOptions
 from kpireport.cli import main
+from kpireport.inbox import move_unique, rename_noreplace, unique_names
 from kpireport.mail import SendOptions
 from kpireport.watch import (
     FAILED,
@@ -33,9 +34,6 @@ from kpireport.watch import (
     PROCESSING,
     WatchError,
     WatchSummary,
-    move_unique,
-    rename_noreplace,
-    unique_names,
     watch,
 )
 from tests.conftest import kpi_row, valid_sheets, write_workbook
@@ -279,7 +277,13 @@ def test_unique_names_add_a_timestamp_then_a_counter(tmp_path: Path) -> None:
     (folder / "kpis.2026-11-26T221530-2.xlsx.errors.txt").write_text("a report without its file")
     src = tmp_path / "kpis.xlsx"
     src.write_text("three")
-    dest = move_unique(src, folder, (".errors.txt",), now=now)
+    # the watcher moves between folders it holds open (kpireport/inbox.py)
+    src_dir, dest_dir = os.open(tmp_path, os.O_RDONLY), os.open(folder, os.O_RDONLY)
+    try:
+        dest = folder / move_unique(src_dir, src.name, dest_dir, (".errors.txt",), now=now)
+    finally:
+        os.close(src_dir)
+        os.close(dest_dir)
     assert dest.name == "kpis.2026-11-26T221530-3.xlsx" and dest.read_text() == "three"
     assert (folder / "kpis.xlsx").read_text() == "one"
     assert (folder / "kpis.2026-11-26T221530.xlsx").read_text() == "two"
@@ -289,10 +293,14 @@ def test_unique_names_add_a_timestamp_then_a_counter(tmp_path: Path) -> None:
 def test_rename_noreplace_refuses_to_replace(tmp_path: Path) -> None:
     (tmp_path / "a").write_text("a")
     (tmp_path / "b").write_text("b")
-    with pytest.raises(FileExistsError):
-        rename_noreplace(tmp_path / "a", tmp_path / "b")
-    assert (tmp_path / "a").read_text() == "a" and (tmp_path / "b").read_text() == "b"
-    rename_noreplace(tmp_path / "a", tmp_path / "c")
+    here = os.open(tmp_path, os.O_RDONLY)  # names relative to a folder held open
+    try:
+        with pytest.raises(FileExistsError):
+            rename_noreplace(here, "a", here, "b")
+        assert (tmp_path / "a").read_text() == "a" and (tmp_path / "b").read_text() == "b"
+        rename_noreplace(here, "a", here, "c")
+    finally:
+        os.close(here)
     assert (tmp_path / "c").read_text() == "a" and not (tmp_path / "a").exists()
 
 
