@@ -8,6 +8,7 @@ timestamp, and a workbook still in ``processing/`` after a crash is built again 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -45,6 +46,10 @@ CLAIM_RETRY = 60.0  # seconds before a workbook that could not be claimed is tri
 # minute by default), counted from the start of the run; then it is left for the next run. So a
 # file that never stops growing, or new files dropped without end, cannot keep one pass going.
 ONCE_PATIENCE = 30
+# In processing/, beside a workbook NAME being built: how often its build was started. One found
+# there at the start that was tried MAX_TRIES times already goes to failed/ without a build.
+TRIES = ".{name}.tries"
+MAX_TRIES = 2
 
 Log = Callable[[str], None]
 
@@ -101,6 +106,12 @@ def watch(
         job = _Job(box, out_dir, send, build_options, smtp, log, stop, summary)
         every = "" if once else f" every {interval:g} s"
         log(f"watching {box.path}{every}; report sets go to {out_dir}")
+        if build_options is not None and build_options.limits is not None:
+            from kpireport.build import CHILD_PRELOAD
+            from kpireport.limits import confinement
+
+            jail = confinement(build_options.limits, CHILD_PRELOAD)
+            log(jail.describe(build_options.jobs))
         # Claimed by a run that was killed: complete (claims are renames), so no waiting.
         for name in sorted(box.names(PROCESSING)):
             if stop.is_set():
@@ -108,7 +119,7 @@ def watch(
             path = box.where(PROCESSING, name)
             if _reason_ignored(path) is None:
                 log(f"found {path}, left by an interrupted run: building it again")
-                job.process(name)
+                job.process(name, again=True)
         _poll(job, once, interval, stable_seconds)
         log("stopped" if stop.is_set() else "done")
     return summary
@@ -250,17 +261,32 @@ class _Job:
         self.process(claimed)
         return True
 
-    def process(self, name: str) -> None:
-        """Build the workbook ``name`` in ``processing/``, send its reports, file it away."""
+    def process(self, name: str, again: bool = False) -> None:
+        """Build the workbook ``name`` in ``processing/``, send its reports, file it away.
+        ``again``: it was found there at the start, left by a run that stopped."""
         from kpireport.build import BuildOptions, build
 
         claimed = self.box.where(PROCESSING, name)
+        options = self.build_options or BuildOptions()
+        tries = self._tries(name) if again else 0
+        if tries >= MAX_TRIES:
+            self.log(
+                f"not built: {claimed} was tried {tries} times, and the watcher stopped each "
+                "time; it is not tried again"
+            )
+            self._fail(name, _abandoned(claimed, options), None)
+            return
+        try:
+            self._count_try(name, tries + 1)
+        except OSError as exc:
+            self.log(f"error: cannot count the tries of {claimed}: {_why(exc)}")
         try:
             # logos named in the workbook lie in the inbox, where it was dropped, not in processing/
-            options = replace(self.build_options or BuildOptions(), assets=self.box.path)
-            result = build([claimed], self.out_dir, options)[0]
+            result = build([claimed], self.out_dir, replace(options, assets=self.box.path))[0]
         except KeyboardInterrupt:
             self.log(f"interrupted: {claimed} stays there and is built again at the next start")
+            with contextlib.suppress(OSError):
+                self._count_try(name, tries)  # not the workbook's fault
             raise
         except Exception as exc:
             if self.stop.is_set():
@@ -269,6 +295,8 @@ class _Job:
                     f"error: building {claimed} was interrupted ({type(exc).__name__}: {exc}); "
                     "it stays there and is built again at the next start"
                 )
+                with contextlib.suppress(OSError):
+                    self._count_try(name, tries)
                 self.summary.problems += 1
                 return
             self.log(f"error: building {claimed} failed unexpectedly ({type(exc).__name__}: {exc})")
@@ -314,12 +342,35 @@ class _Job:
             self.log(f"error: not everything in {folder} was sent; 'kpireport send' sends the rest")
             self.summary.problems += 1
 
+    def _tries(self, name: str) -> int:
+        """How often a build of ``processing/name`` was started: its tries file, written
+        before each build, so a count that survives the watcher being killed."""
+        data = self.box.read(PROCESSING, TRIES.format(name=name))
+        text = data.decode("ascii", "replace").strip() if data else ""
+        return int(text) if text.isdigit() else 0
+
+    def _count_try(self, name: str, tries: int) -> None:
+        if tries:
+            self.box.write(PROCESSING, TRIES.format(name=name), f"{tries}\n".encode("ascii"))
+        else:
+            self.box.remove(PROCESSING, TRIES.format(name=name))
+
+    def _forget_tries(self, name: str) -> None:
+        """The workbook has left processing/: so has its count of tries."""
+        with contextlib.suppress(OSError):
+            self.box.remove(PROCESSING, TRIES.format(name=name))
+
     def _file(self, name: str, where: str, sidecars: tuple[str, ...] = ()) -> Path | None:
         """Move ``processing/name`` into ``where``; its new path, or None (logged) when it
         could not be moved."""
         claimed = self.box.where(PROCESSING, name)
         try:
             dest = self.box.where(where, self.box.move(name, PROCESSING, where, sidecars))
+        except FileNotFoundError:
+            self.log(f"error: {claimed} is gone: it was deleted before it could be filed")
+            self._forget_tries(name)
+            self.summary.problems += 1
+            return None
         except OSError as exc:
             self.log(
                 f"error: cannot move {claimed} to {self.box.where(where)}: {_why(exc)}; "
@@ -327,6 +378,7 @@ class _Job:
             )
             self.summary.problems += 1
             return None
+        self._forget_tries(name)
         self.log(f"moved {claimed} -> {dest}")
         (self.summary.processed if where == PROCESSED else self.summary.failed).append(dest)
         return dest
@@ -345,6 +397,18 @@ class _Job:
             self.summary.problems += 1
             return
         self.log(f"the errors are in {dest.with_name(dest.name + ERRORS_TXT)}")
+
+
+def _abandoned(claimed: Path, options: BuildOptions) -> BuildResult:
+    """The result of a workbook not built again, after two builds that never ended."""
+    from kpireport.build import BuildResult
+    from kpireport.i18n import language_code
+    from kpireport.issues import Issue, ValidationReport
+
+    issue = Issue("build-abandoned", None, None)
+    return BuildResult(
+        claimed, ValidationReport(str(claimed), [issue], language_code(options.lang))
+    )
 
 
 def _why(exc: OSError) -> str:

@@ -124,7 +124,7 @@ def test_unknown_settings_are_named(tmp_path: Path) -> None:
     path = tmp_path / CONFIG_FILE
     assert refused(tmp_path, 'lang = "da"\ncolour = "red"\n') == (
         f"{path}: unknown setting colour, lang; "
-        "the settings are inbox, output, language and an [smtp] table"
+        "the settings are inbox, output, language, an [smtp] and a [watch] table"
     )
 
 

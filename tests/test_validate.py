@@ -59,6 +59,11 @@ FATAL = frozenset(
         "duplicate-workbook-name",
         "write-failed",
         "render-failed",
+        # a build's limits (kpireport/limits.py), tested in tests/hardening/test_build_limits.py
+        "build-timeout",
+        "build-memory",
+        "build-crashed",
+        "build-abandoned",
     }
 )
 

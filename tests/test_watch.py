@@ -447,6 +447,44 @@ def test_cli_folders_from_kpireport_toml_and_the_command_line_wins(no_smtp: Path
     assert (no_smtp / "elsewhere" / "other" / "2026-06-30" / "results.json").is_file()
 
 
+def test_cli_build_limits_from_kpireport_toml_and_the_command_line_wins(no_smtp: Path) -> None:
+    (no_smtp / "kpireport.toml").write_text(
+        'inbox = "in"\n[watch]\nbuild_timeout = 30\nbuild_memory = 100\n'
+    )
+    (no_smtp / "in").mkdir()
+    write_workbook(no_smtp / "in" / "kpis.xlsx", valid_sheets())
+    result = invoke("--once", "--format", "json", "--stable-seconds", "0")
+    assert result.exit_code == 0, result.output
+    assert "each workbook is built in a child process, under 30 s and 100 MB: " in result.stderr
+    result = invoke("--once", "--build-memory", "200", "--build-timeout", "0.5")
+    assert result.exit_code == 0, result.output
+    assert "under 0.5 s and 200 MB: " in result.stderr
+    (no_smtp / "kpireport.toml").unlink()
+    result = invoke("in", "--once")
+    assert "under 900 s and 2,048 MB: " in result.stderr  # the defaults
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("build_timeout = 0", "build_timeout must be seconds above 0, not 0"),
+        ("build_timeout = true", "build_timeout must be seconds above 0, not True"),
+        ("build_memory = 10", "build_memory must be a whole number of MB, at least 32, not 10"),
+        ('build_memory = "2G"', "build_memory must be a whole number of MB, at least 32, not '2G'"),
+        (
+            "speed = 1",
+            "unknown [watch] setting speed; the settings are build_memory, build_timeout",
+        ),
+    ],
+)
+def test_cli_a_wrong_watch_table_is_an_error(no_smtp: Path, table: str, message: str) -> None:
+    (no_smtp / "kpireport.toml").write_text(f"[watch]\n{table}\n")
+    (no_smtp / "in").mkdir()
+    result = invoke("in", "--once")
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {no_smtp / 'kpireport.toml'}: {message}\n"
+
+
 def test_cli_once_exits_1_when_a_workbook_failed(no_smtp: Path) -> None:
     (no_smtp / "in").mkdir()
     (no_smtp / "in" / "kpis.xlsx").write_bytes(b"")
@@ -465,6 +503,8 @@ def test_cli_once_exits_1_when_a_workbook_failed(no_smtp: Path) -> None:
         (("in", "--send", "--format", "pdf,html"), "keep pdf,json"),
         (("in", "--send"), "no mail server is set"),
         (("in", "--format", "docx"), "'docx' is not a format"),
+        (("in", "--build-memory", "16"), "16 is not in the range x>=32"),
+        (("in", "--build-timeout", "0"), "0 is not in the range x>0"),
     ],
 )
 def test_cli_wrong_usage_exits_2(no_smtp: Path, args: tuple[str, ...], message: str) -> None:
@@ -585,7 +625,10 @@ def test_a_workbook_left_in_processing_by_a_crash_is_built_at_the_next_start(
     assert (inbox / PROCESSING / "kpis.xlsx").exists() and not (folder / "sales.pdf").exists()
     crashing.proc.kill()
     assert crashing.wait() == -signal.SIGKILL
-    assert os.listdir(inbox / PROCESSING) == ["kpis.xlsx"]
+    # beside it, how often its build was started (issue 12: a workbook that stopped the watcher
+    # twice is not built a third time)
+    assert sorted(os.listdir(inbox / PROCESSING)) == [".kpis.xlsx.tries", "kpis.xlsx"]
+    assert (inbox / PROCESSING / ".kpis.xlsx.tries").read_text() == "1\n"
     assert os.listdir(inbox / PROCESSED) == [] and not (inbox / "kpis.xlsx").exists()
 
     again = Watcher(tmp_path, "inbox", "--once", "--format", "html,json")
