@@ -99,6 +99,7 @@ def watch(
     summary = WatchSummary()
     with Inbox(Path(inbox)) as box, box.lock():
         box.prepare()
+        _check_output(out_dir, box.path)
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -123,6 +124,17 @@ def watch(
         _poll(job, once, interval, stable_seconds)
         log("stopped" if stop.is_set() else "done")
     return summary
+
+
+def _check_output(out_dir: Path, inbox: Path) -> None:
+    """Refuse an output folder inside the inbox (judged after resolving links): whoever may drop
+    a workbook could rename it away and put a link in its place, or edit the reports."""
+    if out_dir.resolve().is_relative_to(inbox.resolve()):
+        raise WatchError(
+            f"the output folder {out_dir} is inside the inbox {inbox}: anyone who may drop a "
+            "workbook could replace the reports, or the folder itself; choose a folder outside "
+            "the inbox"
+        )
 
 
 def _poll(job: _Job, once: bool, interval: float, stable_seconds: float) -> None:
