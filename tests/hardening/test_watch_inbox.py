@@ -22,7 +22,10 @@ LOCK = ".kpireport-watch.lock"
 
 
 def run_watch(
-    inbox: Path, out: Path, on_line: Callable[[str], None] | None = None
+    inbox: Path,
+    out: Path,
+    on_line: Callable[[str], None] | None = None,
+    options: BuildOptions = FAST,
 ) -> tuple[WatchSummary, list[str]]:
     """``watch --once`` in this process; ``on_line`` hears each log line as it is written."""
     lines: list[str] = []
@@ -39,7 +42,7 @@ def run_watch(
         send=None,
         interval=0.05,
         stable_seconds=0,
-        build_options=FAST,
+        build_options=options,
         log=log,
     )
     return summary, lines

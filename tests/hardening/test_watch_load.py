@@ -13,8 +13,9 @@ import pytest
 
 from kpireport.build import BuildOptions
 from kpireport.limits import Limits
-from kpireport.watch import FAILED, PROCESSED, PROCESSING, WatchError, WatchSummary, watch
+from kpireport.watch import FAILED, PROCESSED, PROCESSING, WatchError, WatchSummary
 from tests.conftest import valid_sheets, write_workbook
+from tests.hardening.test_watch_inbox import run_watch as watch_once
 
 OPTIONS = BuildOptions(formats=("json",), jobs=1, limits=Limits(timeout=120, memory=2048))
 
@@ -22,17 +23,8 @@ OPTIONS = BuildOptions(formats=("json",), jobs=1, limits=Limits(timeout=120, mem
 def run_watch(
     inbox: Path, out: Path, on_line: Callable[[str], None] | None = None
 ) -> tuple[WatchSummary, list[str]]:
-    lines: list[str] = []
-
-    def log(line: str) -> None:
-        lines.append(line)
-        if on_line is not None:
-            on_line(line)
-
-    summary = watch(
-        inbox, out, once=True, stable_seconds=0, interval=0.05, build_options=OPTIONS, log=log
-    )
-    return summary, lines
+    """``watch --once`` in this process, each workbook built in a child process."""
+    return watch_once(inbox, out, on_line, OPTIONS)
 
 
 @pytest.fixture
