@@ -11,16 +11,16 @@ for the child and every process it starts, together:
   builder and its render workers (each gets the limit / (workers + 1)).
 
 The parent decides which limit was hit: the time limit by its own clock; the memory limit by
-the cgroup's OOM counter, or, under ``RLIMIT_AS``, by how the child ended (a ``MemoryError``, or
-killed by the kernel's OOM killer). The child ignores SIGINT and SIGTERM (a service stop lets the
-workbook in hand finish), sits in a process group of its own, and dies with its parent.
+the cgroup's OOM counters (its own limit reached, or a kill from a limit above it), or, under
+``RLIMIT_AS``, by how the child ended (a ``MemoryError``, or an abort of a library that could not
+allocate). The child ignores SIGINT and SIGTERM (a service stop lets the workbook in hand
+finish), sits in a process group of its own, and dies with its parent.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
-import errno
 import functools
 import importlib
 import itertools
@@ -34,6 +34,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar, cast
+
+from kpireport.cgroups import Cgroup, Unavailable, find_cgroup, reason, write
 
 T = TypeVar("T")
 Send = Callable[[object], None]  # in the child: a message for the parent (progress)
@@ -74,172 +76,6 @@ class Outcome(Generic[T]):
     error: BaseException | None = None  # raised in the child
 
 
-class Unavailable(Exception):
-    """No memory cgroup can be made here."""
-
-
-# --- the memory cgroup ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Cgroup:
-    """Where per-build memory cgroups are made: ``base``, a cgroup of ``version`` 1 or 2."""
-
-    version: int
-    base: Path
-
-    def make(self, name: str, limit: int) -> Path:
-        """A new cgroup ``name`` whose processes together may use ``limit`` bytes."""
-        group = self.base / name
-        group.mkdir()
-        try:
-            if self.version == 2:
-                _write(group / "memory.max", str(limit))
-                # optional: no swapping instead of being stopped; the whole build goes at once
-                with contextlib.suppress(OSError):
-                    _write(group / "memory.swap.max", "0")
-                with contextlib.suppress(OSError):
-                    _write(group / "memory.oom.group", "1")
-            else:
-                _write(group / "memory.limit_in_bytes", str(limit))
-                with contextlib.suppress(OSError):  # only with swap accounting
-                    _write(group / "memory.memsw.limit_in_bytes", str(limit))
-        except BaseException:
-            self.remove(group)
-            raise
-        return group
-
-    def oom(self, group: Path) -> str | None:
-        """Whether the kernel killed a process of ``group`` for lack of memory: ``"limit"``
-        when the group had reached its own limit, ``"outside"`` when a limit above it (the
-        service's MemoryMax=) or the machine ran out; None when it killed none."""
-        if self.version == 2:
-            events = _counters(group / "memory.events")
-            killed, reached = events.get("oom_kill", 0), events.get("oom", 0)
-        else:
-            killed = _counters(group / "memory.oom_control").get("oom_kill", 0)
-            # the peak touched the limit (memory.failcnt is not always counted); with swap
-            # accounting, the limit may be the memory+swap one
-            reached = any(
-                0
-                < _counters(group / f"{kind}.limit_in_bytes").get("", 0)
-                <= _counters(group / f"{kind}.max_usage_in_bytes").get("", 0)
-                for kind in ("memory", "memory.memsw")
-            )
-        if not killed:
-            return None
-        return "limit" if reached else "outside"
-
-    def kill(self, group: Path) -> None:
-        """Kill every process in ``group``, and wait until it is empty."""
-        with contextlib.suppress(OSError):
-            _write(group / "cgroup.kill", "1")  # cgroup v2, Linux 5.14
-        for _attempt in range(500):
-            try:
-                pids = [int(p) for p in (group / "cgroup.procs").read_text().split()]
-            except FileNotFoundError:
-                return
-            if not pids:
-                return
-            for pid in pids:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-            time.sleep(0.01)
-
-    def remove(self, group: Path) -> None:
-        """Kill what is left in ``group`` and remove it."""
-        self.kill(group)
-        for _attempt in range(100):
-            try:
-                group.rmdir()
-                return
-            except FileNotFoundError:
-                return
-            except OSError as exc:
-                if exc.errno != errno.EBUSY:
-                    return
-                time.sleep(0.01)  # the last process is still leaving
-
-
-def _counters(path: Path) -> dict[str, int]:
-    """The ``name value`` lines of a cgroup file (a file of one number: under "")."""
-    found = {}
-    with contextlib.suppress(OSError, ValueError):
-        for line in path.read_text().splitlines():
-            key, _, value = line.rpartition(" ")
-            found[key] = int(value)
-    return found
-
-
-def _write(path: Path, text: str) -> None:
-    with open(path, "w") as fh:
-        fh.write(text)
-
-
-def find_cgroup(proc: Path = Path("/proc/self")) -> Cgroup:
-    """The cgroup this process is in, as a place to make per-build memory cgroups:
-    :class:`Unavailable` (with the reason) when there is none."""
-    mounts = _cgroup_mounts(proc / "mountinfo")
-    memberships = {}
-    for line in (proc / "cgroup").read_text().splitlines():
-        _id, controllers, path = line.split(":", 2)
-        memberships[controllers] = path
-    reasons = []
-    if "" in memberships and "cgroup2" in mounts:  # v2, when memory is not bound to v1
-        root, mountpoint = mounts["cgroup2"]
-        own = mountpoint / os.path.relpath(memberships[""], root)
-        try:
-            return Cgroup(2, _delegated(own))
-        except (Unavailable, OSError) as exc:
-            reasons.append(f"cgroup v2 at {own}: {_reason(exc)}")
-    v1 = next((path for c, path in memberships.items() if "memory" in c.split(",")), None)
-    if v1 is not None and "memory" in mounts:
-        root, mountpoint = mounts["memory"]
-        own = mountpoint / os.path.relpath(v1, root)
-        if os.access(own, os.W_OK):
-            return Cgroup(1, own)
-        reasons.append(f"cgroup v1 at {own}: not writable")
-    raise Unavailable("; ".join(reasons) or "no cgroup memory controller")
-
-
-def _cgroup_mounts(mountinfo: Path) -> dict[str, tuple[str, Path]]:
-    """``cgroup2`` and ``memory`` (v1): the part of the hierarchy mounted, and where."""
-    found = {}
-    for line in mountinfo.read_text().splitlines():
-        fields = line.split()
-        sep = fields.index("-")
-        fstype, options = fields[sep + 1], fields[sep + 3].split(",")
-        root, mountpoint = fields[3], Path(fields[4])
-        if fstype == "cgroup2" and "cgroup2" not in found:
-            found["cgroup2"] = (root, mountpoint)
-        elif fstype == "cgroup" and "memory" in options:
-            found["memory"] = (root, mountpoint)
-    return found
-
-
-def _delegated(own: Path) -> Path:
-    """``own``, a cgroup v2, made ready for children with a memory limit: the memory controller
-    must be offered to it, and is switched on for its children."""
-    if "memory" not in (own / "cgroup.controllers").read_text().split():
-        raise Unavailable("the memory controller is not delegated to it")
-    if "memory" not in (own / "cgroup.subtree_control").read_text().split():
-        # A v2 cgroup that holds processes cannot switch controllers on for its children ("no
-        # internal processes"): this process moves into a leaf of its own first, as systemd's
-        # Delegate= expects of a service.
-        leaf = own / "kpireport-watch"
-        leaf.mkdir(exist_ok=True)
-        _write(leaf / "cgroup.procs", str(os.getpid()))
-        _write(own / "cgroup.subtree_control", "+memory")
-    return own
-
-
-def _reason(exc: BaseException) -> str:
-    return (exc.strerror or str(exc)) if isinstance(exc, OSError) else str(exc)
-
-
-# --- the child ---------------------------------------------------------------------------------
-
-
 class Confinement:
     """Runs functions in child processes under ``limits``; one per process and limits (see
     :func:`confinement`), since finding the cgroup and importing the build's modules is paid
@@ -254,7 +90,7 @@ class Confinement:
                 self.cgroup = find_cgroup()
                 self._probe(self.cgroup)
             except (Unavailable, OSError) as exc:
-                self.cgroup, self.why_not = None, _reason(exc)
+                self.cgroup, self.why_not = None, reason(exc)
         # the child resets the fork server it inherits (_own_fork_server): no import there
         for module in ("multiprocessing.forkserver", *preload):
             importlib.import_module(module)
@@ -310,7 +146,9 @@ class Confinement:
         group = None
         if self.cgroup is not None:
             name = f"{_BUILD_GROUP}-{os.getpid()}-{next(self._names)}"
-            group = self.cgroup.make(name, self.limits.memory * MB)
+            # should the cgroup have gone since the start: RLIMIT_AS for this build
+            with contextlib.suppress(OSError):
+                group = self.cgroup.make(name, self.limits.memory * MB)
         share = self.limits.memory * MB // (self.workers(jobs) + 1)
         read_end, write_end = os.pipe()
         parent = os.getpid()
@@ -390,10 +228,10 @@ class Confinement:
             return Outcome(limit="memory")  # RLIMIT_AS
         if os.WIFSIGNALED(status):
             sig = os.WTERMSIG(status)
-            if sig == signal.SIGABRT and self.cgroup is None:
+            if sig == signal.SIGABRT and group is None:
                 # RLIMIT_AS: how Rust (calamine) and C++ libraries end when an allocation fails
                 return Outcome(limit="memory")
-            if oom == "outside" or (sig == signal.SIGKILL and self.cgroup is None):
+            if oom == "outside" or (sig == signal.SIGKILL and group is None):
                 # not this build's limit (RLIMIT_AS never kills): the kernel's OOM killer
                 return Outcome(died=OUT_OF_MEMORY_OUTSIDE)
             return Outcome(died=f"killed by {signal.Signals(sig).name}")
@@ -404,7 +242,7 @@ class Confinement:
         group = cgroup.make(f"{_BUILD_GROUP}-{os.getpid()}-probe", 64 * MB)
 
         def join() -> None:
-            _write(group / "cgroup.procs", str(os.getpid()))
+            write(group / "cgroup.procs", str(os.getpid()))
             os._exit(0)
 
         try:
@@ -427,10 +265,12 @@ class _Exit:
         self.tick = 3600.0 if self.fd is not None else 0.05
 
     def register(self, sel: selectors.BaseSelector) -> None:
+        """Have ``sel`` wake up when the child exits (with a pidfd)."""
         if self.fd is not None:
             sel.register(self.fd, selectors.EVENT_READ)
 
     def done(self) -> bool:
+        """Whether the child has exited (it is not reaped)."""
         info = os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
         return info is not None
 
@@ -459,14 +299,16 @@ def _enter(parent: int, group: Path | None, share: int, close: int) -> None:
     parent, bound to die with it."""
     # First, before anything allocates: the limit.
     if group is not None:
-        _write(group / "cgroup.procs", str(os.getpid()))
+        write(group / "cgroup.procs", str(os.getpid()))
     else:
         import resource
 
         resource.setrlimit(resource.RLIMIT_AS, (share, share))
-    # Ctrl-C and a service stop are for the parent: it lets the build finish, or kills it.
+    # Ctrl-C and a service stop are for the parent: it lets the build finish, or kills it. A
+    # handler that does nothing, not SIG_IGN: that would pass on through exec to the render
+    # workers, and a worker the pool stops while it starts would then not stop.
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, signal.SIG_IGN)
+        signal.signal(sig, _ignore)
     with contextlib.suppress(OSError):
         os.setpgid(0, 0)  # the parent kills the build's processes as one group
     with contextlib.suppress(OSError, AttributeError):
@@ -476,9 +318,13 @@ def _enter(parent: int, group: Path | None, share: int, close: int) -> None:
     # Under a memory limit of the whole service (systemd's MemoryMax=), the kernel's OOM killer
     # takes the build, not the watcher.
     with contextlib.suppress(OSError):
-        _write(Path("/proc/self/oom_score_adj"), "1000")
+        write(Path("/proc/self/oom_score_adj"), "1000")
     os.close(close)  # the parent's end of the pipe: EOF must mean this child is done
     _own_fork_server()
+
+
+def _ignore(signum: int, frame: object) -> None:
+    """A signal the builder does not act on (see :func:`_enter`)."""
 
 
 def _mapped_mb() -> int:

@@ -23,8 +23,9 @@ import pytest
 from click.testing import CliRunner
 
 from kpireport.build import BuildOptions
+from kpireport.cgroups import Cgroup, Unavailable, find_cgroup
 from kpireport.cli import main
-from kpireport.limits import Cgroup, Limits, find_cgroup
+from kpireport.limits import Limits
 from kpireport.watch import FAILED, PROCESSED, PROCESSING, watch
 from tests.conftest import ROOT, valid_sheets, write_workbook
 
@@ -403,3 +404,58 @@ def memory_cgroup(pid: int) -> str:
     return next(
         line.split(":", 2)[2] for line in lines if ":memory:" in line or line.startswith("0::")
     )
+
+
+# --- finding the cgroup: cgroup v2 cannot be had on every machine the tests run on -------------
+
+
+def fake_proc(tmp_path: Path, cgroup: str, mounts: list[str]) -> Path:
+    """A /proc/self with ``cgroup`` and a mountinfo of ``mounts`` (fstype, root, mountpoint,
+    super options)."""
+    proc = tmp_path / "proc"
+    proc.mkdir(parents=True)
+    (proc / "cgroup").write_text(cgroup)
+    lines = [
+        f"{30 + n} 25 0:{n} {root} {point} rw,nosuid - {fstype} cgroup rw,{options}"
+        for n, (fstype, root, point, options) in enumerate(m.split() for m in mounts)
+    ]
+    (proc / "mountinfo").write_text("\n".join(lines) + "\n")
+    return proc
+
+
+def test_cgroup_v2_with_the_memory_controller_delegated(tmp_path: Path) -> None:
+    """systemd's Delegate=yes: the service's cgroup offers memory, its children have none yet;
+    the watcher moves into a leaf of its own, then switches memory on for the children."""
+    unit = tmp_path / "cg" / "system.slice" / "kpireport-watch.service"
+    unit.mkdir(parents=True)
+    (unit / "cgroup.controllers").write_text("cpu io memory pids\n")
+    (unit / "cgroup.subtree_control").write_text("\n")
+    proc = fake_proc(
+        tmp_path,
+        "0::/system.slice/kpireport-watch.service\n",
+        [f"cgroup2 / {tmp_path / 'cg'} nsdelegate"],
+    )
+    cgroup = find_cgroup(proc)
+    assert cgroup == Cgroup(2, unit)
+    assert (unit / "kpireport-watch" / "cgroup.procs").read_text() == str(os.getpid())
+    assert (unit / "cgroup.subtree_control").read_text() == "+memory"
+
+
+def test_cgroup_v2_without_memory_falls_back_to_v1_then_to_nothing(tmp_path: Path) -> None:
+    """A hybrid machine: cgroup v2 mounted without the memory controller, memory on v1."""
+    own = tmp_path / "v2" / "user.slice"
+    own.mkdir(parents=True)
+    (own / "cgroup.controllers").write_text("cpu\n")
+    v1 = tmp_path / "memory" / "user.slice"
+    v1.mkdir(parents=True)
+    v2_mount = f"cgroup2 / {tmp_path / 'v2'} nsdelegate"
+    both = [v2_mount, f"cgroup / {tmp_path / 'memory'} memory"]
+    assert find_cgroup(fake_proc(tmp_path, "4:memory:/user.slice\n0::/user.slice\n", both)) == (
+        Cgroup(1, v1)
+    )
+    only_v2 = fake_proc(tmp_path / "b", "0::/user.slice\n", [v2_mount])
+    with pytest.raises(Unavailable) as caught:
+        find_cgroup(only_v2)
+    assert str(caught.value) == f"cgroup v2 at {own}: the memory controller is not delegated to it"
+    with pytest.raises(Unavailable, match=r"^no cgroup memory controller$"):
+        find_cgroup(fake_proc(tmp_path / "c", "1:cpu:/\n", ["cgroup / /sys/fs/cgroup/cpu cpu"]))
