@@ -18,9 +18,9 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from kpireport.buildcache import (
     MANIFEST,
@@ -43,7 +43,8 @@ from kpireport.errors import (
 from kpireport.fsutil import inside, locked, put_in_place, remove_temp_files, write_temp
 from kpireport.hashing import sha256
 from kpireport.i18n import SOURCE, language_code
-from kpireport.issues import Issue, ValidationReport
+from kpireport.issues import Issue, Number, ValidationReport
+from kpireport.limits import Limits, Send, confinement
 from kpireport.render.documents import (
     BOARD_PACK,
     BoardPack,
@@ -79,6 +80,9 @@ class BuildOptions:
     # Where files the workbook names (logos) are looked up; default: the workbook's own folder.
     # The drop-folder watcher sets its inbox, since it builds workbooks moved to processing/.
     assets: Path | None = None
+    # Each workbook built in a child process under these limits (kpireport/limits.py); None:
+    # in this process (the Python API's default).
+    limits: Limits | None = None
 
     def assets_for(self, workbook: Workbook) -> Path:
         """Where the files ``workbook`` names are looked up."""
@@ -145,6 +149,8 @@ def build(
                 args = {"other": str(other), "folder": str(out_dir / folder_name(path.stem))}
                 code = language_code(options.lang)
                 result = _failure(path, "duplicate-workbook-name", args, code)
+            elif options.limits is not None:
+                result = build_limited(path, out_dir, options, progress)
             else:
                 result = build_workbook(path, out_dir, options, progress, pool)
             results.append(result)
@@ -260,6 +266,57 @@ def _build_workbook(
         language=results.language,
         replaced=replaced,
     )
+
+
+# What a build imports as it goes: imported once, before the first child process is forked,
+# so that no child pays for it.
+CHILD_PRELOAD = (
+    "kpireport.validate",
+    "kpireport.export",
+    "kpireport.render.assemble",
+    "kpireport.render.failed",
+    "kpireport.render.home",
+    "pebble",
+)
+
+
+def build_limited(
+    path: Path, out_dir: Path, options: BuildOptions, progress: Progress | None = None
+) -> BuildResult:
+    """:func:`build_workbook` in a child process under ``options.limits``, which starts its own
+    PDF workers; a build that runs over a limit, or whose process dies, fails with the issue
+    saying which (the parent decides: kpireport/limits.py)."""
+    assert options.limits is not None
+    jail = confinement(options.limits, CHILD_PRELOAD)
+    child = replace(options, limits=None, jobs=jail.workers(options.jobs))
+
+    def in_child(send: Send) -> BuildResult:
+        tell = None if progress is None else lambda path, done, total: send((path, done, total))
+        # The PDF workers are the child's own, inside its limits. Held here, as build() holds
+        # them, so that a document that fails does not stop them mid-start: they are closed
+        # when the workbook is done.
+        with Renderer(child.jobs, child.render_timeout) as pool:
+            return build_workbook(path, out_dir, child, tell, pool)
+
+    def told(message: object) -> None:
+        if progress is not None:
+            progress(*cast(tuple[str, int, int], message))
+
+    outcome = jail.run(in_child, options.jobs, told)
+    if outcome.error is not None:
+        raise outcome.error
+    if outcome.value is not None and (outcome.value.ok or outcome.limit is None):
+        return outcome.value
+    if outcome.limit == "time":
+        seconds = options.limits.timeout
+        number = Number(seconds, 0 if float(seconds).is_integer() else 1)
+        issue = Issue("build-timeout", None, None, {"seconds": number})
+    elif outcome.limit == "memory":
+        issue = Issue("build-memory", None, None, {"megabytes": Number(options.limits.memory, 0)})
+    else:
+        issue = Issue("build-crashed", None, None, {"reason": outcome.died})
+    lang = language_code(options.lang)
+    return BuildResult(path, ValidationReport(str(path), [issue], lang=lang))
 
 
 def _previous_build(

@@ -13,6 +13,7 @@ from typing import Any
 
 from kpireport.errors import KpiReportError
 from kpireport.i18n import LANGUAGES
+from kpireport.limits import MIN_MEMORY
 
 CONFIG_FILE = "kpireport.toml"
 TLS_MODES = ("none", "starttls", "ssl")
@@ -48,6 +49,14 @@ class SmtpConfig:
 
 
 @dataclass(frozen=True)
+class WatchConfig:
+    """``[watch]``: the limits of each workbook's build (None: the command's default)."""
+
+    build_timeout: float | None = None  # seconds
+    build_memory: int | None = None  # MB
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything kpireport.toml can hold, with defaults."""
 
@@ -56,6 +65,7 @@ class Config:
     language: str | None = None
     smtp: SmtpConfig | None = None
     source: Path | None = None  # the file read, if any
+    watch: WatchConfig = field(default_factory=WatchConfig)
 
 
 _SMTP_ENV = {
@@ -90,11 +100,11 @@ def load_config(folder: Path | None = None, environ: dict[str, str] | None = Non
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"{path} cannot be read: {exc}") from None
-    unknown = set(data) - {"inbox", "output", "language", "smtp"}
+    unknown = set(data) - {"inbox", "output", "language", "smtp", "watch"}
     if unknown:
         raise ConfigError(
             f"{path}: unknown setting {', '.join(sorted(unknown))}; "
-            "the settings are inbox, output, language and an [smtp] table"
+            "the settings are inbox, output, language, an [smtp] and a [watch] table"
         )
     language = data.get("language")
     if language is not None and language not in LANGUAGES:
@@ -106,7 +116,32 @@ def load_config(folder: Path | None = None, environ: dict[str, str] | None = Non
         language=language,
         smtp=_smtp(data.get("smtp") or {}, environ, path),
         source=path if path.is_file() else None,
+        watch=_watch(data.get("watch", {}), path),
     )
+
+
+def _watch(table: Any, source: Path) -> WatchConfig:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{source}: watch must be a table: [watch]")
+    unknown = set(table) - {"build_timeout", "build_memory"}
+    if unknown:
+        raise ConfigError(
+            f"{source}: unknown [watch] setting {', '.join(sorted(unknown))}; "
+            "the settings are build_memory, build_timeout"
+        )
+    timeout, memory = table.get("build_timeout"), table.get("build_memory")
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0
+    ):
+        raise ConfigError(f"{source}: build_timeout must be seconds above 0, not {timeout!r}")
+    if memory is not None and (
+        isinstance(memory, bool) or not isinstance(memory, int) or memory < MIN_MEMORY
+    ):
+        raise ConfigError(
+            f"{source}: build_memory must be a whole number of MB, at least "
+            f"{MIN_MEMORY}, not {memory!r}"
+        )
+    return WatchConfig(float(timeout) if timeout is not None else None, memory)
 
 
 def _path(value: Any, source: Path) -> Path | None:

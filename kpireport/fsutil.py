@@ -4,7 +4,9 @@ locks that keep two writers of one folder apart."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -132,7 +134,9 @@ class LockHeld(OutputError):
 
 
 @contextlib.contextmanager
-def locked(folder: Path, name: str = LOCK_FILE, wait: bool = True) -> Iterator[None]:
+def locked(
+    folder: Path, name: str = LOCK_FILE, wait: bool = True, dir_fd: int | None = None
+) -> Iterator[None]:
     """Hold ``folder/name`` (the folder and the file created if needed) for the block.
 
     ``wait``: a second build into the same output folder (or a second sender of one report set)
@@ -140,29 +144,52 @@ def locked(folder: Path, name: str = LOCK_FILE, wait: bool = True) -> Iterator[N
     held elsewhere raises :class:`LockHeld` at once, naming the holder's process id, which the
     file records for that purpose (two watchers of one inbox are refused, not queued). The lock
     goes with the process, so a crash never leaves a stale one.
+
+    ``dir_fd``: ``folder`` held open (the drop folder's inbox), the file opened relative to it.
+    The lock file is never followed through a link: a link, a hard link to another file, a
+    FIFO or anything else that is not a plain file of its own is refused, never truncated.
     """
     import fcntl
 
-    try:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"cannot create {folder}: {exc.strerror or exc}") from None
     path = Path(folder) / name
+    if dir_fd is None:
+        try:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot create {folder}: {exc.strerror or exc}") from None
+    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
     try:
-        handle = open(path, "a+b")  # noqa: SIM115 - held for the block
+        fd = os.open(name if dir_fd is not None else path, flags, 0o644, dir_fd=dir_fd)
     except OSError as exc:
+        reason = _not_a_lock(path, exc)
+        if reason:
+            raise OutputError(f"{path} {reason}: refusing to use it as a lock; remove it") from None
         # The folder is there; "cannot create" it would send the user looking in the wrong place.
         raise OutputError(f"cannot write in {folder}: {exc.strerror or exc}") from None
-    with handle:  # closing the file releases the lock
+    info = os.fstat(fd)
+    reason = (
+        "is not a regular file"
+        if not stat.S_ISREG(info.st_mode)
+        else "has another name (a hard link)"
+        if info.st_nlink > 1
+        else None
+    )
+    if reason:
+        os.close(fd)
+        raise OutputError(f"{path} {reason}: refusing to use it as a lock; remove it")
+    with os.fdopen(fd, "r+b") as handle:  # closing the file releases the lock
         try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().decode("ascii", "replace").strip()
+            holder = handle.read(32).decode("ascii", "replace").strip()
             raise LockHeld(path, holder if holder.isdigit() else "") from None
         if not wait:
-            handle.seek(0)
             handle.truncate()
             handle.write(f"{os.getpid()}\n".encode("ascii"))
             handle.flush()
         yield
+
+
+def _not_a_lock(path: Path, exc: OSError) -> str | None:
+    """Why opening the lock file ``path`` failed, when it is a link (O_NOFOLLOW)."""
+    return "is a symbolic link" if exc.errno == errno.ELOOP else None

@@ -9,19 +9,26 @@ timestamp, and a workbook still in ``processing/`` after a crash is built again 
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import datetime as dt
-import errno
 import json
-import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kpireport.errors import KpiReportError
+from kpireport.inbox import (
+    FAILED,
+    FOLDERS,
+    LOCK_FILE,
+    PROCESSED,
+    PROCESSING,
+    Inbox,
+    Refused,
+    WatchError,
+)
+from kpireport.issues import ERROR
 from kpireport.workbook.container import EXTENSIONS
 
 if TYPE_CHECKING:
@@ -29,22 +36,22 @@ if TYPE_CHECKING:
     from kpireport.config import SmtpConfig
     from kpireport.mail import SendOptions
 
-PROCESSING = "processing"
-PROCESSED = "processed"
-FAILED = "failed"
-LOCK_FILE = ".kpireport-watch.lock"
 # Partial downloads and copies (browsers, rsync --partial, office suites): their final name
 # appears by a rename once they are complete.
 TEMP_SUFFIXES = (".tmp", ".temp", ".part", ".partial", ".crdownload", ".download", ".swp")
 ERRORS_TXT = ".errors.txt"
 ERRORS_JSON = ".errors.json"
 CLAIM_RETRY = 60.0  # seconds before a workbook that could not be claimed is tried again
+# With --once, a file still being written is waited for this many times the settling time (a
+# minute by default), counted from the start of the run; then it is left for the next run. So a
+# file that never stops growing, or new files dropped without end, cannot keep one pass going.
+ONCE_PATIENCE = 30
+# In processing/, beside a workbook NAME being built: how often its build was started. One found
+# there at the start that was tried MAX_TRIES times already goes to failed/ without a build.
+TRIES = ".{name}.tries"
+MAX_TRIES = 2
 
 Log = Callable[[str], None]
-
-
-class WatchError(KpiReportError):
-    """The inbox cannot be watched: it is missing, unwritable, or another watcher has it."""
 
 
 @dataclass
@@ -87,58 +94,47 @@ def watch(
     """Build the workbooks dropped in ``inbox`` into ``out_dir`` until ``stop`` is set (or, with
     ``once``, until every workbook there has been dealt with). ``send``: how to email each
     report set once it is built (None: not at all)."""
-    inbox, out_dir = Path(inbox), Path(out_dir)
+    out_dir = Path(out_dir)
     stop = stop or threading.Event()
     summary = WatchSummary()
-    folders = _prepare(inbox, out_dir)
-    with _watch_lock(inbox):
-        job = _Job(inbox, out_dir, folders, send, build_options, smtp, log, stop, summary)
+    with Inbox(Path(inbox)) as box, box.lock():
+        box.prepare()
+        _check_output(out_dir, box.path)
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WatchError(f"cannot create {out_dir}: {exc.strerror or exc}") from None
+        job = _Job(box, out_dir, send, build_options, smtp, log, stop, summary)
         every = "" if once else f" every {interval:g} s"
-        log(f"watching {inbox}{every}; report sets go to {out_dir}")
+        log(f"watching {box.path}{every}; report sets go to {out_dir}")
+        if build_options is not None and build_options.limits is not None:
+            from kpireport.build import CHILD_PRELOAD
+            from kpireport.limits import confinement
+
+            jail = confinement(build_options.limits, CHILD_PRELOAD)
+            log(jail.describe(build_options.jobs))
         # Claimed by a run that was killed: complete (claims are renames), so no waiting.
-        for path in sorted(_entries(folders[PROCESSING])):
+        for name in sorted(box.names(PROCESSING)):
             if stop.is_set():
                 break
+            path = box.where(PROCESSING, name)
             if _reason_ignored(path) is None:
                 log(f"found {path}, left by an interrupted run: building it again")
-                job.process(path)
+                job.process(name, again=True)
         _poll(job, once, interval, stable_seconds)
         log("stopped" if stop.is_set() else "done")
     return summary
 
 
-def _prepare(inbox: Path, out_dir: Path) -> dict[str, Path]:
-    if not inbox.is_dir():
-        raise WatchError(f"{inbox} is not a folder: create it, or name the folder to watch")
-    folders = {name: inbox / name for name in (PROCESSING, PROCESSED, FAILED)}
-    try:
-        for folder in [*folders.values(), out_dir]:
-            folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise WatchError(f"cannot create {exc.filename}: {exc.strerror or exc}") from None
-    return folders
-
-
-@contextlib.contextmanager
-def _watch_lock(inbox: Path) -> Iterator[None]:
-    """Hold ``INBOX/.kpireport-watch.lock`` for the whole run: two watchers would claim the same
-    workbooks and race to move them. A second watcher is refused at once, told the first one's
-    process id (:func:`kpireport.fsutil.locked`, not waiting)."""
-    from kpireport.errors import OutputError
-    from kpireport.fsutil import LockHeld, locked
-
-    with contextlib.ExitStack() as held:
-        try:
-            held.enter_context(locked(inbox, LOCK_FILE, wait=False))
-        except LockHeld as exc:
-            owner = f" (process {exc.holder})" if exc.holder else ""
-            raise WatchError(
-                f"{inbox} is already being watched by another kpireport watch{owner}; "
-                "one watcher per inbox. Stop that one first, or watch another folder."
-            ) from None
-        except OutputError as exc:
-            raise WatchError(str(exc)) from None
-        yield
+def _check_output(out_dir: Path, inbox: Path) -> None:
+    """Refuse an output folder inside the inbox (judged after resolving links): whoever may drop
+    a workbook could rename it away and put a link in its place, or edit the reports."""
+    if out_dir.resolve().is_relative_to(inbox.resolve()):
+        raise WatchError(
+            f"the output folder {out_dir} is inside the inbox {inbox}: anyone who may drop a "
+            "workbook could replace the reports, or the folder itself; choose a folder outside "
+            "the inbox"
+        )
 
 
 def _poll(job: _Job, once: bool, interval: float, stable_seconds: float) -> None:
@@ -146,12 +142,14 @@ def _poll(job: _Job, once: bool, interval: float, stable_seconds: float) -> None
     pending: dict[str, _Seen] = {}
     ignored: dict[str, str] = {}
     arrivals = 0
+    give_up = time.monotonic() + ONCE_PATIENCE * stable_seconds
     while not job.stop.is_set():
         now = time.monotonic()
         present = set()
-        for path in sorted(_entries(job.inbox)):
-            if path.name in job.folders or path.name == LOCK_FILE:
+        for name in sorted(job.box.names()):
+            if name in FOLDERS or name == LOCK_FILE:
                 continue
+            path = job.box.where(None, name)
             present.add(path.name)
             reason = _reason_ignored(path)
             if reason is not None:
@@ -179,7 +177,7 @@ def _poll(job: _Job, once: bool, interval: float, stable_seconds: float) -> None
                 seen.growing = True
                 seen.signature, seen.since, seen.retry_at = signature, now, None
         for name in set(pending) - present:
-            job.log(f"{job.inbox / name} is gone before it was claimed")
+            job.log(f"{job.box.where(None, name)} is gone before it was claimed")
             del pending[name]
         for name in set(ignored) - present:
             del ignored[name]
@@ -191,15 +189,19 @@ def _poll(job: _Job, once: bool, interval: float, stable_seconds: float) -> None
         )
         if ready:
             name = ready[0][1]
-            if job.claim_and_process(job.inbox / name):
+            if job.claim_and_process(name):
                 del pending[name]
             else:
                 pending[name].retry_at = now + CLAIM_RETRY
             # One workbook per look: the next one may have been written to while this one was
             # built, so it is looked at again before it is claimed.
             continue
-        waiting = [s for s in pending.values() if s.retry_at is None]
-        if once and not waiting:
+        waiting = [name for name, s in pending.items() if s.retry_at is None]
+        if once and (not waiting or now >= give_up):
+            for name in sorted(waiting):
+                job.log(
+                    f"left {job.box.where(None, name)} for the next run: it is still being written"
+                )
             break
         # While a workbook is being written, look more often than every interval, so that it
         # is taken soon after it settles.
@@ -216,16 +218,6 @@ def _sleep(stop: threading.Event, seconds: float) -> None:
         if left <= 0:
             return
         time.sleep(min(left, 0.05))
-
-
-def _entries(folder: Path) -> list[Path]:
-    try:
-        with os.scandir(folder) as it:
-            return [Path(entry.path) for entry in it]
-    except FileNotFoundError:
-        raise WatchError(f"{folder} has disappeared; the watcher stops") from None
-    except OSError as exc:
-        raise WatchError(f"cannot read {folder}: {exc.strerror or exc}") from None
 
 
 def _reason_ignored(path: Path) -> str | None:
@@ -255,9 +247,8 @@ def _reason_ignored(path: Path) -> str | None:
 class _Job:
     """What every workbook is done with: where it goes, how it is built and sent."""
 
-    inbox: Path
+    box: Inbox
     out_dir: Path
-    folders: dict[str, Path]
     send: SendOptions | None
     build_options: BuildOptions | None
     smtp: SmtpConfig | None
@@ -265,36 +256,49 @@ class _Job:
     stop: threading.Event
     summary: WatchSummary
 
-    def claim_and_process(self, path: Path) -> bool:
-        """Claim ``path`` and build it; False when it could not be claimed (and is left)."""
+    def claim_and_process(self, name: str) -> bool:
+        """Claim ``name`` in the inbox and build it; False when it could not be claimed (and is
+        left)."""
+        path = self.box.where(None, name)
         try:
-            self.folders[PROCESSING].mkdir(exist_ok=True)  # in case someone removed it
-            claimed = move_unique(path, self.folders[PROCESSING])
+            claimed = self.box.move(name, None, PROCESSING)
         except FileNotFoundError:
-            if not os.path.lexists(path):
-                self.log(f"{path} is gone before it was claimed")
-                return True
-            self.log(f"error: cannot claim {path}: {self.folders[PROCESSING]} is missing")
-            self.summary.problems += 1
-            return False
+            self.log(f"{path} is gone before it was claimed")
+            return True
         except OSError as exc:
-            self.log(f"error: cannot claim {path}: {exc.strerror or exc}; it is left where it is")
+            self.log(f"error: cannot claim {path}: {_why(exc)}; it is left where it is")
             self.summary.problems += 1
             return False
-        self.log(f"claimed {path} -> {claimed}")
+        self.log(f"claimed {path} -> {self.box.where(PROCESSING, claimed)}")
         self.process(claimed)
         return True
 
-    def process(self, claimed: Path) -> None:
-        """Build a workbook in ``processing/``, send its reports, file it away."""
+    def process(self, name: str, again: bool = False) -> None:
+        """Build the workbook ``name`` in ``processing/``, send its reports, file it away.
+        ``again``: it was found there at the start, left by a run that stopped."""
         from kpireport.build import BuildOptions, build
 
+        claimed = self.box.where(PROCESSING, name)
+        options = self.build_options or BuildOptions()
+        tries = self._tries(name) if again else 0
+        if tries >= MAX_TRIES:
+            self.log(
+                f"not built: {claimed} was tried {tries} times, and the watcher stopped each "
+                "time; it is not tried again"
+            )
+            self._fail(name, _abandoned(claimed, options), None)
+            return
+        try:
+            self._count_try(name, tries + 1)
+        except OSError as exc:
+            self.log(f"error: cannot count the tries of {claimed}: {_why(exc)}")
         try:
             # logos named in the workbook lie in the inbox, where it was dropped, not in processing/
-            options = replace(self.build_options or BuildOptions(), assets=self.inbox)
-            result = build([claimed], self.out_dir, options)[0]
+            result = build([claimed], self.out_dir, replace(options, assets=self.box.path))[0]
         except KeyboardInterrupt:
             self.log(f"interrupted: {claimed} stays there and is built again at the next start")
+            with contextlib.suppress(OSError):
+                self._count_try(name, tries)  # not the workbook's fault
             raise
         except Exception as exc:
             if self.stop.is_set():
@@ -303,20 +307,24 @@ class _Job:
                     f"error: building {claimed} was interrupted ({type(exc).__name__}: {exc}); "
                     "it stays there and is built again at the next start"
                 )
+                with contextlib.suppress(OSError):
+                    self._count_try(name, tries)
                 self.summary.problems += 1
                 return
             self.log(f"error: building {claimed} failed unexpectedly ({type(exc).__name__}: {exc})")
-            self._fail(claimed, None, f"{type(exc).__name__}: {exc}")
+            self._fail(name, None, f"{type(exc).__name__}: {exc}")
             return
         if result.folder is None:  # not result.ok (so written, mypy knows the folder below)
             report = result.report
-            first = report.sorted_issues()[0] if report.errors else None
-            where = f"{first.sheet}!{first.cell} " if first and first.sheet and first.cell else ""
+            # the first error in the order the report lists them: a warning may come before it
+            first = next((i for i in report.sorted_issues() if i.severity == ERROR), None)
+            where = f"{first.where} " if first and first.sheet and first.cell else ""
             what = f" (first: {where}{first.message()})" if first else ""
-            self.log(f"not built: {claimed} has {len(report.errors)} error(s){what}")
+            count = len(report.errors)
+            self.log(f"not built: {claimed} has {count} error{'' if count == 1 else 's'}{what}")
             if result.validation_page is not None:
                 self.log(f"wrote {result.validation_page}")
-            self._fail(claimed, result, None)
+            self._fail(name, result, None)
             return
         warnings = len(result.report.warnings)
         self.log(
@@ -326,7 +334,7 @@ class _Job:
         # the next start (nothing new) and sends what is not in sent.json yet.
         if self.send is not None:
             self._send(result.folder, self.send)
-        self._file(claimed, PROCESSED)
+        self._file(name, PROCESSED)
 
     def _send(self, folder: Path, options: SendOptions) -> None:
         from kpireport.mail import send_report_set
@@ -346,37 +354,80 @@ class _Job:
             self.log(f"error: not everything in {folder} was sent; 'kpireport send' sends the rest")
             self.summary.problems += 1
 
-    def _file(self, claimed: Path, where: str, sidecars: tuple[str, ...] = ()) -> Path | None:
+    def _tries(self, name: str) -> int:
+        """How often a build of ``processing/name`` was started: its tries file, written
+        before each build, so a count that survives the watcher being killed."""
+        data = self.box.read(PROCESSING, TRIES.format(name=name))
+        text = data.decode("ascii", "replace").strip() if data else ""
+        return int(text) if text.isdigit() else 0
+
+    def _count_try(self, name: str, tries: int) -> None:
+        if tries:
+            self.box.write(PROCESSING, TRIES.format(name=name), f"{tries}\n".encode("ascii"))
+        else:
+            self.box.remove(PROCESSING, TRIES.format(name=name))
+
+    def _forget_tries(self, name: str) -> None:
+        """The workbook has left processing/: so has its count of tries."""
+        with contextlib.suppress(OSError):
+            self.box.remove(PROCESSING, TRIES.format(name=name))
+
+    def _file(self, name: str, where: str, sidecars: tuple[str, ...] = ()) -> Path | None:
+        """Move ``processing/name`` into ``where``; its new path, or None (logged) when it
+        could not be moved."""
+        claimed = self.box.where(PROCESSING, name)
         try:
-            self.folders[where].mkdir(exist_ok=True)  # in case someone removed it
-            dest = move_unique(claimed, self.folders[where], sidecars)
+            dest = self.box.where(where, self.box.move(name, PROCESSING, where, sidecars))
+        except FileNotFoundError:
+            self.log(f"error: {claimed} is gone: it was deleted before it could be filed")
+            self._forget_tries(name)
+            self.summary.problems += 1
+            return None
         except OSError as exc:
             self.log(
-                f"error: cannot move {claimed} to {self.folders[where]}: {exc.strerror or exc}; "
+                f"error: cannot move {claimed} to {self.box.where(where)}: {_why(exc)}; "
                 "it stays there and is built again at the next start"
             )
             self.summary.problems += 1
             return None
+        self._forget_tries(name)
         self.log(f"moved {claimed} -> {dest}")
         (self.summary.processed if where == PROCESSED else self.summary.failed).append(dest)
         return dest
 
-    def _fail(self, claimed: Path, result: BuildResult | None, crash: str | None) -> None:
+    def _fail(self, name: str, result: BuildResult | None, crash: str | None) -> None:
         """Move to failed/ and write the readable and the JSON report beside the workbook."""
-        dest = self._file(claimed, FAILED, (ERRORS_TXT, ERRORS_JSON))
+        dest = self._file(name, FAILED, (ERRORS_TXT, ERRORS_JSON))
         if dest is None:
             return
-        text, data = _error_files(dest, self.inbox, result, crash)
-        from kpireport.fsutil import write_atomic
-
+        text, data = _error_files(dest, self.box.path, result, crash)
         try:
-            txt = write_atomic(dest.with_name(dest.name + ERRORS_TXT), text)
-            write_atomic(dest.with_name(dest.name + ERRORS_JSON), data)
-        except KpiReportError as exc:
-            self.log(f"error: {exc}")
+            self.box.write(FAILED, dest.name + ERRORS_TXT, text.encode("utf-8"))
+            self.box.write(FAILED, dest.name + ERRORS_JSON, data.encode("utf-8"))
+        except OSError as exc:
+            self.log(f"error: cannot write the errors of {dest}: {_why(exc)}")
             self.summary.problems += 1
             return
-        self.log(f"the errors are in {txt}")
+        self.log(f"the errors are in {dest.with_name(dest.name + ERRORS_TXT)}")
+
+
+def _abandoned(claimed: Path, options: BuildOptions) -> BuildResult:
+    """The result of a workbook not built again, after two builds that never ended."""
+    from kpireport.build import BuildResult
+    from kpireport.i18n import language_code
+    from kpireport.issues import Issue, ValidationReport
+
+    issue = Issue("build-abandoned", None, None)
+    return BuildResult(
+        claimed, ValidationReport(str(claimed), [issue], language_code(options.lang))
+    )
+
+
+def _why(exc: OSError) -> str:
+    """What went wrong with a file operation, for the log."""
+    if isinstance(exc, Refused):
+        return f"{exc.filename} {exc.strerror}"
+    return exc.strerror or str(exc)
 
 
 def _error_files(
@@ -413,61 +464,3 @@ def _error_files(
         text = render_text(report) + "\n\n" + again + "\n"
         data = report.to_dict()
     return text, json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-
-
-# --- moving without replacing ------------------------------------------------------------------
-
-
-def unique_names(name: str, now: dt.datetime | None = None) -> Iterable[str]:
-    """``kpis.xlsx``, then ``kpis.2026-11-26T221530.xlsx``, then ``...T221530-2.xlsx`` and on."""
-    path = Path(name)
-    stamp = (now or dt.datetime.now()).strftime("%Y-%m-%dT%H%M%S")  # no ':' (Windows shares)
-    yield name
-    yield f"{path.stem}.{stamp}{path.suffix}"
-    n = 2
-    while True:
-        yield f"{path.stem}.{stamp}-{n}{path.suffix}"
-        n += 1
-
-
-def move_unique(
-    src: Path, folder: Path, sidecars: tuple[str, ...] = (), now: dt.datetime | None = None
-) -> Path:
-    """Move ``src`` into ``folder`` under the first of :func:`unique_names` that is free (with
-    every ``name + sidecar`` free too); never replaces a file."""
-    for name in unique_names(src.name, now):
-        dest = folder / name
-        if any(os.path.lexists(folder / (name + s)) for s in sidecars):
-            continue
-        try:
-            rename_noreplace(src, dest)
-        except FileExistsError:
-            continue
-        return dest
-    raise AssertionError("unreachable: unique_names never ends")
-
-
-_RENAME_NOREPLACE = 1
-_AT_FDCWD = -100
-try:
-    _renameat2: Any = ctypes.CDLL(None, use_errno=True).renameat2
-except (AttributeError, OSError):  # not Linux with glibc 2.28+
-    _renameat2 = None
-
-
-def rename_noreplace(src: Path, dest: Path) -> None:
-    """Rename ``src`` to ``dest``; FileExistsError when ``dest`` exists. os.rename would silently
-    replace it, so Linux's renameat2(RENAME_NOREPLACE) makes the check and the rename one step."""
-    if _renameat2 is not None:
-        rc = _renameat2(
-            _AT_FDCWD, os.fsencode(src), _AT_FDCWD, os.fsencode(dest), _RENAME_NOREPLACE
-        )
-        if rc == 0:
-            return
-        err = ctypes.get_errno()
-        if err not in (errno.EINVAL, errno.ENOSYS):  # EINVAL: the file system lacks the flag
-            raise OSError(err, os.strerror(err), str(src), None, str(dest))
-    # Check, then rename: only this watcher, holding the inbox lock, moves files here.
-    if os.path.lexists(dest):
-        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(dest))
-    os.rename(src, dest)

@@ -16,7 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from kpireport.config import CONFIG_FILE, Config, ConfigError, SmtpConfig, load_config
+from kpireport.config import (
+    CONFIG_FILE,
+    Config,
+    ConfigError,
+    SmtpConfig,
+    WatchConfig,
+    load_config,
+)
 from kpireport.errors import KpiReportError
 from kpireport.i18n import LANGUAGES
 from tests.conftest import ROOT
@@ -80,6 +87,7 @@ def test_the_docs_example(tmp_path: Path) -> None:
             tls="starttls",
         ),
         source=path,
+        watch=WatchConfig(build_timeout=900.0, build_memory=2048),
     )
 
 
@@ -124,7 +132,7 @@ def test_unknown_settings_are_named(tmp_path: Path) -> None:
     path = tmp_path / CONFIG_FILE
     assert refused(tmp_path, 'lang = "da"\ncolour = "red"\n') == (
         f"{path}: unknown setting colour, lang; "
-        "the settings are inbox, output, language and an [smtp] table"
+        "the settings are inbox, output, language, an [smtp] and a [watch] table"
     )
 
 

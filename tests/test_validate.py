@@ -61,6 +61,11 @@ FATAL = frozenset(
         "render-failed",
         # tested in tests/hardening/test_extreme_values.py
         "build-failed",
+        # a build's limits (kpireport/limits.py), tested in tests/hardening/test_build_limits.py
+        "build-timeout",
+        "build-memory",
+        "build-crashed",
+        "build-abandoned",
     }
 )
 

@@ -26,6 +26,7 @@ from click.testing import CliRunner
 
 from kpireport.build import BuildOptions
 from kpireport.cli import main
+from kpireport.inbox import move_unique, rename_noreplace, unique_names
 from kpireport.mail import SendOptions
 from kpireport.watch import (
     FAILED,
@@ -33,9 +34,6 @@ from kpireport.watch import (
     PROCESSING,
     WatchError,
     WatchSummary,
-    move_unique,
-    rename_noreplace,
-    unique_names,
     watch,
 )
 from tests.conftest import kpi_row, valid_sheets, write_workbook
@@ -123,6 +121,56 @@ def test_slow_copy_is_taken_only_once_it_stops_growing(inbox: Path, tmp_path: Pa
     assert sorted(os.listdir(inbox)) == [".kpireport-watch.lock", FAILED, PROCESSED, PROCESSING]
 
 
+def test_once_finishes_its_pass_while_a_file_keeps_growing(inbox: Path, tmp_path: Path) -> None:
+    write_workbook(inbox / "kpis.xlsx", valid_sheets())
+    growing = inbox / "endless.xlsx"
+    done = threading.Event()
+
+    def grow() -> None:
+        with open(growing, "wb") as fh:
+            while not done.is_set():
+                fh.write(b"x" * 100)
+                fh.flush()
+                time.sleep(0.02)
+
+    writer = threading.Thread(target=grow)
+    writer.start()
+    stop = threading.Event()
+    lines: list[str] = []
+    outcome: list[WatchSummary] = []
+    kwargs = {"once": True, "send": None, "interval": 0.05, "stable_seconds": 0.1}
+    run = threading.Thread(
+        target=lambda: outcome.append(
+            watch(
+                inbox,
+                tmp_path / "reports",
+                build_options=FAST,
+                log=lines.append,
+                stop=stop,
+                **kwargs,
+            )
+        )
+    )
+    started = time.monotonic()
+    run.start()
+    try:
+        run.join(20)
+        took = time.monotonic() - started
+        assert not run.is_alive(), "watch --once did not finish while a file kept growing"
+    finally:
+        stop.set()
+        run.join()
+        done.set()
+        writer.join()
+    # waited for it 30 times the settling time, then left it for the next run
+    assert 3 <= took < 10
+    [summary] = outcome
+    assert summary.processed == [inbox / PROCESSED / "kpis.xlsx"]
+    assert f"left {growing} for the next run: it is still being written" in lines
+    assert lines[-1] == "done"
+    assert growing.exists() and not (inbox / PROCESSING / growing.name).exists()
+
+
 def test_bad_workbook_goes_to_failed_with_its_errors_in_its_language(
     inbox: Path, tmp_path: Path
 ) -> None:
@@ -154,6 +202,25 @@ def test_bad_workbook_goes_to_failed_with_its_errors_in_its_language(
     assert (failed / "broken.xlsx").read_bytes() == b"not a zip at all"
     assert f"the errors are in {failed / 'budget.xlsx.errors.txt'}" in lines
     assert not (tmp_path / "reports" / "budget" / "2026-06-30").exists()
+
+
+def test_the_log_names_the_first_error_not_a_warning_before_it(inbox: Path, tmp_path: Path) -> None:
+    sheets = valid_sheets()
+    sheets["Settings"].append(["logo", "missing.png"])  # a warning, in the sheet listed first
+    sheets["KPIs"][1] = kpi_row(direction="sideways")
+    write_workbook(inbox / "one.xlsx", sheets)
+    sheets["KPIs"].append(kpi_row(id="SALES-02", direction="upwards"))
+    write_workbook(inbox / "two.xlsx", sheets)
+    _summary, lines = run_watch(inbox, tmp_path / "reports")
+    processing = inbox / PROCESSING
+    assert (
+        f"not built: {processing / 'one.xlsx'} has 1 error "
+        "(first: KPIs!F2 'sideways' is not a direction.)"
+    ) in lines
+    assert (
+        f"not built: {processing / 'two.xlsx'} has 2 errors "
+        "(first: KPIs!F2 'sideways' is not a direction.)"
+    ) in lines
 
 
 def test_same_name_twice_keeps_both_workbooks_and_both_report_sets(
@@ -210,7 +277,13 @@ def test_unique_names_add_a_timestamp_then_a_counter(tmp_path: Path) -> None:
     (folder / "kpis.2026-11-26T221530-2.xlsx.errors.txt").write_text("a report without its file")
     src = tmp_path / "kpis.xlsx"
     src.write_text("three")
-    dest = move_unique(src, folder, (".errors.txt",), now=now)
+    # the watcher moves between folders it holds open (kpireport/inbox.py)
+    src_dir, dest_dir = os.open(tmp_path, os.O_RDONLY), os.open(folder, os.O_RDONLY)
+    try:
+        dest = folder / move_unique(src_dir, src.name, dest_dir, (".errors.txt",), now=now)
+    finally:
+        os.close(src_dir)
+        os.close(dest_dir)
     assert dest.name == "kpis.2026-11-26T221530-3.xlsx" and dest.read_text() == "three"
     assert (folder / "kpis.xlsx").read_text() == "one"
     assert (folder / "kpis.2026-11-26T221530.xlsx").read_text() == "two"
@@ -220,10 +293,14 @@ def test_unique_names_add_a_timestamp_then_a_counter(tmp_path: Path) -> None:
 def test_rename_noreplace_refuses_to_replace(tmp_path: Path) -> None:
     (tmp_path / "a").write_text("a")
     (tmp_path / "b").write_text("b")
-    with pytest.raises(FileExistsError):
-        rename_noreplace(tmp_path / "a", tmp_path / "b")
-    assert (tmp_path / "a").read_text() == "a" and (tmp_path / "b").read_text() == "b"
-    rename_noreplace(tmp_path / "a", tmp_path / "c")
+    here = os.open(tmp_path, os.O_RDONLY)  # names relative to a folder held open
+    try:
+        with pytest.raises(FileExistsError):
+            rename_noreplace(here, "a", here, "b")
+        assert (tmp_path / "a").read_text() == "a" and (tmp_path / "b").read_text() == "b"
+        rename_noreplace(here, "a", here, "c")
+    finally:
+        os.close(here)
     assert (tmp_path / "c").read_text() == "a" and not (tmp_path / "a").exists()
 
 
@@ -370,6 +447,44 @@ def test_cli_folders_from_kpireport_toml_and_the_command_line_wins(no_smtp: Path
     assert (no_smtp / "elsewhere" / "other" / "2026-06-30" / "results.json").is_file()
 
 
+def test_cli_build_limits_from_kpireport_toml_and_the_command_line_wins(no_smtp: Path) -> None:
+    (no_smtp / "kpireport.toml").write_text(
+        'inbox = "in"\n[watch]\nbuild_timeout = 30\nbuild_memory = 100\n'
+    )
+    (no_smtp / "in").mkdir()
+    write_workbook(no_smtp / "in" / "kpis.xlsx", valid_sheets())
+    result = invoke("--once", "--format", "json", "--stable-seconds", "0")
+    assert result.exit_code == 0, result.output
+    assert "each workbook is built in a child process, under 30 s and 100 MB: " in result.stderr
+    result = invoke("--once", "--build-memory", "200", "--build-timeout", "0.5")
+    assert result.exit_code == 0, result.output
+    assert "under 0.5 s and 200 MB: " in result.stderr
+    (no_smtp / "kpireport.toml").unlink()
+    result = invoke("in", "--once")
+    assert "under 900 s and 2,048 MB: " in result.stderr  # the defaults
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("build_timeout = 0", "build_timeout must be seconds above 0, not 0"),
+        ("build_timeout = true", "build_timeout must be seconds above 0, not True"),
+        ("build_memory = 10", "build_memory must be a whole number of MB, at least 32, not 10"),
+        ('build_memory = "2G"', "build_memory must be a whole number of MB, at least 32, not '2G'"),
+        (
+            "speed = 1",
+            "unknown [watch] setting speed; the settings are build_memory, build_timeout",
+        ),
+    ],
+)
+def test_cli_a_wrong_watch_table_is_an_error(no_smtp: Path, table: str, message: str) -> None:
+    (no_smtp / "kpireport.toml").write_text(f"[watch]\n{table}\n")
+    (no_smtp / "in").mkdir()
+    result = invoke("in", "--once")
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {no_smtp / 'kpireport.toml'}: {message}\n"
+
+
 def test_cli_once_exits_1_when_a_workbook_failed(no_smtp: Path) -> None:
     (no_smtp / "in").mkdir()
     (no_smtp / "in" / "kpis.xlsx").write_bytes(b"")
@@ -388,6 +503,8 @@ def test_cli_once_exits_1_when_a_workbook_failed(no_smtp: Path) -> None:
         (("in", "--send", "--format", "pdf,html"), "keep pdf,json"),
         (("in", "--send"), "no mail server is set"),
         (("in", "--format", "docx"), "'docx' is not a format"),
+        (("in", "--build-memory", "16"), "16 is not in the range x>=32"),
+        (("in", "--build-timeout", "0"), "0 is not in the range x>0"),
     ],
 )
 def test_cli_wrong_usage_exits_2(no_smtp: Path, args: tuple[str, ...], message: str) -> None:
@@ -508,7 +625,10 @@ def test_a_workbook_left_in_processing_by_a_crash_is_built_at_the_next_start(
     assert (inbox / PROCESSING / "kpis.xlsx").exists() and not (folder / "sales.pdf").exists()
     crashing.proc.kill()
     assert crashing.wait() == -signal.SIGKILL
-    assert os.listdir(inbox / PROCESSING) == ["kpis.xlsx"]
+    # beside it, how often its build was started (issue 12: a workbook that stopped the watcher
+    # twice is not built a third time)
+    assert sorted(os.listdir(inbox / PROCESSING)) == [".kpis.xlsx.tries", "kpis.xlsx"]
+    assert (inbox / PROCESSING / ".kpis.xlsx.tries").read_text() == "1\n"
     assert os.listdir(inbox / PROCESSED) == [] and not (inbox / "kpis.xlsx").exists()
 
     again = Watcher(tmp_path, "inbox", "--once", "--format", "html,json")

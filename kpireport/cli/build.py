@@ -15,6 +15,7 @@ from kpireport.cli.common import (
     color,
     formats_option,
     handle_errors,
+    limit_options,
     parse_formats,
     templates_option,
     workbook_paths,
@@ -95,6 +96,7 @@ class Progress:
     metavar="SECONDS",
     help="Stop rendering a PDF that takes longer than this, and say which one.",
 )
+@limit_options("")
 @click.option("-q", "--quiet", is_flag=True, help="No progress messages.")
 @handle_errors
 def build_command(
@@ -108,6 +110,8 @@ def build_command(
     templates: Path | None,
     pdf_variant: str | None,
     render_timeout: float,
+    build_timeout: float | None,
+    build_memory: int | None,
     quiet: bool,
 ) -> None:
     """Build the reports: a PDF and HTML per department, a board pack, results.json.
@@ -117,6 +121,8 @@ def build_command(
     nothing changed rewrites nothing. A workbook with errors gets only DIR/<workbook
     name>/validation.html, its earlier report sets are left untouched, and the exit code is 1;
     the other workbooks are still built. The path of each board pack is printed on stdout.
+    Each workbook is built in a child process that is stopped when it runs over
+    --build-timeout or --build-memory; that workbook fails, the others are built.
 
     \b
     Example:
@@ -124,6 +130,7 @@ def build_command(
         kpireport build kpis.xlsx --format pdf --department Sales --lang da
     """
     from kpireport.build import BuildOptions, build, default_jobs
+    from kpireport.limits import DEFAULT_MEMORY, DEFAULT_TIMEOUT, Limits
     from kpireport.textreport import render_text
 
     chosen = parse_formats(formats)
@@ -141,6 +148,7 @@ def build_command(
         pdf_variant=pdf_variant,
         jobs=jobs or default_jobs(),
         render_timeout=render_timeout,
+        limits=Limits(build_timeout or DEFAULT_TIMEOUT, build_memory or DEFAULT_MEMORY),
     )
     if templates is not None:
         check_templates(templates, "report")

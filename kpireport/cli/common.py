@@ -39,6 +39,33 @@ templates_option = click.option(
 )
 
 
+def limit_options(where: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--build-timeout`` and ``--build-memory`` of build and watch; ``where``: what gives the
+    default before kpireport's own (``build_timeout in kpireport.toml, else ``)."""
+    from kpireport.limits import DEFAULT_MEMORY, DEFAULT_TIMEOUT, MIN_MEMORY
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        memory = click.option(
+            "--build-memory",
+            type=click.IntRange(min=MIN_MEMORY),
+            default=None,
+            metavar="MB",
+            help="Stop a workbook's build that needs more memory than this, its PDF workers "
+            f"included [default: {where.format(key='build_memory')}{DEFAULT_MEMORY}].",
+        )
+        timeout = click.option(
+            "--build-timeout",
+            type=click.FloatRange(min=0, min_open=True),
+            default=None,
+            metavar="SECONDS",
+            help="Stop a workbook's build that takes longer than this "
+            f"[default: {where.format(key='build_timeout')}{DEFAULT_TIMEOUT:g}].",
+        )
+        return timeout(memory(func))
+
+    return decorate
+
+
 def color() -> bool | None:
     """Colour on a terminal, never with NO_COLOR set (https://no-color.org)."""
     return False if os.environ.get("NO_COLOR") else None

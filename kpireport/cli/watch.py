@@ -15,6 +15,7 @@ from kpireport.cli.common import (
     check_templates,
     formats_option,
     handle_errors,
+    limit_options,
     parse_formats,
     templates_option,
 )
@@ -48,6 +49,7 @@ from kpireport.cli.common import (
 )
 @formats_option
 @templates_option
+@limit_options("{key} in kpireport.toml, else ")
 # How long a file must stay unchanged before it is taken; the tests shorten it.
 @click.option("--stable-seconds", type=click.FloatRange(min=0), default=2.0, hidden=True)
 @handle_errors
@@ -60,6 +62,8 @@ def watch_command(
     interval: float,
     formats: str,
     templates: Path | None,
+    build_timeout: float | None,
+    build_memory: int | None,
     stable_seconds: float,
 ) -> None:
     """Build every workbook dropped in a folder: a drop folder for the board reports.
@@ -68,9 +72,11 @@ def watch_command(
     to INBOX/processing/, built into DIR, then moved to INBOX/processed/, or to INBOX/failed/
     with NAME.errors.txt and NAME.errors.json beside it. Excel lock files, hidden and temporary
     files and folders are left alone; a name already taken gets a timestamp, so no workbook is
-    ever replaced. INBOX and DIR default to inbox and output in kpireport.toml. Stop it with
-    Ctrl-C or SIGTERM: it finishes the workbook in hand and exits 0. One watcher per INBOX: a
-    second one exits 1. With --once, exit 1 when a workbook failed or a report was not sent.
+    ever replaced. INBOX and DIR default to inbox and output in kpireport.toml. Each workbook
+    is built in a child process, stopped when it runs over --build-timeout or --build-memory
+    (the workbook then goes to INBOX/failed/). Stop the watcher with Ctrl-C or SIGTERM: it
+    finishes the workbook in hand and exits 0. One watcher per INBOX: a second one exits 1.
+    With --once, exit 1 when a workbook failed or a report was not sent.
 
     \b
     Example:
@@ -84,6 +90,7 @@ def watch_command(
     from kpireport.build import BuildOptions
     from kpireport.config import load_config
     from kpireport.errors import UsageError
+    from kpireport.limits import DEFAULT_MEMORY, DEFAULT_TIMEOUT, Limits
     from kpireport.mail import NO_SMTP, SendOptions
     from kpireport.watch import watch
 
@@ -128,10 +135,17 @@ def watch_command(
             send=SendOptions(dry_run=dry_run, templates=templates) if send else None,
             interval=interval,
             stable_seconds=stable_seconds,
-            # One job: PDFs are rendered in this process. Worker processes would get the Ctrl-C
-            # or the SIGTERM of a service stop too and die mid-build, when the point of catching
-            # the signal is to finish the workbook in hand.
-            build_options=BuildOptions(formats=chosen, jobs=1, templates=templates),
+            # One PDF worker: a watcher serves a shared inbox unattended, one workbook at a
+            # time; the memory limit is the build's and its worker's together.
+            build_options=BuildOptions(
+                formats=chosen,
+                jobs=1,
+                templates=templates,
+                limits=Limits(
+                    build_timeout or config.watch.build_timeout or DEFAULT_TIMEOUT,
+                    build_memory or config.watch.build_memory or DEFAULT_MEMORY,
+                ),
+            ),
             smtp=config.smtp,
             log=log,
             stop=stop,

@@ -138,6 +138,34 @@ CATALOG: dict[str, Message] = {
             "No file of the report set was replaced, and the other workbooks are built as usual. Unless the reason is a template of your own (--templates), this is a bug in kpireport: please report it, with the workbook if you can."
         ),
     ),
+    "build-timeout": Message(
+        ERROR,
+        N_("The build took longer than {seconds} s and was stopped."),
+        N_(
+            "No file of the report set was replaced. A workbook this slow to build is very large or made to be hostile: check it, or give the build more time with --build-timeout SECONDS (build_timeout in kpireport.toml)."
+        ),
+    ),
+    "build-memory": Message(
+        ERROR,
+        N_("The build needed more than {megabytes} MB of memory and was stopped."),
+        N_(
+            "No file of the report set was replaced. Check the workbook for an enormous sheet or picture, or give the build more memory with --build-memory MB (build_memory in kpireport.toml)."
+        ),
+    ),
+    "build-crashed": Message(
+        ERROR,
+        N_("The build stopped unexpectedly ({reason})."),
+        N_(
+            "No file of the report set was replaced. Build the workbook again; if it stops again, please report it, with the workbook."
+        ),
+    ),
+    "build-abandoned": Message(
+        ERROR,
+        N_("kpireport stopped twice while building this workbook, so it was not tried again."),
+        N_(
+            "The machine most likely ran out of memory or time while building it. Check the workbook for an enormous sheet or picture, then drop it in the inbox again."
+        ),
+    ),
     "render-failed": Message(
         ERROR,
         N_("{document} could not be rendered: {reason}."),

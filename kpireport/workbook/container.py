@@ -205,6 +205,8 @@ def _check_prologue(path: Path, info: zipfile.ZipInfo, head: bytes) -> None:
 def _parse_xml(path: Path, zf: zipfile.ZipFile, name: str):  # type: ignore[no-untyped-def]
     try:
         return SafeET.fromstring(zf.read(name), forbid_dtd=True)
+    except MemoryError:
+        raise  # no fault of the file: a build's memory limit (kpireport/limits.py)
     except Exception as exc:  # defusedxml raises several types; all mean the same to the user
         if type(exc).__name__ in (
             "DTDForbidden",

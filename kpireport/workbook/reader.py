@@ -110,7 +110,10 @@ def _open_calamine(container: Container) -> CalamineWorkbook:
 def _calamine_failure(exc: BaseException) -> bool:
     """Whether ``exc`` is calamine failing on the file: any Exception, or the Rust panic pyo3
     raises as ``PanicException`` (a BaseException), e.g. for a date-formatted cell holding
-    -1e300 (chrono's "TimeDelta::milliseconds out of bounds")."""
+    -1e300 (chrono's "TimeDelta::milliseconds out of bounds"). Not a MemoryError: running out
+    of memory (a build's limit, kpireport/limits.py) is no fault of the file."""
+    if isinstance(exc, MemoryError):
+        return False
     return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
 
 

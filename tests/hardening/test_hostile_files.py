@@ -15,7 +15,6 @@ import json
 import os
 import random
 import re
-import resource
 import shutil
 import struct
 import subprocess
@@ -34,10 +33,10 @@ from kpireport.issues import CATALOG
 from kpireport.validate import check
 from kpireport.workbook.container import open_container
 from tests.conftest import valid_sheets, write_workbook
+from tests.peak import run_measured
 
 TIMEOUT = 60  # seconds for one CLI run: a hang guard
 MAX_RSS_MB = 500  # peak memory of one CLI run on a bomb
-TIME = Path("/usr/bin/time")
 
 XML_DECL = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -329,16 +328,14 @@ class Run:
     returncode: int
     stdout: str
     stderr: str
-    peak_mb: float | None  # peak resident memory of the child, when it could be measured
+    peak_mb: float  # peak resident memory of the child
 
 
 def run_cli(*args: str, cwd: Path) -> Run:
     """``python -m kpireport ARGS`` in a real process, with a timeout and its peak memory."""
-    command = [sys.executable, "-m", "kpireport", *args]
-    timed = TIME.exists()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    proc = subprocess.run(
-        [str(TIME), "-v", *command] if timed else command,
+    proc, peak = run_measured(
+        [sys.executable, "-m", "kpireport", *args],
+        cwd / ".peak-kb",
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
@@ -346,18 +343,7 @@ def run_cli(*args: str, cwd: Path) -> Run:
         env={**os.environ, "NO_COLOR": "1"},
         stdin=subprocess.DEVNULL,
     )
-    peak: float | None = None
-    stderr = proc.stderr
-    if timed:
-        m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", stderr)
-        assert m, stderr
-        peak = int(m.group(1)) / 1024
-        stderr = stderr[: stderr.find("\tCommand being timed:")]
-    else:
-        after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        if after > before:  # otherwise this child's peak is below an earlier child's
-            peak = after / 1024
-    return Run(proc.returncode, proc.stdout, stderr, peak)
+    return Run(proc.returncode, proc.stdout, proc.stderr, peak)
 
 
 def _clean(run: Run) -> None:
@@ -384,7 +370,7 @@ def assert_refused(
     assert len(lines) == 1, text.stdout  # one line: the file, what is wrong, what to do
     assert lines[0].startswith(f"{path}: "), text.stdout
     assert fragment in lines[0]
-    if max_rss_mb is not None and text.peak_mb is not None:
+    if max_rss_mb is not None:
         assert text.peak_mb < max_rss_mb, f"peak memory {text.peak_mb:.0f} MB"
 
     as_json = run_cli("validate", "--format", "json", str(path), cwd=path.parent)
@@ -588,8 +574,7 @@ def test_lying_dimension_is_ignored(ref: str, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout
     data = json.loads(result.stdout)
     assert data["valid"] is True and data["issues"] == []
-    if result.peak_mb is not None:
-        assert result.peak_mb < MAX_RSS_MB
+    assert result.peak_mb < MAX_RSS_MB
 
     def facts(path: Path) -> tuple[list[Any], list[str]]:
         workbook, report = check(path)
@@ -685,8 +670,7 @@ def test_a_sheet_with_a_million_rows_is_refused_with_the_limit(
         build.stderr
     )
     assert not out.exists() or not any(out.rglob("*.html"))
-    if build.peak_mb is not None:
-        assert build.peak_mb < MAX_RSS_MB
+    assert build.peak_mb < MAX_RSS_MB
 
 
 def _far(cells: bytes, first: bool = False, prefix: bool = False) -> Callable[[Path], Path]:
@@ -768,8 +752,7 @@ def test_far_cells_without_values_read_fine(build: Callable[[Path], Path], tmp_p
     _clean(result)
     assert result.returncode == 0, result.stdout
     assert json.loads(result.stdout)["issues"] == []
-    if result.peak_mb is not None:
-        assert result.peak_mb < MAX_RSS_MB
+    assert result.peak_mb < MAX_RSS_MB
     _workbook, report = check(path)
     assert report.valid and report.issues == []
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.conftest import ROOT
+from tests.peak import measured, peak_mb
 
 # One connection's behaviour: given the socket and the server, talk until done.
 Behaviour = Callable[[socket.socket, "ScriptedServer"], None]
@@ -166,7 +167,7 @@ class Run:
 
     exit_code: int
     seconds: float  # wall time, start to exit
-    peak_mb: float  # its peak resident memory (ru_maxrss)
+    peak_mb: float  # its own peak resident memory (tests/peak.py)
     stderr: str
 
 
@@ -188,7 +189,7 @@ def send_in_child(args: list[str], port: int, workdir: Path, timeout: float | No
     with errors.open("wb") as err:
         start = time.monotonic()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "kpireport", "send", *args],
+            measured([sys.executable, "-m", "kpireport", "send", *args], workdir / "peak-kb"),
             cwd=workdir,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -197,10 +198,8 @@ def send_in_child(args: list[str], port: int, workdir: Path, timeout: float | No
         killer = threading.Timer(120, proc.kill)
         killer.start()
         try:
-            # wait4: this child's own resource use, not the largest of every child so far
-            _pid, status, usage = os.wait4(proc.pid, 0)
+            proc.wait()
         finally:
             killer.cancel()
         seconds = time.monotonic() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return Run(proc.returncode, seconds, usage.ru_maxrss / 1024, errors.read_text())
+    return Run(proc.returncode, seconds, peak_mb(workdir / "peak-kb"), errors.read_text())
