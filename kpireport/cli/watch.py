@@ -19,6 +19,7 @@ from kpireport.cli.common import (
     parse_formats,
     templates_option,
 )
+from kpireport.printable import printable
 
 
 @click.command("watch", context_settings=CONTEXT)
@@ -111,7 +112,8 @@ def watch_command(
         check_templates(templates, "report", *(["mail"] if send else []))
 
     def log(line: str) -> None:
-        click.echo(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {line}", err=True)
+        # a line names files and quotes workbook text: their control characters made visible
+        click.echo(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {printable(line)}", err=True)
 
     stop = threading.Event()
 

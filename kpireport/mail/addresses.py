@@ -8,16 +8,12 @@ from email.errors import HeaderParseError
 from email.headerregistry import Address
 from typing import Any
 
+from kpireport.printable import printable as visible
+
 # Control characters, NEL and the Unicode line and paragraph separators: anything that could end
 # a header line in some reader.
 _BREAK = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
 _LINE_END = re.compile(r"[\n\v\f\r\x85\u2028\u2029]")
-# What a terminal, a log or a mail program must not be given raw: the C0 and C1 controls and DEL
-# (ESC starts every terminal sequence), the line and paragraph separators, the bidi embeddings,
-# overrides and isolates (U+202A-U+202E, U+2066-U+2069) that reorder the text around them, and
-# lone surrogates. The same rule as kpireport.printable.printable of the validate stage.
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 def has_line_break(text: str) -> bool:
@@ -47,21 +43,6 @@ def check_address(value: Any) -> tuple[str | None, str | None]:
     except (ValueError, IndexError, HeaderParseError):  # the email package disagrees: refuse
         return None, "is not an email address"
     return address, None
-
-
-def visible(text: Any) -> str:
-    """``text`` with its control, bidi and line-separating characters shown as escapes
-    (``\\x1b``, ``\\n``, ``\\u202e``): workbook text as a header, a log line or a terminal
-    may show it. Letters of any script and emoji are left as they are."""
-    return _UNPRINTABLE.sub(_escape, str(text))
-
-
-def _escape(match: re.Match[str]) -> str:
-    char = match.group()
-    if char in _NAMED:
-        return _NAMED[char]
-    code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def printable(text: str) -> str:

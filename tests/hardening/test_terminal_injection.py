@@ -182,3 +182,21 @@ def test_a_usage_error_naming_workbook_text_is_printed_visibly(tmp_path: Path) -
     assert result.exit_code == 2
     visible_only(result.stderr)
     assert "Sales\\x1b[2J\\x1b[H" in result.stderr
+
+
+# --- watch ----------------------------------------------------------------------------------
+
+
+def test_the_watch_log_prints_hostile_file_names_visibly(tmp_path: Path) -> None:
+    """A dropped file whose name holds a line break and a terminal sequence writes no fake line
+    into the watch log: every log line is printed as the one function prints text."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write(inbox / f"b{FAKE}{TITLE}.xlsx", hostile_sheets())
+    write(inbox / f"a{RLO}xslx.xlsx", valid_sheets())
+    out = tmp_path / "out"
+    args = ["watch", str(inbox), "-o", str(out), "--once", "--format", "json"]
+    result = CliRunner().invoke(main, args, color=True)
+    visible_only(result.stderr)
+    assert "\\n  0 errors, 0 warnings (all checked)\\x1b]0;pwned\\x07.xlsx" in result.stderr
+    assert "a\\u202exslx.xlsx" in result.stderr
