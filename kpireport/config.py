@@ -4,6 +4,7 @@ over both. Passwords come from here only, never from a workbook, and are never p
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import tomllib
@@ -107,14 +108,15 @@ def load_config(folder: Path | None = None, environ: dict[str, str] | None = Non
             "the settings are inbox, output, language, an [smtp] and a [watch] table"
         )
     language = data.get("language")
-    if language is not None and language not in LANGUAGES:
+    # a TOML array or table is not a language (and cannot be looked up: it is unhashable)
+    if language is not None and (not isinstance(language, str) or language not in LANGUAGES):
         choices = " or ".join(f'"{code}"' for code in LANGUAGES)
         raise ConfigError(f"{path}: language must be {choices}, not {language!r}")
     return Config(
         inbox=_path(data.get("inbox"), path),
         output=_path(data.get("output"), path),
         language=language,
-        smtp=_smtp(data.get("smtp") or {}, environ, path),
+        smtp=_smtp(data.get("smtp", {}), environ, path),
         source=path if path.is_file() else None,
         watch=_watch(data.get("watch", {}), path),
     )
@@ -152,6 +154,19 @@ def _path(value: Any, source: Path) -> Path | None:
     return (source.parent / value).resolve() if not Path(value).is_absolute() else Path(value)
 
 
+def _port(value: Any) -> int:
+    """A port as the file (a TOML integer) or a variable (text) gives it; ``true`` or
+    ``587.9`` is not a port (``int()`` would make them 1 and 587)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            return int(value)
+    if isinstance(value, bool | float):
+        raise ConfigError(f"SMTP port must be a whole number, not {value!r}")
+    raise ConfigError(f"SMTP port must be a number, not {value!r}")
+
+
 def _smtp(table: Any, environ: dict[str, str], source: Path) -> SmtpConfig | None:
     if not isinstance(table, dict):
         raise ConfigError(f"{source}: smtp must be a table: [smtp]")
@@ -171,10 +186,7 @@ def _smtp(table: Any, environ: dict[str, str], source: Path) -> SmtpConfig | Non
     if tls not in TLS_MODES:
         raise ConfigError(f"SMTP tls must be one of {', '.join(TLS_MODES)}, not {tls!r}")
     default_port = {"none": 25, "starttls": 587, "ssl": 465}[tls]
-    try:
-        port = int(values.get("port", default_port))
-    except (TypeError, ValueError):
-        raise ConfigError(f"SMTP port must be a number, not {values.get('port')!r}") from None
+    port = _port(values.get("port", default_port))
     if not 0 < port < 65536:
         raise ConfigError(f"SMTP port must be between 1 and 65535, not {port}")
     return SmtpConfig(
