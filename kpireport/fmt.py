@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import functools
+import re
 from collections.abc import Callable, Mapping
 from typing import ParamSpec, Protocol, TypeVar
 
@@ -20,6 +21,8 @@ R = TypeVar("R")
 # Babel rounds through decimal, whose default 28 digits cannot hold 1e22 with 6 decimals
 # (InvalidOperation); any float up to 1e308 with its decimals fits in 400.
 _PRECISION = 400
+_NONZERO_DIGIT = re.compile(r"[1-9]")
+_MINUS = re.compile("[-\u2212]")  # the hyphen-minus, or the minus sign (Swedish)
 
 
 def _wide(func: Callable[P, R]) -> Callable[P, R]:
@@ -32,6 +35,14 @@ def _wide(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
 
     return wrapper
+
+
+def _no_negative_zero(text: str) -> str:
+    """``text`` without its minus sign when every digit shown is 0: -0.001 shows as ``0``, not
+    ``-0`` (Babel keeps the sign of a value that rounds to zero)."""
+    if _NONZERO_DIGIT.search(text):
+        return text
+    return _MINUS.sub("", text, count=1)
 
 
 @functools.cache
@@ -54,13 +65,15 @@ def _currency_pattern(locale: Locale, digits: int) -> str:
 def number(value: float, locale: Locale, digits: int = 2) -> str:
     """``1,234.5`` in English, ``1.234,5`` in Danish; at most ``digits`` decimals."""
     pattern = "#,##0" + ("." + "#" * digits if digits else "")
-    return format_decimal(value, format=pattern, locale=locale.babel)
+    return _no_negative_zero(format_decimal(value, format=pattern, locale=locale.babel))
 
 
 @_wide
 def percent(value: float, locale: Locale) -> str:
     """A fraction as a percentage: ``86.7%`` in English, ``86,7 %`` in Danish."""
-    return format_percent(value, format=_percent_pattern(locale), locale=locale.babel)
+    return _no_negative_zero(
+        format_percent(value, format=_percent_pattern(locale), locale=locale.babel)
+    )
 
 
 @_wide
@@ -70,20 +83,23 @@ def value(value: float, unit: Unit, locale: Locale) -> str:
         return percent(value, locale)
     if unit.kind == "currency" and unit.currency:
         pattern = _currency_pattern(locale, 0 if abs(value) >= 100 else 2)
-        return format_currency(
-            value, unit.currency, format=pattern, locale=locale.babel, currency_digits=False
+        return _no_negative_zero(
+            format_currency(
+                value, unit.currency, format=pattern, locale=locale.babel, currency_digits=False
+            )
         )
     text = number(value, locale)
     if unit.kind == "duration":
-        return duration(text, value, unit.label, locale)
+        return duration(text, unit.label, locale)
     if unit.kind == "text" and unit.label:
         return f"{text} {unit.label}"
     return text
 
 
-def duration(text: str, value: float, unit: str, locale: Locale) -> str:
-    """``text`` (``value`` formatted) with its unit, ``hours``, ``minutes`` or ``days``."""
-    n = 1 if value == 1 else 2  # "1.5 hours": only exactly one is singular
+def duration(text: str, unit: str, locale: Locale) -> str:
+    """``text`` (a formatted number) with its unit, ``hours``, ``minutes`` or ``days``."""
+    # singular when the number shows as one: "1 hour" for 1, or 0.999 shown as "1"; "1.5 hours"
+    n = 1 if _MINUS.sub("", text, count=1) == "1" else 2
     if unit == "hours":
         return locale.ngettext("{n} hour", "{n} hours", n).format(n=text)
     if unit == "minutes":
