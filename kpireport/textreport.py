@@ -85,12 +85,14 @@ def render_text(
         lines.append(style(printable(sheet) or _("File"), bold=True, underline=True))
         shown: Counter[str] = Counter()
         hidden: Counter[str] = Counter()
+        # the cell column as wide as the sheet's longest cell (C123456 is past row 99,999)
+        cell_width = max(6, *(len(printable(i.cell or "-")) for i in issues))
         for issue in issues:
             shown[issue.code] += 1
             if shown[issue.code] > MAX_PER_CODE:
                 hidden[issue.code] += 1
                 continue
-            lines.extend(_issue_lines(issue, locale, style))
+            lines.extend(_issue_lines(issue, locale, style, cell_width))
         for code, n in hidden.items():
             more = _("... and {n} more like this (use --format json to see all)")
             lines.append(f"  {code}: " + more.format(n=fmt.number(n, locale, 0)))
@@ -117,11 +119,11 @@ def _contents(workbook: Workbook, locale: Locale) -> str:
     )
 
 
-def _issue_lines(issue: Issue, locale: Locale, style: Style) -> list[str]:
+def _issue_lines(issue: Issue, locale: Locale, style: Style, cell_width: int = 6) -> list[str]:
     severity = locale.gettext(SEVERITY[issue.severity])
     colour = "red" if issue.severity == ERROR else "yellow"
-    head = f"  {printable(issue.cell or '-'):<6} {style(f'{severity:<9}', fg=colour)}"
-    indent = " " * 19
+    head = f"  {printable(issue.cell or '-'):<{cell_width}} {style(f'{severity:<9}', fg=colour)}"
+    indent = " " * (2 + cell_width + 1 + 9 + 1)
     width = max(WIDTH - len(indent), 40)
     message = printable(issue.message(locale))
     body = textwrap.wrap(f"{message} [{issue.code}]", width, break_on_hyphens=False)

@@ -236,17 +236,19 @@ def test_line_breaks_and_tabs_in_a_value_do_not_break_the_table() -> None:
     assert all(line.startswith("  ") for line in issue_lines(text))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="textreport._issue_lines pads the cell to 6 characters only: a longer cell (C123456, "
-    "row 100,000 and more, which the reader accepts up to 500,000) pushes the first line past "
-    "WIDTH and out of line with the continuation lines",
-)
 def test_a_long_cell_reference_keeps_the_columns() -> None:
-    issue = Issue("bad-date", "Measurements", "C123456", {"value": "word " * 40})
-    lines = issue_lines(render_text(report(issue)))
+    """A cell past row 99,999 (the reader accepts 500,000 rows) widens its sheet's cell column:
+    every line stays within WIDTH and the severities and continuation lines stay in line."""
+    long_one = Issue("bad-date", "Measurements", "C123456", {"value": "word " * 40})
+    short_one = Issue("bad-date", "Measurements", "C2", {"value": "word " * 40})
+    lines = issue_lines(render_text(report(short_one, long_one)))
     assert all(len(line) <= WIDTH for line in lines)
-    assert lines[0].index("error") == 2 + 6 + 1
+    firsts = [line for line in lines if line[2] != " "]
+    assert [line[: 2 + 7] for line in firsts] == ["  C2     ", "  C123456"]
+    assert {line.index("error") for line in firsts} == {2 + 7 + 1}
+    message_column = 2 + 7 + 1 + 9 + 1
+    assert all(line[:message_column].isspace() for line in lines if line not in firsts)
+    assert all(line[message_column] != " " for line in lines)
 
 
 # --- a file that cannot be read -------------------------------------------------------------
