@@ -73,6 +73,7 @@ class Settings:
     on_track: float = 0.95
     at_risk: float = 0.80
     board_recipients: list[str] = field(default_factory=list)
+    fiscal_year_start: int = 1  # the fiscal year's first month, 1 = January
     rows: dict[str, int] = field(default_factory=dict)  # key -> Excel row of its value
 
 
@@ -109,6 +110,7 @@ class KPI:
     owner: str | None = None
     data_source: str | None = None
     weight: float = 1.0
+    goal: str = "reach"  # "reach" a target, or "keep" it as a limit held to the deadline
 
 
 @dataclass(slots=True)
@@ -140,6 +142,20 @@ class Benchmark:
 
 
 @dataclass
+class PlanRow:
+    """One row of the Plan sheet: a KPI's planned value for a period (for a ``sum`` KPI the
+    period's own amount, for the others the level at the period's end; for a ``keep`` KPI the
+    period's limit). ``date`` and ``granularity`` as in :class:`Measurement`."""
+
+    kpi_id: str
+    date: dt.date
+    granularity: str
+    target: float
+    row: int
+    note: str | None = None
+
+
+@dataclass
 class Workbook:
     """Everything read from one workbook file."""
 
@@ -151,6 +167,7 @@ class Workbook:
     kpis: list[KPI]
     measurements: list[Measurement]
     benchmarks: list[Benchmark]
+    plan: list[PlanRow] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)  # problems found while reading
     # every problem, once the workbook is validated (kpireport.load does)
     validation: ValidationReport | None = field(default=None, repr=False)
@@ -179,11 +196,11 @@ class Workbook:
 
     def loc(self, sheet_key: str, row: int, column: str | None = None) -> Loc:
         """The cell of ``column`` in Excel row ``row`` of the contract sheet ``sheet_key``."""
-        from kpireport.schema import SHEETS
+        from kpireport.schema import ALL_SHEETS
 
         info = self.sheets.get(sheet_key)
         if info is None:
-            spec = next(s for s in SHEETS if s.key == sheet_key)
+            spec = next(s for s in ALL_SHEETS if s.key == sheet_key)
             return Loc(spec.title(self.language))
         return info.loc(row, column)
 

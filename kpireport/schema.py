@@ -114,6 +114,7 @@ KPIS = SheetSpec(
         Column("owner", "owner", "ansvarlig"),
         Column("data_source", "data_source", "datakilde"),
         Column("weight", "weight", "vægt"),
+        Column("goal", "goal", "måltype"),
     ),
 )
 
@@ -145,13 +146,29 @@ BENCHMARKS = SheetSpec(
     ),
 )
 
+PLAN = SheetSpec(
+    "plan",
+    "Plan",
+    "Plan",
+    columns=(
+        Column("kpi", "kpi", "kpi", aliases=("kpi_id",), required=True),
+        Column("period", "period", "periode", required=True),
+        Column("target", "target", "mål", required=True),
+        Column("note", "note", "note", aliases=("kommentar", "comment")),
+    ),
+)
+
+# The sheets of `kpireport init`'s template; the Plan sheet joins them with the second half of
+# issue 14 (the template's example rows and instructions), until then it is read but not written.
 SHEETS: tuple[SheetSpec, ...] = (SETTINGS, DEPARTMENTS, KPIS, MEASUREMENTS, BENCHMARKS)
+# Every sheet kpireport reads.
+ALL_SHEETS: tuple[SheetSpec, ...] = (*SHEETS, PLAN)
 
 
 def find_sheet_spec(name: str) -> SheetSpec | None:
     """The contract sheet a workbook sheet name stands for, or None for any other sheet."""
     wanted = normalize_sheet(name)
-    for spec in SHEETS:
+    for spec in ALL_SHEETS:
         if any(normalize_sheet(n) == wanted for n in spec.names()):
             return spec
     return None
@@ -183,6 +200,11 @@ SETTING_KEYS: tuple[SettingKey, ...] = (
     SettingKey("at_risk", "at_risk", "i risiko"),
     SettingKey("board_recipients", "board_recipients", "bestyrelse"),
 )
+# Keys read but not yet in `kpireport init`'s template (the second half of issue 14 adds them).
+ALL_SETTING_KEYS: tuple[SettingKey, ...] = (
+    *SETTING_KEYS,
+    SettingKey("fiscal_year_start", "fiscal_year_start", "regnskabsår start"),
+)
 
 # Header rows people put above the key/value pairs; skipped when they are the first row.
 SETTINGS_HEADERS = frozenset(
@@ -192,7 +214,7 @@ SETTINGS_HEADERS = frozenset(
 
 def match_setting(text: str) -> SettingKey | None:
     wanted = normalize(text)
-    for key in SETTING_KEYS:
+    for key in ALL_SETTING_KEYS:
         if any(normalize(n) == wanted for n in key.names()):
             return key
     return None
@@ -216,6 +238,31 @@ AGGREGATIONS: dict[str, tuple[str, ...]] = {
     "last": ("last", "seneste", "latest", "sidste"),
     "min": ("min", "minimum"),
     "max": ("max", "maks", "maximum", "maksimum"),
+}
+GOALS: dict[str, tuple[str, ...]] = {
+    "reach": ("reach", "nå"),
+    "keep": ("keep", "hold"),
+}
+# The months, for the fiscal year's first month (English and Danish names and short forms).
+MONTHS: dict[str, tuple[str, ...]] = {
+    str(n): (str(n), en, en[:3], da, da[:3])
+    for n, (en, da) in enumerate(
+        [
+            ("January", "januar"),
+            ("February", "februar"),
+            ("March", "marts"),
+            ("April", "april"),
+            ("May", "maj"),
+            ("June", "juni"),
+            ("July", "juli"),
+            ("August", "august"),
+            ("September", "september"),
+            ("October", "oktober"),
+            ("November", "november"),
+            ("December", "december"),
+        ],
+        start=1,
+    )
 }
 BENCHMARK_KINDS: dict[str, tuple[str, ...]] = {
     "industry": ("industry", "branche", "industry average", "branchegennemsnit"),

@@ -109,7 +109,7 @@ def validate(
     )
 
 
-_SHEET_ORDER = ["settings", "departments", "kpis", "measurements", "benchmarks"]
+_SHEET_ORDER = ["settings", "departments", "kpis", "measurements", "benchmarks", "plan"]
 
 
 class _Validator:

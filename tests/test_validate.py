@@ -585,6 +585,14 @@ def test_bad_aggregation(run: Check, sheets: Sheets) -> None:
     assert_issue(report, ERROR, shows=("'median'",))
 
 
+def test_bad_goal(run: Check, sheets: Sheets) -> None:
+    sheets["KPIs"] = [[*KPI_HEADER, "goal"], [*kpi_row(), "hold it"]]
+    wb, report = run(sheets)
+    assert codes(report) == [("bad-goal", "KPIs", "Q2")]
+    assert_issue(report, ERROR, shows=("'hold it'",))
+    assert wb.kpis[0].goal == "reach"
+
+
 def test_bad_kind(run: Check, sheets: Sheets) -> None:
     set_cell(sheets, "Benchmarks", "D2", "rumour")
     wb, report = run(sheets)

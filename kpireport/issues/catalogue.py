@@ -274,6 +274,11 @@ CATALOG: dict[str, Message] = {
         N_("'{value}' is not a frequency."),
         N_("Write one of: daily, weekly, monthly, quarterly, yearly."),
     ),
+    "bad-goal": Message(
+        ERROR,
+        N_("'{value}' is not a goal."),
+        N_("Write reach (a target to reach) or keep (a limit to hold)."),
+    ),
     "bad-aggregation": Message(
         ERROR,
         N_("'{value}' is not an aggregation."),

@@ -24,6 +24,7 @@ from kpireport.workbook.sheets.benchmarks import read_benchmarks
 from kpireport.workbook.sheets.departments import read_departments
 from kpireport.workbook.sheets.kpis import canonical_ids, read_kpis
 from kpireport.workbook.sheets.measurements import read_measurements
+from kpireport.workbook.sheets.plan import read_plan
 from kpireport.workbook.sheets.settings import read_settings
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ def read_workbook(path: Path) -> Workbook:
     units = {k.id: k.unit for k in kpis}
     measurements = read_measurements(ctx, units)
     benchmarks = read_benchmarks(ctx, units)
+    plan = read_plan(ctx, units)
     _report_uncalculated_formulas(ctx)
     return Workbook(
         path=container.path,
@@ -55,6 +57,7 @@ def read_workbook(path: Path) -> Workbook:
         kpis=kpis,
         measurements=measurements,
         benchmarks=benchmarks,
+        plan=plan,
         issues=ctx.issues,
     )
 

@@ -1,1 +1,1 @@
-"""One reader per contract sheet (Settings, Departments, KPIs, Measurements, Benchmarks)."""
+"""One reader per contract sheet (Settings, Departments, KPIs, Measurements, Benchmarks, Plan)."""

@@ -33,6 +33,7 @@ def read_kpis(ctx: ReadContext) -> list[KPI]:
         )
         aggregation = ctx.choice(key, row, "aggregation", schema.AGGREGATIONS, "bad-aggregation")
         weight = _weight(ctx, row)
+        goal = ctx.choice(key, row, "goal", schema.GOALS, "bad-goal") or "reach"
         if kpi_id is None:
             continue
         out.append(
@@ -54,6 +55,7 @@ def read_kpis(ctx: ReadContext) -> list[KPI]:
                 owner=ctx.text(key, row, "owner"),
                 data_source=ctx.text(key, row, "data_source"),
                 weight=weight,
+                goal=goal,
             )
         )
     if (

@@ -3,6 +3,7 @@ read everywhere else."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from kpireport import schema
@@ -48,8 +49,8 @@ def read_settings(ctx: ReadContext) -> Settings:
                 settings.language = lang
                 ctx.lang = lang
     expected = Word(
-        ", ".join(k.en for k in schema.SETTING_KEYS),
-        ", ".join(k.da for k in schema.SETTING_KEYS),
+        ", ".join(k.en for k in schema.ALL_SETTING_KEYS),
+        ", ".join(k.da for k in schema.ALL_SETTING_KEYS),
     )
     for row, key, value in entries:
         cell = cell_name(row, key_col + 1)
@@ -91,7 +92,7 @@ def _setting(
     if blank(value):
         return
     text = str(value).strip()
-    spec = next(k for k in schema.SETTING_KEYS if k.key == key)
+    spec = next(k for k in schema.ALL_SETTING_KEYS if k.key == key)
 
     def bad(default: Any, expected: Text) -> None:
         ctx.issues.append(
@@ -135,3 +136,19 @@ def _setting(
         setattr(settings, key, share)
     elif key == "board_recipients":
         settings.board_recipients = ctx.emails(sheet, cell, text)
+    elif key == "fiscal_year_start":
+        month = _month(value)
+        if month is None:
+            bad(1, Text("Write the first month of the fiscal year: 1 to 12, or its name (July)."))
+        else:
+            settings.fiscal_year_start = month
+
+
+def _month(value: Any) -> int | None:
+    """A month 1 to 12 from a number, a date (its month) or a month's name, or None."""
+    if isinstance(value, dt.date):
+        return value.month
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    month = schema.match_choice(schema.MONTHS, str(value))
+    return int(month) if month is not None else None
