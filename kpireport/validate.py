@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
 
-from kpireport.issues import Date, Issue, Number, Plural, Text, ValidationReport, Value
+from kpireport.issues import Date, Issue, Number, Plural, Text, ValidationReport, Value, Word
 from kpireport.model import KPI, Measurement, Workbook
 from kpireport.periods import coarser, period_label, periods_between
 from kpireport.series import aggregate, group_periods
@@ -130,6 +130,9 @@ class _Validator:
         for kpi in self.wb.kpis:
             yield from self.kpi_rules(kpi)
             yield from self.smart(kpi)
+        from kpireport.planchecks import plan_issues  # it uses this module's words
+
+        yield from plan_issues(self.wb, self.baseline_date)
 
     def at(self, sheet: str, row: int, column: str) -> tuple[str, str | None]:
         loc = self.wb.loc(sheet, row, column)
@@ -163,6 +166,7 @@ class _Validator:
         rows += [
             ("benchmarks", b.kpi_id, b.row) for b in self.wb.benchmarks if b.kpi_id not in known
         ]
+        rows += [("plan", p.kpi_id, p.row) for p in self.wb.plan if p.kpi_id not in known]
         for sheet, kpi_id, row in rows:
             close = difflib.get_close_matches(kpi_id, known, n=1, cutoff=0.6)
             suggestion: Text | str = ""
@@ -316,8 +320,8 @@ class _Validator:
         )
 
     def achievable(self, kpi: KPI, values: list[tuple[dt.date, float]]) -> Iterator[Issue]:
-        if kpi.target is None or kpi.direction is None:
-            return
+        if kpi.target is None or kpi.direction is None or kpi.goal == "keep":
+            return  # a keep KPI's target is a limit, met from the start by design
         baseline = kpi.baseline if kpi.baseline is not None else (values[0][1] if values else None)
         if baseline is None:
             return
@@ -333,7 +337,12 @@ class _Validator:
             yield Issue(
                 "A-met-at-baseline",
                 *self.at("kpis", kpi.row, "target"),
-                {"target": Value(kpi.target, kpi.unit), "baseline": Value(baseline, kpi.unit)},
+                {
+                    "target": Value(kpi.target, kpi.unit),
+                    "baseline": Value(baseline, kpi.unit),
+                    "keep": Word("keep", "hold"),
+                    "goal": Word("goal", "måltype"),
+                },
             )
             return
         if len(values) < MIN_MEASUREMENTS or kpi.deadline is None or kpi.frequency is None:

@@ -954,8 +954,84 @@ def test_A_met_at_baseline(run: Check, sheets: Sheets, direction: str, target: i
     sheets["KPIs"][1] = kpi_row(direction=direction, target=target)  # the baseline is 40
     _, report = run(sheets)
     assert codes(report) == [("A-met-at-baseline", "KPIs", "G2")]
-    assert_issue(report, WARNING, shows=(str(target), "40"))
+    # an error since issue 14, whose hint suggests a KPI that keeps a level
+    assert_issue(report, ERROR, shows=(str(target), "40"))
     assert report.issues[0].smart == "A"
+    assert "keep" in report.issues[0].hint("en") and "hold" in report.issues[0].hint("da")
+
+
+@pytest.mark.parametrize(("direction", "target"), [("higher", 30), ("lower", 60)])
+def test_a_keep_kpi_met_at_baseline_is_fine(
+    run: Check, sheets: Sheets, direction: str, target: int
+) -> None:
+    # sick leave at most 60 from 40, uptime at least 30 from 40: held from the start, the point
+    sheets["KPIs"] = [[*KPI_HEADER, "goal"], [*kpi_row(direction=direction, target=target), "keep"]]
+    _, report = run(sheets)
+    assert codes(report) == []
+
+
+def plan_sheets(sheets: Sheets, *rows: list[Any]) -> Sheets:
+    """``sheets`` (SALES-01: monthly, baseline 1 Jan 2026, deadline 31 Dec 2026, target 60) with
+    a Plan sheet of ``rows`` (kpi, period, target) from row 2."""
+    sheets["Plan"] = [["kpi", "period", "target", "note"], *rows]
+    return sheets
+
+
+def test_a_plan_validates_clean(run: Check, sheets: Sheets) -> None:
+    plan = [["SALES-01", f"2026-{m:02d}", 40 + m * 5 / 3, None] for m in range(1, 13)]
+    plan[-1][2] = 60
+    _, report = run(plan_sheets(sheets, *plan))
+    assert codes(report) == []
+
+
+def test_plan_unknown_kpi(run: Check, sheets: Sheets) -> None:
+    _, report = run(plan_sheets(sheets, ["SALES-01", "2026-07", 50], ["SALES-99", "2026-07", 5]))
+    assert codes(report) == [("unknown-kpi", "Plan", "A3")]
+
+
+@pytest.mark.parametrize("period", ["2026-Q3", "2026-W27", "2026"])
+def test_plan_wrong_period(run: Check, sheets: Sheets, period: str) -> None:
+    _, report = run(plan_sheets(sheets, ["SALES-01", "2026-06", 50], ["SALES-01", period, 55]))
+    assert codes(report) == [("plan-wrong-period", "Plan", "B3")]
+    assert_issue(report, ERROR, shows=(f"'{period}'", "SALES-01"))
+
+
+def test_a_plan_dated_by_a_day_is_in_its_period(run: Check, sheets: Sheets) -> None:
+    _, report = run(plan_sheets(sheets, ["SALES-01", dt.date(2026, 7, 31), 50]))
+    assert codes(report) == []
+
+
+def test_duplicate_plan_period(run: Check, sheets: Sheets) -> None:
+    rows = [
+        ["SALES-01", "2026-06", 50],
+        ["SALES-01", "2026-07", 52],
+        ["sales-01", dt.date(2026, 6, 15), 51],
+    ]
+    _, report = run(plan_sheets(sheets, *rows))
+    # both cells, each naming the other
+    assert codes(report) == [
+        ("duplicate-plan-period", "Plan", "B2"),
+        ("duplicate-plan-period", "Plan", "B4"),
+    ]
+    assert_issue(report, ERROR, shows=("SALES-01", "2026-06", "Plan!B4"))
+    assert_issue(report, ERROR, shows=("Plan!B2",), index=1)
+
+
+def test_plan_before_baseline_and_after_deadline(run: Check, sheets: Sheets) -> None:
+    rows = [["SALES-01", "2025-12", 39], ["SALES-01", "2026-01", 41], ["SALES-01", "2027-01", 61]]
+    _, report = run(plan_sheets(sheets, *rows))
+    assert codes(report) == [
+        ("plan-before-baseline", "Plan", "B2"),
+        ("plan-after-deadline", "Plan", "B4"),
+    ]
+    assert_issue(report, WARNING, shows=("2025-12", ("1 Jan 2026", "1. jan. 2026")))
+    assert_issue(report, WARNING, shows=("2027-01", ("31 Dec 2026", "31. dec. 2026")), index=1)
+
+
+def test_plan_target_mismatch(run: Check, sheets: Sheets) -> None:
+    _, report = run(plan_sheets(sheets, ["SALES-01", "2026-06", 50], ["SALES-01", "2026-12", 58]))
+    assert codes(report) == [("plan-target-mismatch", "Plan", "C3")]
+    assert_issue(report, WARNING, shows=("58", "60", "2026-12"))
 
 
 def test_target_equals_baseline(run: Check, sheets: Sheets) -> None:

@@ -337,6 +337,35 @@ CATALOG: dict[str, Message] = {
         N_("The target {target} equals the baseline, so progress cannot be measured."),
         N_("Set a target that differs from the starting value {baseline}."),
     ),
+    "plan-wrong-period": Message(
+        ERROR,
+        N_(
+            "The plan period '{value}' is a {granularity}, but KPI '{kpi}' is measured {frequency}."
+        ),
+        N_("Give the {frequency_unit} the plan is for, or a date in it."),
+    ),
+    "duplicate-plan-period": Message(
+        ERROR,
+        N_("KPI '{kpi}' has more than one plan for {period} (also in {other})."),
+        N_("Keep one plan row per period: delete the extra row or correct its period."),
+    ),
+    "plan-before-baseline": Message(
+        WARNING,
+        N_("The plan for {period} of KPI '{kpi}' ends before its baseline date {baseline_date}."),
+        N_("The row is not used: delete it, or correct the period or the baseline date."),
+    ),
+    "plan-after-deadline": Message(
+        WARNING,
+        N_("The plan for {period} of KPI '{kpi}' starts after its deadline {deadline}."),
+        N_("The row is not used: delete it, or correct the period or the deadline."),
+    ),
+    "plan-target-mismatch": Message(
+        WARNING,
+        N_("The plan for {period}, the deadline's period, is {plan}, but the target is {target}."),
+        N_(
+            "The plan decides the expected values and the target whether the KPI is achieved: make the two agree."
+        ),
+    ),
     "duplicate-department": Message(
         WARNING,
         N_(
@@ -426,9 +455,11 @@ CATALOG: dict[str, Message] = {
         N_("Check the target or the deadline, or the plan that will change the trend."),
     ),
     "A-met-at-baseline": Message(
-        WARNING,
+        ERROR,
         N_("Achievable: the target {target} is already met at the baseline ({baseline})."),
-        N_("Set a target beyond the starting value, or check the direction."),
+        N_(
+            "Set a target beyond the starting value, or check the direction; for a level to hold rather than reach, write {keep} in the {goal} column."
+        ),
     ),
     "R-no-objective": Message(
         WARNING,
