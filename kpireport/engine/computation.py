@@ -17,6 +17,7 @@ from kpireport.engine.formulas import (
     required_pace,
     status_of,
 )
+from kpireport.engine.plan import plan_line, value_on
 from kpireport.engine.results import (
     BenchmarkGap,
     Change,
@@ -31,7 +32,7 @@ from kpireport.engine.summary import company_summary, department_results
 from kpireport.i18n import Locale, get_locale
 from kpireport.issues import Issue, ValidationReport
 from kpireport.labels import default_title
-from kpireport.model import KPI, Benchmark, Measurement, Workbook
+from kpireport.model import KPI, Benchmark, Measurement, PlanRow, Workbook
 from kpireport.periods import period_end, period_label, period_start, periods_between
 from kpireport.series import aggregate, group_periods
 
@@ -56,6 +57,9 @@ def compute(
     benchmarks: dict[str, list[Benchmark]] = {}
     for b in workbook.benchmarks:
         benchmarks.setdefault(b.kpi_id, []).append(b)
+    plans: dict[str, list[PlanRow]] = {}
+    for row in workbook.plan:
+        plans.setdefault(row.kpi_id, []).append(row)
     results = [
         compute_kpi(
             kpi,
@@ -65,6 +69,7 @@ def compute(
             on_track=settings.on_track,
             at_risk=settings.at_risk,
             warnings=warnings.get(kpi.id, []),
+            plan=plans.get(kpi.id),
         )
         for kpi in workbook.kpis
     ]
@@ -99,8 +104,9 @@ def compute_kpi(
     on_track: float = 0.95,
     at_risk: float = 0.80,
     warnings: list[KpiWarning] | None = None,
+    plan: list[PlanRow] | None = None,
 ) -> KpiResult:
-    """Everything about one KPI as of ``as_of``."""
+    """Everything about one KPI as of ``as_of``; ``plan``: its rows of the Plan sheet."""
     if kpi.direction is None or kpi.frequency is None or kpi.target is None or kpi.deadline is None:
         raise ValueError(f"KPI {kpi.id} is incomplete; validate the workbook first")
     frequency = kpi.frequency
@@ -119,6 +125,10 @@ def compute_kpi(
     last = points[-1] if points else None
     prog = progress(current, baseline, kpi.target) if current is not None else None
     expected = expected_progress(baseline_date, kpi.deadline, as_of)
+    if plan and baseline is not None and kpi.target != baseline:
+        # the plan's value on the report date instead of the straight line's
+        planned = value_on(plan_line(kpi, plan, baseline, baseline_date), as_of)
+        expected = (planned - baseline) / (kpi.target - baseline)
     fc = forecast(points, kpi.target, kpi.deadline, frequency, sign, as_of) if points else None
     stale = latest is not None and periods_between(latest.start, as_of, frequency) > 1
     early = _too_early(points, baseline_date, kpi.deadline, as_of, frequency)

@@ -70,7 +70,7 @@ def status_of(
     """The first rule of docs/metrics.md, section 7, that holds: achieved, missed, no data, too
     early, on track (by pace, or by forecast unless below the at-risk line), off track without
     progress, at risk; else off track. A stale KPI is at best at risk until its deadline."""
-    at_risk_line = prog is None or prog >= expected * at_risk
+    at_risk_line = prog is None or prog >= bar(expected, at_risk)
     if current is not None and reached(current, target, sign):
         status = "achieved"
     elif deadline < as_of:
@@ -79,7 +79,7 @@ def status_of(
         status = "no_data"
     elif early:
         status = "too_early"
-    elif prog is not None and prog >= expected * on_track:
+    elif prog is not None and prog >= bar(expected, on_track):
         status = "on_track"
     elif (
         at_risk_line and fc is not None and fc.value is not None and reached(fc.value, target, sign)
@@ -94,6 +94,14 @@ def status_of(
         # the latest value is too old to vouch for where the KPI is now
         return "at_risk"
     return status
+
+
+def bar(expected: float, share: float) -> float:
+    """The least progress that counts at a threshold ``share`` (on_track, at_risk) of the
+    expected progress: ``expected x share``, measured from the expected progress outwards when
+    that is negative (a plan below the baseline, a quiet month), so that exactly on plan is always
+    on track: -0.5 expected gives -0.525 at 0.95, not -0.475."""
+    return expected * share if expected >= 0 else expected * (2 - share)
 
 
 def theil_sen(xs: list[float], ys: list[float]) -> tuple[float, float]:

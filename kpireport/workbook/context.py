@@ -142,6 +142,12 @@ class ReadContext:
 
     # -- cell readers ----------------------------------------------------------------------------
 
+    def kpi_id(self, key: str, row: int) -> str | None:
+        """A row's KPI id (required), as the KPIs sheet spells it when it matches one there
+        ignoring case."""
+        kpi_id = self.text(key, row, "kpi", required=True)
+        return None if kpi_id is None else self.canonical.get(kpi_id.casefold(), kpi_id)
+
     def text(
         self, key: str, row: int, column: str, required: bool = False, kpi: str | None = None
     ) -> str | None:

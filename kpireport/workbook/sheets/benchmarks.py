@@ -14,9 +14,7 @@ def read_benchmarks(ctx: ReadContext, units: dict[str, Unit]) -> list[Benchmark]
     key = "benchmarks"
     out: list[Benchmark] = []
     for row, _cells in ctx.rows(key):
-        kpi_id = ctx.text(key, row, "kpi", required=True)
-        if kpi_id is not None:
-            kpi_id = ctx.canonical.get(kpi_id.casefold(), kpi_id)
+        kpi_id = ctx.kpi_id(key, row)
         source = ctx.text(key, row, "source", required=True, kpi=kpi_id)
         value = ctx.number(key, row, "value", units.get(kpi_id or ""), required=True, kpi=kpi_id)
         kind_text = ctx.text(key, row, "kind")

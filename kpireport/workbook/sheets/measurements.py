@@ -87,9 +87,7 @@ def _read_row(
     """(KPI id, date, granularity, value) of a row off the fast path, through the cell readers;
     None when a required cell is empty or unreadable (reported)."""
     key = "measurements"
-    kpi_id = ctx.text(key, row, "kpi", required=True)
-    if kpi_id is not None:
-        kpi_id = ctx.canonical.get(kpi_id.casefold(), kpi_id)
+    kpi_id = ctx.kpi_id(key, row)
     when = ctx.date(key, row, "date", required=True, kpi=kpi_id)
     unit = units.get(kpi_id or "")
     value = ctx.number(key, row, "value", unit, required=True, kpi=kpi_id)

@@ -13,9 +13,7 @@ def read_plan(ctx: ReadContext, units: dict[str, Unit]) -> list[PlanRow]:
     key = "plan"
     out: list[PlanRow] = []
     for row, _cells in ctx.rows(key):
-        kpi_id = ctx.text(key, row, "kpi", required=True)
-        if kpi_id is not None:
-            kpi_id = ctx.canonical.get(kpi_id.casefold(), kpi_id)
+        kpi_id = ctx.kpi_id(key, row)
         when = ctx.date(key, row, "period", required=True, kpi=kpi_id)
         target = ctx.number(key, row, "target", units.get(kpi_id or ""), required=True, kpi=kpi_id)
         note = ctx.text(key, row, "note")
