@@ -17,6 +17,7 @@ from kpireport.engine.formulas import (
     required_pace,
     status_of,
 )
+from kpireport.engine.keep import keep_status
 from kpireport.engine.plan import plan_line, value_on
 from kpireport.engine.results import (
     BenchmarkGap,
@@ -125,7 +126,7 @@ def compute_kpi(
     last = points[-1] if points else None
     prog = progress(current, baseline, kpi.target) if current is not None else None
     expected = expected_progress(baseline_date, kpi.deadline, as_of)
-    if plan and baseline is not None and kpi.target != baseline:
+    if plan and kpi.goal == "reach" and baseline is not None and kpi.target != baseline:
         # the plan's value on the report date instead of the straight line's
         planned = value_on(plan_line(kpi, plan, baseline, baseline_date), as_of)
         expected = (planned - baseline) / (kpi.target - baseline)
@@ -146,13 +147,29 @@ def compute_kpi(
         early=early,
         stale=stale,
     )
-    if status == "achieved":
+    held = None
+    if kpi.goal == "keep":
+        # a limit to hold, not a target to reach: no progress, pace or shortfall
+        status, held = keep_status(
+            kpi,
+            points,
+            plan or [],
+            baseline_date,
+            as_of,
+            fc.value if fc else None,
+            early=early,
+            stale=stale,
+        )
+        prog = None
+        if fc is not None:
+            fc.date_reached = None
+    if status == "achieved" and held is None:
         # Reached already: say since when, also when there are too few periods for a trend.
         if fc is None:
             fc = Forecast("none", len(points), None, None, None)
         fc.date_reached = _reached_since(points, kpi.target, sign)
     shortfall = None
-    if current is not None and status not in ("achieved", "too_early"):
+    if current is not None and held is None and status not in ("achieved", "too_early"):
         # how far behind: from the progress expected by now (or all of it, once missed)
         shortfall = (1.0 if status == "missed" else expected) - (prog if prog is not None else 0.0)
     relative = comparison_scale(kpi.unit.kind, kpi.unit.label) == "relative"
@@ -185,14 +202,16 @@ def compute_kpi(
         status=status,
         shortfall=shortfall,
         forecast=fc,
-        required_pace=required_pace(
-            current, kpi.target, sign, last, kpi.deadline, frequency, as_of
-        ),
+        required_pace=None
+        if held
+        else required_pace(current, kpi.target, sign, last, kpi.deadline, frequency, as_of),
         recent_pace=fc.slope if fc is not None else None,
         previous_period_change=_previous_change(points, sign, relative),
         yoy_change=_year_on_year(points, frequency, sign, relative),
         benchmarks=[_benchmark(b, current, sign, relative) for b in benchmarks],
         stale=stale,
+        keep=held,
+        goal=kpi.goal,
         warnings=list(warnings or []),
         series=points,
         excluded_after_report_date=len(measurements) - len(known),

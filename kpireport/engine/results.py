@@ -77,6 +77,16 @@ class BenchmarkGap:
 
 
 @dataclass
+class Held:
+    """A keep KPI's limit and how it has held it since the baseline date."""
+
+    limit: float  # the current period's limit: its plan, else the target
+    margin: float | None  # current - limit, turned for "lower": positive is within the limit
+    periods_held: int  # periods with a value within their limit, from the baseline's period on
+    periods: int  # periods with a value from the baseline's period on
+
+
+@dataclass
 class KpiWarning:
     """A validation warning shown with the results, in the report's language."""
 
@@ -103,6 +113,7 @@ class KpiResult:
     direction: str
     frequency: str
     aggregation: str | None
+    goal: str = field(default="reach", kw_only=True)  # "reach", or "keep" a limit
     weight: float
     target: float
     deadline: dt.date
@@ -127,6 +138,7 @@ class KpiResult:
     yoy_change: Change | None
     benchmarks: list[BenchmarkGap]
     stale: bool
+    keep: Held | None = field(default=None, kw_only=True)  # for a keep KPI
     warnings: list[KpiWarning]
     series: list[Point]
     excluded_after_report_date: int = 0

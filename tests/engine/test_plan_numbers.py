@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from kpireport.engine import compute_kpi
 from kpireport.model import KPI, Measurement, PlanRow
 from kpireport.periods import period_end
-from kpireport.schema import Unit
+from tests.engine.test_engine import make_kpi
 from tests.engine.user_workbooks import compute_sheets, only_kpi, user_sheets
 
 D = dt.date
@@ -110,19 +110,12 @@ def test_a_month_planned_below_the_baseline_is_on_track_when_on_plan(tmp_path: P
 
 
 def _kpi(direction: str, baseline: float, target: float) -> KPI:
-    return KPI(
-        id="K-1",
-        department="D",
-        name="K",
-        row=2,
-        unit=Unit("count", "count"),
+    return make_kpi(
         direction=direction,
+        baseline=baseline,
         target=target,
         deadline=D(2026, 12, 31),
-        frequency="monthly",
-        baseline=baseline,
         baseline_date=D(2026, 1, 1),
-        aggregation="last",
     )
 
 
