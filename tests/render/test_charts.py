@@ -214,7 +214,7 @@ def test_everything_drawn_stays_in_the_view_box(
     [
         (EN, ["target", "benchmark", "forecast", "measured"]),
         (DA, ["mål", "benchmark", "prognose", "målt"]),
-        (SV, ["mål", "jämförelsevärde", "prognos", "utfall"]),
+        (SV, ["mål", "jämförelse", "prognos", "utfall"]),
     ],
     ids=["en", "da", "sv"],
 )
