@@ -1,0 +1,161 @@
+"""Workbooks that made rendering hang, exhaust memory or amplify (issue 12, points 2, 5 and 9).
+
+Each build runs as a real child process (``python -m kpireport``) under an address-space limit
+(``RLIMIT_AS``) and a wall-clock limit; its peak memory is the ``ru_maxrss`` that ``wait4``
+reports for it. What must hold: a chart of any numbers is drawn in bounded time; the build key
+holds a logo's hash, not its bytes, so a logo named by 1,000 departments costs what one does; a
+logo is decoded once per build, under 25 megapixels, scaled down once to what print needs, and
+embedded once per PDF (the board pack included); no library's warning reaches the terminal; a
+word too long for its line is broken, and only such a word.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import pytest
+from PIL import Image
+
+from kpireport import assets
+from kpireport.build import BuildOptions, build
+from tests.conftest import kpi_row, valid_sheets, write_workbook
+
+ROOT = Path(__file__).resolve().parents[2]
+MB = 1024 * 1024
+
+
+# --- child processes ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Child:
+    """How a child process ended: exit code (negative: the signal that killed it), output, wall
+    time and peak resident memory."""
+
+    code: int
+    stdout: str
+    stderr: str
+    seconds: float
+    peak_mb: float
+    timed_out: bool
+
+
+def run_child(args: list[str], cwd: Path, timeout: float = 120, memory_mb: int = 2048) -> Child:
+    """``python args`` in ``cwd`` under ``memory_mb`` of address space (each process: the
+    builder and its PDF workers); killed with its workers after ``timeout`` seconds."""
+
+    def limit() -> None:
+        size = memory_mb * MB
+        resource.setrlimit(resource.RLIMIT_AS, (size, size))
+
+    out, err = cwd / "child.out", cwd / "child.err"
+    start = time.monotonic()
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        proc = subprocess.Popen(
+            [sys.executable, *args],
+            cwd=cwd,
+            stdout=stdout,
+            stderr=stderr,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=limit,
+            start_new_session=True,  # its workers too are killed on a timeout
+            env={**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)},
+        )
+        timed_out = False
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() - start > timeout:
+                timed_out = True
+                os.killpg(proc.pid, signal.SIGKILL)
+            time.sleep(0.05)
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+    return Child(
+        proc.returncode,
+        out.read_text(errors="replace"),
+        err.read_text(errors="replace"),
+        time.monotonic() - start,
+        usage.ru_maxrss / 1024,
+        timed_out,
+    )
+
+
+def kpireport(cwd: Path, *args: str, timeout: float = 120, memory_mb: int = 2048) -> Child:
+    """The kpireport command line in a child process."""
+    return run_child(["-m", "kpireport", *args], cwd, timeout, memory_mb)
+
+
+# --- workbooks ----------------------------------------------------------------------------------
+
+
+def departments(
+    folder: Path, count: int, logo: str | None = None, settings_logo: str | None = None
+) -> Path:
+    """A valid workbook of ``count`` departments of one KPI each, every department naming
+    ``logo``; the company's logo is ``settings_logo``."""
+    sheets = copy.deepcopy(valid_sheets())
+    sheets["Departments"] = [["department", "head", "email", "color", "logo"]]
+    sheets["KPIs"] = sheets["KPIs"][:1]
+    sheets["Measurements"] = sheets["Measurements"][:1]
+    sheets["Benchmarks"] = sheets["Benchmarks"][:1]
+    for n in range(count):
+        name, kpi = f"Department {n:04d}", f"D{n:04d}"
+        sheets["Departments"].append([name, "Head", None, None, logo])
+        sheets["KPIs"].append(kpi_row(id=kpi, department=name))
+        sheets["Measurements"] += [[kpi, dt.date(2026, m, 1), 40 + m, None] for m in (1, 2, 3)]
+    if settings_logo:
+        sheets["Settings"].append(["logo", settings_logo])
+    return write_workbook(folder / "wb.xlsx", sheets)
+
+
+def noise_png(path: Path, side: int) -> Path:
+    """A PNG of random pixels: it does not compress, so its file is as large as its pixels."""
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(path)
+    return path
+
+
+def plain_png(path: Path, width: int, height: int) -> Path:
+    """A one-bit PNG: thousands of pixels a side in a few kilobytes."""
+    Image.new("1", (width, height), 1).save(path, optimize=True)
+    return path
+
+
+def images(pdf: Path) -> list[Any]:
+    """Every image object the PDF file holds (soft masks too)."""
+    with pikepdf.open(pdf) as doc:
+        return [
+            (int(o.Width), int(o.Height))
+            for o in doc.objects
+            if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Image"
+        ]
+
+
+# --- point 2: bounded loops, and a build key that hashes files ---------------------------------
+
+
+@pytest.mark.slow
+def test_a_chart_of_values_at_the_limit_of_float_precision_is_drawn(tmp_path: Path) -> None:
+    """9e14 and a target 0.125 above it: 1/8 is one unit in the last place there, and the tick
+    loop stepped by less than that (9e14 + 0.05 == 9e14) for ever, growing 140 MB/s."""
+    sheets = copy.deepcopy(valid_sheets())
+    sheets["KPIs"][1] = kpi_row(target=9e14 + 0.125, baseline=None, baseline_date=None)
+    sheets["Measurements"][1:] = [["SALES-01", dt.date(2026, m, 1), 9e14, None] for m in (1, 2, 3)]
+    sheets["Benchmarks"] = sheets["Benchmarks"][:1]  # a benchmark of 50 would widen the axis
+    write_workbook(tmp_path / "wb.xlsx", sheets)
+    child = kpireport(tmp_path, "build", "wb.xlsx", "-o", "out", "--format", "pdf,html", "-j", "1")
+    assert not child.timed_out and child.code == 0, child.stderr[-2000:]
+    assert child.seconds < 60 and child.peak_mb < 600, child
+    page = (tmp_path / "out" / "wb" / "2026-06-30" / "sales.html").read_text()
+    assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart"' in page
