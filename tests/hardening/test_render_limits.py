@@ -159,3 +159,115 @@ def test_a_chart_of_values_at_the_limit_of_float_precision_is_drawn(tmp_path: Pa
     assert child.seconds < 60 and child.peak_mb < 600, child
     page = (tmp_path / "out" / "wb" / "2026-06-30" / "sales.html").read_text()
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart"' in page
+
+
+def test_the_build_key_holds_a_logos_hash_not_its_bytes(tmp_path: Path) -> None:
+    """1,000 departments naming one 2 MB logo: the key took 2 GB of JSON (MemoryError)."""
+    noise_png(tmp_path / "logo.png", 800)
+    assert 1.5 * MB < (tmp_path / "logo.png").stat().st_size <= assets.MAX_IMAGE_BYTES
+    departments(tmp_path, 1000, logo="logo.png")
+    code = (
+        "from pathlib import Path\n"
+        "from kpireport.build import BuildOptions\n"
+        "from kpireport.buildcache import build_key\n"
+        "from kpireport.validate import check\n"
+        "workbook, report = check(Path('wb.xlsx'))\n"
+        "assert report.valid, report.issues\n"
+        "print(build_key(workbook, BuildOptions(), 'templates'))\n"
+    )
+    child = run_child(["-c", code], tmp_path, timeout=120, memory_mb=1024)
+    assert child.code == 0, child.stderr[-2000:]
+    assert child.peak_mb < 300 and child.seconds < 30, child
+    key = child.stdout.strip()
+    # the same file: the same key; other bytes: another key
+    assert run_child(["-c", code], tmp_path).stdout.strip() == key
+    noise_png(tmp_path / "logo.png", 700)
+    assert run_child(["-c", code], tmp_path).stdout.strip() not in ("", key)
+
+
+@pytest.mark.slow
+def test_a_logo_named_by_300_departments_is_read_and_encoded_once(tmp_path: Path) -> None:
+    """The build's memory follows the pages it writes, not the times a logo is named (300
+    rows naming one 2 MB logo took 2.35 GB)."""
+    noise_png(tmp_path / "logo.png", 800)
+    departments(tmp_path, 300, logo="logo.png")
+    child = kpireport(
+        tmp_path, "build", "wb.xlsx", "-o", "out", "--format", "html,json", "-j", "1",
+        timeout=180, memory_mb=1536,
+    )  # fmt: skip
+    assert child.code == 0, child.stderr[-2000:]
+    assert child.peak_mb < 500, child
+    page = (tmp_path / "out" / "wb" / "2026-06-30" / "department-0299.html").read_text()
+    assert page.count('<img src="data:image/png;base64,') == 1
+    assert len(page) < 600_000  # the logo scaled to print size, not the 2 MB file
+
+
+# --- point 5: logos decoded once, under a pixel limit, scaled, embedded once --------------------
+
+
+@pytest.mark.parametrize("side", [13_000, 30_000])
+def test_a_logo_of_more_than_25_megapixels_is_refused_with_a_reason(
+    tmp_path: Path, side: int
+) -> None:
+    """A 20 KB PNG of 13,000 x 13,000 pixels was decoded for every PDF; one of 30,000 x 30,000
+    (over Pillow's bomb limit) was dropped without a word."""
+    plain_png(tmp_path / "logo.png", side, side)
+    assert (tmp_path / "logo.png").stat().st_size < 200_000
+    sheets = valid_sheets()
+    sheets["Settings"].append(["logo", "logo.png"])  # B5
+    write_workbook(tmp_path / "wb.xlsx", sheets)
+    child = kpireport(tmp_path, "validate", "wb.xlsx", timeout=60, memory_mb=1024)
+    assert child.code == 0, child.stderr
+    text = " ".join(child.stdout.split())  # as wrapped for the terminal
+    assert "B5 warning The logo 'logo.png' is not used: the image has more than 25 megapixels" in (
+        text
+    )
+    assert "[bad-logo]" in text
+    assert "Warning" not in child.stderr and child.peak_mb < 300, child
+
+
+@pytest.mark.slow
+def test_a_bomb_logo_prints_nothing_under_quiet_and_costs_nothing(tmp_path: Path) -> None:
+    """Pillow's DecompressionBombWarning reached the terminal from every PDF worker despite -q,
+    and each department took seconds and hundreds of MB to decode and re-compress it."""
+    plain_png(tmp_path / "logo.png", 13_000, 13_000)
+    departments(tmp_path, 2, settings_logo="logo.png")
+    child = kpireport(tmp_path, "build", "wb.xlsx", "-o", "out", "-q", "-j", "1", timeout=300)
+    assert child.code == 0, child.stderr[-2000:]
+    assert child.stderr == ""
+    assert child.seconds < 45 and child.peak_mb < 600, child
+    assert images(tmp_path / "out" / "wb" / "2026-06-30" / "board-pack.pdf") == []
+    child = kpireport(tmp_path, "build", "wb.xlsx", "-o", "out", "--force", "-j", "1")
+    assert "Settings!B5: warning: The logo 'logo.png' is not used: the image has more than 25" in (
+        child.stderr
+    )
+
+
+def test_a_logo_is_decoded_once_per_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Validation, the build key and the pages all check the logo: decoded the first time only,
+    the same file named by the company and five departments."""
+    plain_png(tmp_path / "logo.png", 2_000, 600)
+    departments(tmp_path, 5, logo="logo.png", settings_logo="logo.png")
+    decoded: list[str] = []
+    real = assets._decode
+
+    def counted(data: bytes, mime: str, digest: str) -> assets.Checked:
+        decoded.append(digest)
+        return real(data, mime, digest)
+
+    monkeypatch.setattr(assets, "_decode", counted)
+    monkeypatch.setattr(assets, "_PREPARED", type(assets._PREPARED)())
+    [result] = build([tmp_path / "wb.xlsx"], tmp_path / "out", BuildOptions(formats=("html",)))
+    assert result.ok and result.report.issues == []
+    assert len(decoded) == 1
+
+
+def test_a_damaged_image_is_refused_at_validation(tmp_path: Path) -> None:
+    """A PNG cut short, or with junk after its header, passes the magic bytes: it is refused
+    when decoded, at validation, not dropped by the renderer later without a word."""
+    noise = noise_png(tmp_path / "noise.png", 200).read_bytes()
+    (tmp_path / "cut.png").write_bytes(noise[: len(noise) // 2])
+    (tmp_path / "junk.png").write_bytes(noise[:33] + os.urandom(5000))
+    for name in ("cut.png", "junk.png"):
+        assert assets.check_image(name, tmp_path).reason == "damaged", name
+    assert assets.check_image("noise.png", tmp_path).uri is not None
