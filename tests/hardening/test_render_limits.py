@@ -243,6 +243,29 @@ def test_a_bomb_logo_prints_nothing_under_quiet_and_costs_nothing(tmp_path: Path
     )
 
 
+@pytest.mark.slow
+def test_a_large_logo_is_scaled_once_and_shared_by_every_page_of_the_board_pack(
+    tmp_path: Path,
+) -> None:
+    """A 4,000 x 1,200 logo is printed at most 200 x 60 pt: 833 x 250 pixels at 300 dpi are all
+    a page needs. The board pack held one copy per part (cover, and each department's pages)."""
+    plain_png(tmp_path / "logo.png", 4_000, 1_200)
+    departments(tmp_path, 3, settings_logo="logo.png")
+    child = kpireport(tmp_path, "build", "wb.xlsx", "-o", "out", "-j", "2", timeout=300)
+    assert child.code == 0, child.stderr[-2000:]
+    folder = tmp_path / "out" / "wb" / "2026-06-30"
+    for pdf in sorted(folder.glob("*.pdf")):
+        assert images(pdf) == [(833, 250)], pdf.name
+    with pikepdf.open(folder / "board-pack.pdf") as pack:
+        drawn = {
+            image.objgen
+            for page in pack.pages
+            for image in page.get_images().values()  # the logo, where a page shows it
+        }
+        pages = sum(1 for page in pack.pages if page.get_images())
+    assert len(drawn) == 1 and pages >= 4  # the cover and three departments
+
+
 def test_a_logo_is_decoded_once_per_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Validation, the build key and the pages all check the logo: decoded the first time only,
     the same file named by the company and five departments."""
