@@ -294,3 +294,82 @@ def test_a_damaged_image_is_refused_at_validation(tmp_path: Path) -> None:
     for name in ("cut.png", "junk.png"):
         assert assets.check_image(name, tmp_path).reason == "damaged", name
     assert assets.check_image("noise.png", tmp_path).uri is not None
+
+
+# --- point 9: a word too long for its line ---------------------------------------------------
+
+LONG = "x" * 1000  # wider than any line of a page (the issue's was 5,000 characters)
+ORDINARY = "Customers who signed a first paid order in the month"
+
+
+@pytest.fixture(scope="module")
+def long_words(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The HTML of the PDF documents of a workbook with a 1,000-character word in every text a
+    page shows: company, title, department, head, KPI name and its texts, note, benchmark."""
+    from kpireport.buildcache import templates_digest
+    from kpireport.buildplan import plan_set
+    from kpireport.engine import compute
+    from kpireport.render.documents import (
+        board_pack_cover_html,
+        board_pack_summary_html,
+        department_html,
+    )
+    from kpireport.validate import check
+
+    sheets = copy.deepcopy(valid_sheets())
+    department = "Sales" + LONG
+    sheets["Settings"][1][1] = "C" + LONG
+    sheets["Settings"].append(["title", "T" + LONG])
+    sheets["Departments"][1][:2] = [department, "H" + LONG]
+    long_kpi = {f: f[0].upper() + LONG for f in ("objective", "owner", "data_source")}
+    sheets["KPIs"][1] = kpi_row(department=department, name="N" + LONG, **long_kpi)
+    sheets["KPIs"].append(kpi_row(id="SALES-02", department=department, name=ORDINARY))
+    sheets["Measurements"][2][3] = "M" + LONG
+    sheets["Measurements"].append(["SALES-02", dt.date(2026, 6, 1), 3, None])
+    sheets["Benchmarks"][1][1] = "B" + LONG
+    path = write_workbook(tmp_path_factory.mktemp("long") / "wb.xlsx", sheets)
+    workbook, report = check(path)
+    results = compute(workbook, report)
+    plan = plan_set(workbook, results, report, BuildOptions(), templates_digest(None))
+    [dept] = plan.departments
+    return {
+        "department": department_html(plan.rs, dept),
+        "cover": board_pack_cover_html(plan.rs, {"summary": 3, dept.name: 4}),
+        "summary": board_pack_summary_html(plan.rs),
+    }
+
+
+def _text_boxes(box: Any, ancestors: tuple[Any, ...] = ()) -> Any:
+    """(text box, the boxes it is inside) for every piece of text laid out."""
+    from weasyprint.formatting_structure import boxes
+
+    if isinstance(box, boxes.TextBox):
+        yield box, ancestors
+    for child in getattr(box, "children", ()):
+        yield from _text_boxes(child, (*ancestors, box))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("document", ["department", "cover", "summary"])
+def test_a_word_too_long_for_its_line_is_broken_and_only_such_a_word(
+    long_words: dict[str, str], document: str
+) -> None:
+    """The 1,000-character word stays inside the page, a KPI name inside its table cell (it
+    printed over the row's numbers), and an ordinary name's words are never split."""
+    import weasyprint
+
+    start = time.monotonic()
+    rendered = weasyprint.HTML(string=long_words[document]).render()
+    assert time.monotonic() - start < 60  # "overflow-wrap: anywhere" took minutes
+    ordinary_words = set(ORDINARY.split())
+    for page in rendered.pages:
+        box = page._page_box
+        right = box.content_box_x() + box.width
+        for text, ancestors in _text_boxes(box):
+            if "xxxxxxxx" in text.text:
+                assert text.position_x + text.width <= right + 0.5, text.text[:20]
+            cell = next((a for a in reversed(ancestors) if a.element_tag == "td"), None)
+            if cell is not None and "xxxxxxxx" in text.text:
+                assert text.position_x + text.width <= cell.position_x + cell.width + 0.5
+            if any(a.element is not None and a.element.text == ORDINARY for a in ancestors):
+                assert set(text.text.split()) <= ordinary_words, text.text
