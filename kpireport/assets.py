@@ -244,7 +244,9 @@ def _profile(image: Image.Image, printable: Image.Image) -> bytes | None:
     JPEG made RGB must not keep its CMYK profile, which no reader could apply to RGB pixels."""
     profile = image.info.get("icc_profile")
     bands = {"RGB": "RGB", "RGBA": "RGB", "P": "RGB", "PA": "RGB", "L": "L", "LA": "L", "1": "L"}
-    return profile if profile and bands.get(image.mode, image.mode) == bands[printable.mode] else None
+    return (
+        profile if profile and bands.get(image.mode, image.mode) == bands[printable.mode] else None
+    )
 
 
 def _raw_size(image: Image.Image) -> int:

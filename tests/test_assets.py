@@ -270,7 +270,9 @@ def test_a_cmyk_jpeg_scaled_to_rgb_keeps_no_cmyk_profile(tmp_path: Path) -> None
     from kpireport import assets
 
     profile = b"\x00\x00\x02\x00fake CMYK profile" + bytes(500)
-    Image.new("CMYK", (2000, 1000), (0, 80, 160, 0)).save(tmp_path / "cmyk.jpg", icc_profile=profile)
+    Image.new("CMYK", (2000, 1000), (0, 80, 160, 0)).save(
+        tmp_path / "cmyk.jpg", icc_profile=profile
+    )
     Image.new("RGB", (2000, 1000), "teal").save(tmp_path / "rgb.jpg", icc_profile=profile)
     for name, kept in (("cmyk.jpg", None), ("rgb.jpg", profile)):
         uri = assets.check_image(name, tmp_path).uri

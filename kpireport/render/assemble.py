@@ -102,7 +102,9 @@ def _share_images(pdf: Any) -> None:
                 continue
             seen.add(resources.objgen)
         xobjects = resources.get("/XObject")
-        for name in list(xobjects.keys()) if isinstance(xobjects, pikepdf.Dictionary) else []:
+        if not isinstance(xobjects, pikepdf.Dictionary):
+            xobjects = pikepdf.Dictionary()
+        for name in list(xobjects.keys()):
             xobject = xobjects[name]
             if not isinstance(xobject, pikepdf.Stream):
                 continue
