@@ -16,6 +16,7 @@ import copy
 import dataclasses
 import datetime as dt
 import json
+import shutil
 import string
 import zipfile
 from collections.abc import Callable
@@ -32,7 +33,7 @@ from kpireport.i18n import LANGUAGES, get_locale
 from kpireport.issues import CATALOG, ERROR, WARNING, ValidationReport
 from kpireport.model import Workbook
 from kpireport.validate import check
-from tests.conftest import KPI_HEADER, Fmt, codes, kpi_row
+from tests.conftest import KPI_HEADER, SAMPLES, Fmt, codes, kpi_row
 
 Sheets = dict[str, list[list[Any]]]
 Check = Callable[..., tuple[Workbook, ValidationReport]]
@@ -1345,7 +1346,8 @@ def test_settings_optional_header_row(run: Check, sheets: Sheets, header: list |
 
 
 def test_settings_keys_in_danish(run: Check, sheets: Sheets, tmp_path: Path) -> None:
-    (tmp_path / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n")  # the logo, next to the workbook
+    # the logo, next to the workbook: a whole PNG (a logo that cannot be decoded is a bad-logo)
+    shutil.copy(SAMPLES / "acme-logo.png", tmp_path / "logo.png")
     sheets["Settings"] = [
         ["nøgle", "værdi"],
         ["virksomhed", "Test A/S"],

@@ -5,6 +5,7 @@ printed in greyscale)."""
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import math
 from html import escape
 
@@ -31,24 +32,35 @@ def axis_value(value: float, result: KpiResult, locale: Locale) -> str:
     if result.unit_kind == "percent":
         return fmt.percent(value, locale)
     if abs(value) >= 10_000:
-        return format_compact_decimal(value, locale=locale.babel, fraction_digits=1)
+        # enough decimal digits for any float, as in kpireport.fmt (Babel fails on 1e40 with
+        # the default 28)
+        with decimal.localcontext(prec=400):
+            return format_compact_decimal(value, locale=locale.babel, fraction_digits=1)
     return fmt.number(value, locale, 1 if abs(value) < 100 else 0)
 
 
 def _nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
+    """About ``count`` evenly spaced round values from ``low`` to ``high``: never more than
+    ``count + 1``, whatever the numbers (none when their span is beyond a float)."""
     span = high - low or abs(high) or 1.0
-    step = 10 ** math.floor(math.log10(span / count))
+    if not math.isfinite(span):
+        return []
+    # A step of less than a few units in the last place of the values adds nothing to them
+    # (1e16 + 0.5 == 1e16): span at least that much, so that every step moves a tick; and
+    # more than the tiniest floats, whose powers of ten are 0.
+    span = max(span, 16 * math.ulp(max(abs(low), abs(high))), 1e-300)
+    step = 10.0 ** math.floor(math.log10(span / count))
     for factor in (1, 2, 2.5, 5, 10):
-        if span / (step * factor) <= count:
+        if math.isfinite(step * factor) and span / (step * factor) <= count:
             step *= factor
             break
-    start = math.ceil(low / step) * step
-    ticks = []
-    value = start
-    while value <= high + step * 1e-9:
-        ticks.append(round(value, 12))
-        value += step
-    return ticks
+    first = math.ceil(low / step)
+    last = math.floor(high / step + 1e-9)
+    # Counted, not stepped until past ``high``: the number of ticks is bounded by ``count``
+    # (span / step <= count), never by the values. Rounded to a thousandth of a step: 0.825,
+    # not 0.8250000000000001.
+    digits = 3 - math.floor(math.log10(step))
+    return [round((first + i) * step, digits) for i in range(min(last - first + 1, count + 1))]
 
 
 def kpi_chart(result: KpiResult, locale: Locale, color: str, accent: str) -> str:
@@ -75,6 +87,8 @@ def kpi_chart(result: KpiResult, locale: Locale, color: str, accent: str) -> str
     if result.unit_kind != "percent" and min(values) >= 0 > low:
         low = 0.0
     ticks = _nice_ticks(low, high)
+    if not ticks or not math.isfinite(max(high, ticks[-1]) - min(low, ticks[0])):
+        return ""  # numbers beyond what a float can span (about 1e308): no chart can show them
     low, high = min(low, ticks[0]), max(high, ticks[-1])
 
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM

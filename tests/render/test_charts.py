@@ -1,18 +1,22 @@
 """The KPI charts: hand-built SVG that must be well-formed XML whatever the series and the text,
 carry every label the reader needs (in their language), keep inside its view box, and tell its
-lines apart without colour; and the y axis's ticks (_nice_ticks)."""
+lines apart without colour; and the y axis's ticks (_nice_ticks), few and in bounded time
+whatever the numbers."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import math
 import re
+import signal
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from kpireport import fmt
@@ -378,6 +382,74 @@ def test_ticks_are_nice_evenly_spaced_and_cover_the_range(
     assert low - tolerance <= ticks[0] < low + step + tolerance  # no gap of a step at the ends
     assert high - step - tolerance < ticks[-1] <= high + tolerance
     assert all(math.isclose(t / step, round(t / step), abs_tol=1e-6) for t in ticks)  # multiples
+
+
+@contextlib.contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Fail, rather than hang, when the block runs longer than ``seconds``."""
+
+    def stop(*_: object) -> None:
+        raise TimeoutError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+FINITE = st.floats(allow_nan=False, allow_infinity=False)
+
+
+@given(FINITE, FINITE, st.integers(1, 8))
+@example(1e16, 1e16 + 2, 4)  # first, and not shrunk: a loop that never ends fails at once
+@example(
+    999999999999999.875, 1e15, 4
+)  # within validation's 1e15: steps of a unit in the last place
+def test_ticks_of_any_numbers_are_few_distinct_and_in_order(a: float, b: float, count: int) -> None:
+    """Values of 1e16 a step of 0.5 apart never moved (1e16 + 0.5 == 1e16): the loop ran on,
+    growing 70 MB/s. The count of ticks is bounded by ``count``, never by the values."""
+    low, high = sorted((a, b))
+    with deadline(2):
+        ticks = _nice_ticks(low, high, count)
+    assert len(ticks) <= count + 1
+    assert all(math.isfinite(t) for t in ticks)
+    assert all(x < y for x, y in itertools.pairwise(ticks)), ticks
+
+
+@pytest.mark.parametrize(
+    ("values", "target"),
+    [
+        ([1e16, 1e16], 1e16 + 2),  # the issue's: ticks a unit in the last place apart
+        ([9e14, 9e14], 9e14 + 0.125),
+        ([999999999999999.875] * 3, 1e15),  # the largest numbers validation accepts
+        ([1e40, 2e40], 3e40),  # Babel's default precision failed on these
+        ([-1.7e308, 1.7e308], 0.0),  # a span beyond a float: no chart
+        ([5e-324, 0.0], 1e-323),
+    ],
+)
+def test_a_chart_of_extreme_numbers_is_drawn_or_left_out_quickly(
+    values: list[float], target: float
+) -> None:
+    with deadline(2):
+        svg = kpi_chart(result(values, target=target), EN, "#000", "#f00")
+    if svg:
+        for name, value in coordinates(parse(svg)):
+            limit = WIDTH if name.startswith(("x", "cx")) else HEIGHT
+            assert 0 <= value <= limit, (name, value)
+
+
+@given(st.lists(FINITE, min_size=1, max_size=5), FINITE)
+@example([1e16], 1e16 + 2)
+def test_a_chart_of_any_numbers_is_well_formed_or_left_out(
+    values: list[float], target: float
+) -> None:
+    with deadline(2):
+        svg = kpi_chart(result(values, target=target), EN, "#000", "#f00")
+    if svg:
+        assert all(math.isfinite(value) for _name, value in coordinates(parse(svg)))
 
 
 def test_ticks_of_round_ranges() -> None:
