@@ -77,27 +77,57 @@ def saved_by_libreoffice(sources: list[Path], folder: Path) -> list[Path]:
     return [Path(p) for p in _fixture_script().convert_with_libreoffice(sources, folder)]
 
 
+def on_time_sheets() -> dict[str, list[list[Any]]]:
+    """Deliveries on time, higher is better, the mean of the month's readings: from 60 % on
+    1 January to 70 % by the end of 2026; 62 %, 65 %, 68 % a month from March to May, and in June
+    three weekly readings of 70 %, all typed in percent cells. Report date 30 June."""
+    rows = [(D(2026, month, 28), as_cell(Decimal(t))) for month, t in ((3, 62), (4, 65), (5, 68))]
+    rows += [(D(2026, 6, day), as_cell(Decimal(70))) for day in (9, 16, 23)]
+    return user_sheets(
+        {
+            "name": "Deliveries on time",
+            "unit": "%",
+            "target": 70,
+            "baseline": 60,
+            "baseline_date": D(2026, 1, 1),
+            "aggregation": "mean",
+        },
+        rows,
+        report_date=D(2026, 6, 30),
+    )
+
+
 @pytest.fixture(scope="module")
-def churn_workbooks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The churn workbook per aggregation, saved by LibreOffice when it is installed."""
-    folder = tmp_path_factory.mktemp("churn")
-    sources = [
-        write_workbook(folder / f"churn-{how}.xlsx", churn_sheets(how)) for how in ("last", "mean")
-    ]
-    copies = saved_by_libreoffice(sources, folder / "lo")
-    return dict(zip(("last", "mean"), copies, strict=True))
+def user_workbooks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The workbooks of this module by name, saved by LibreOffice when it is installed."""
+    folder = tmp_path_factory.mktemp("percent")
+    made = {
+        "churn-last": churn_sheets("last"),
+        "churn-mean": churn_sheets("mean"),
+        "on-time": on_time_sheets(),
+    }
+    sources = [write_workbook(folder / f"{name}.xlsx", sheets) for name, sheets in made.items()]
+    return dict(zip(made, saved_by_libreoffice(sources, folder / "lo"), strict=True))
 
 
 @pytest.mark.parametrize("aggregation", ["last", "mean"])
 def test_a_target_reached_exactly_is_achieved(
-    churn_workbooks: dict[str, Path], aggregation: str
+    user_workbooks: dict[str, Path], aggregation: str
 ) -> None:
-    kpi = only_kpi(compute_file(churn_workbooks[aggregation]))
+    kpi = only_kpi(compute_file(user_workbooks[f"churn-{aggregation}"]))
     # the plain 2.9 is the 2.9 % of the cells (before: 0.028999999999999998 against 0.029)
     assert (kpi.target, kpi.baseline) == (0.029, 0.045)
     assert (kpi.current, kpi.current_period) == (0.029, "2026-06")
     assert kpi.progress == 1.0  # (0.029 - 0.045) / (0.029 - 0.045)
     assert kpi.status == "achieved"  # before: on_track
+
+
+def test_the_mean_of_readings_at_the_target_is_the_target(user_workbooks: dict[str, Path]) -> None:
+    kpi = only_kpi(compute_file(user_workbooks["on-time"]))
+    # (0.7 + 0.7 + 0.7) / 3 (before: 0.6999999999999998, on track)
+    assert (kpi.current, kpi.current_period, kpi.target) == (0.7, "2026-06", 0.7)
+    assert kpi.progress == 1.0
+    assert kpi.status == "achieved"
 
 
 # --- the property: 42 or 42 % -----------------------------------------------------------------
