@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from decimal import Context, Decimal
+from decimal import Context, Decimal, localcontext
 from operator import attrgetter
 
 from kpireport.model import KPI, Measurement
@@ -25,10 +25,9 @@ def aggregate(values: list[float], how: str | None) -> float:
         # In binary, 0.7 + 0.7 + 0.7 is 2.0999999999999996, and its third 0.6999999999999998:
         # below a 70 % target the KPI measured three times. A float's repr is its shortest
         # decimal, the number as typed; decimal adds those exactly.
-        total = Decimal(0)
-        for value in values:
-            total = _EXACT.add(total, Decimal(repr(value)))
-        return float(total if how == "sum" else _EXACT.divide(total, len(values)))
+        with localcontext(_EXACT):
+            total = sum(map(Decimal, map(repr, values)))
+            return float(total if how == "sum" else total / len(values))
     if how == "min":
         return min(values)
     if how == "max":
