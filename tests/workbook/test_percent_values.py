@@ -161,3 +161,17 @@ def test_a_percent_typed_into_libreoffice_is_held_as_the_nearest_double(tmp_path
     cells = [row[0] for row in sheet.iter_rows(max_col=1)]
     assert all(c.number_format.endswith("%") for c in cells)
     assert [c.value for c in cells] == [held(t) for t in TYPED]
+
+
+@pytest.mark.parametrize("key", ["on_track", "at_risk"])
+def test_status_thresholds_typed_plain(tmp_path: Path, key: str) -> None:
+    """The Settings' thresholds are percentages too: 87.3 is the 87.3 % of a percent cell."""
+    sheets = valid_sheets()
+    typed = [t for t in SLIPS if 50 < float(t) < 100][::8]
+    read = []
+    for n, typed_as in enumerate((float, lambda t: Fmt(held(t), "0.0%"))):
+        for t in typed:
+            sheets["Settings"] = [*valid_sheets()["Settings"], [key, typed_as(t)]]
+            path = write_workbook(tmp_path / f"{n}-{t}.xlsx", sheets)
+            read.append(getattr(read_workbook(path).settings, key))
+    assert read == [held(t) for t in typed] * 2
