@@ -318,7 +318,7 @@ class _Validator:
                     "sheet": self.wb.loc("measurements", 1).sheet,
                 },
             )
-        yield from self.achievable(kpi, self.complete(kpi, values))
+        yield from self.achievable(kpi, self.judged(kpi) if kpi.frequency else values)
         if self.empty(kpi, "objective", kpi.objective):
             yield Issue("R-no-objective", *self.at("kpis", row, "objective"), args)
         yield from self.relevant_department(kpi)
@@ -332,14 +332,22 @@ class _Validator:
                 {"deadline": Date(kpi.deadline), "report_date": Date(self.report_date)},
             )
 
-    def complete(
-        self, kpi: KPI, values: list[tuple[dt.date, float]]
-    ) -> list[tuple[dt.date, float]]:
-        """``values`` without a sum KPI's period still running on the report date: its total
-        so far is not a pace, as the engine sets it aside (docs/metrics.md, section 3)."""
+    def judged(self, kpi: KPI) -> list[tuple[dt.date, float]]:
+        """The period values the engine judges the KPI on: its measurements up to the report
+        date, without a sum KPI's period still running then (its total so far is not a pace:
+        docs/metrics.md, section 3)."""
+        assert kpi.frequency is not None
+        known = [
+            m
+            for m in self.by_kpi.get(kpi.id, [])
+            if self.report_date is None or m.date <= self.report_date
+        ]
+        values = [
+            (p, aggregate([m.value for m in ms], kpi.aggregation))
+            for p, ms in group_periods(kpi, known).items()
+        ]
         if (
             kpi.aggregation == "sum"
-            and kpi.frequency is not None
             and values
             and self.report_date is not None
             and self.report_date < period_end(values[-1][0], kpi.frequency)

@@ -301,3 +301,18 @@ def test_a_running_month_of_a_sum_kpi_is_no_unrealistic_pace(tmp_path: Path) -> 
     sheets["Measurements"].append(["SALES-01", D(2026, 6, 10), 500_000, None])
     sheets["Benchmarks"] = sheets["Benchmarks"][:1]
     assert issues_of(write_workbook(tmp_path / "wb.xlsx", sheets), "A-unrealistic-pace") == []
+
+
+def test_validate_judges_the_pace_on_the_rows_up_to_the_report_date(tmp_path: Path) -> None:
+    """New customers summed per month, 40 a month (four rows of 10) from January to June, the
+    report date left at 31 March. The engine judges March's 40: (60 - 40) / 9 months = 2.22 a
+    month needed. Before, validate also counted April to June and said 3.33 a month."""
+    sheets = valid_sheets()
+    sheets["Settings"][2][1] = D(2026, 3, 31)
+    sheets["Measurements"] = [["kpi", "date", "value", "note"]] + [
+        ["SALES-01", D(2026, month, day), 10, None]
+        for month in range(1, 7)
+        for day in (5, 12, 19, 26)
+    ]
+    [issue] = issues_of(write_workbook(tmp_path / "wb.xlsx", sheets), "A-no-improvement")
+    assert "needs 2.22 per month" in issue.message("en")
