@@ -46,10 +46,11 @@ def _no_negative_zero(text: str) -> str:
 
 
 @functools.cache
-def _percent_pattern(locale: Locale) -> str:
-    # The locale's own pattern ("#,##0 %" in Danish, "#,##0%" in English) with one decimal.
+def _percent_pattern(locale: Locale, digits: int = 1) -> str:
+    # The locale's own pattern ("#,##0 %" in Danish, "#,##0%" in English) with ``digits``
+    # optional decimals.
     pattern = locale.babel.percent_formats[None].pattern
-    return pattern.replace("0", "0.#", 1) if "0.#" not in pattern else pattern
+    return pattern.replace("0", "0." + "#" * digits, 1) if "0.#" not in pattern else pattern
 
 
 @functools.cache
@@ -69,10 +70,11 @@ def number(value: float, locale: Locale, digits: int = 2) -> str:
 
 
 @_wide
-def percent(value: float, locale: Locale) -> str:
-    """A fraction as a percentage: ``86.7%`` in English, ``86,7 %`` in Danish."""
+def percent(value: float, locale: Locale, digits: int = 1) -> str:
+    """A fraction as a percentage: ``86.7%`` in English, ``86,7 %`` in Danish; at most
+    ``digits`` decimals."""
     return _no_negative_zero(
-        format_percent(value, format=_percent_pattern(locale), locale=locale.babel)
+        format_percent(value, format=_percent_pattern(locale, digits), locale=locale.babel)
     )
 
 

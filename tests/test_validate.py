@@ -445,6 +445,44 @@ def test_coarse_date(run: Check, sheets: Sheets, text: str, granularity: str) ->
     assert f"whole {granularity}" in report.issues[0].message("en")
 
 
+def test_period_mismatch(run: Check, sheets: Sheets) -> None:
+    """2026-W01 (29 Dec 2025 - 4 Jan 2026) for a monthly KPI: counted in December 2025."""
+    set_cell(sheets, "Measurements", "B4", "2026-W01")
+    _, report = run(sheets)
+    assert codes(report) == [("period-mismatch", "Measurements", "B4")]
+    assert_issue(report, WARNING, shows=("2026-W01", "SALES-01", "2025-12"))
+
+
+def test_after_report_date(run: Check, sheets: Sheets) -> None:
+    set_cell(sheets, "Settings", "B3", dt.date(2026, 4, 30))  # rows for May and June follow
+    _, report = run(sheets)
+    assert codes(report) == [("after-report-date", "Settings", "B3")]
+    assert_issue(report, WARNING, shows=("Measurements!B6",))
+    assert report.issues[0].message("en").startswith("2 measurement rows are dated after")
+
+
+def test_scale_mismatch(run: Check, sheets: Sheets) -> None:
+    """A % KPI measured 40-50 % (plain numbers) with a target typed 0.6: read as 0.6 %."""
+    set_cell(sheets, "KPIs", "E2", "%")
+    set_cell(sheets, "KPIs", "G2", 0.6)
+    set_cell(sheets, "KPIs", "I2", 40)
+    sheets["Benchmarks"] = sheets["Benchmarks"][:1]
+    _, report = run(sheets)
+    # 0.6 % is below the baseline of 40 % too: the SMART check says so as well
+    assert codes(report) == [
+        ("scale-mismatch", "KPIs", "G2"),
+        ("A-met-at-baseline", "KPIs", "G2"),
+    ]
+    assert_issue(report, WARNING, shows=(("0.6%", "0,6\xa0%"), ("60%", "60\xa0%")))
+
+
+def test_department_spelling(run: Check, sheets: Sheets) -> None:
+    set_cell(sheets, "KPIs", "B2", "sales")
+    _, report = run(sheets)
+    assert codes(report) == [("department-spelling", "KPIs", "B2")]
+    assert_issue(report, WARNING, shows=("sales", "Sales", "Departments!A2"))
+
+
 @pytest.mark.parametrize(
     ("sheet", "cell", "formula"),
     [

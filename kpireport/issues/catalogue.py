@@ -308,6 +308,34 @@ CATALOG: dict[str, Message] = {
         N_("'{value}' names a whole {granularity}, but KPI '{kpi}' is measured {frequency}."),
         N_("Give the date of the {frequency_unit} the value belongs to."),
     ),
+    "period-mismatch": Message(
+        WARNING,
+        N_(
+            "'{value}' is a {granularity} from {start} to {end}, across two periods of KPI '{kpi}'; it is counted in {period}."
+        ),
+        N_(
+            "Give the date of the measurement, or a period of the KPI's own frequency ({frequency})."
+        ),
+    ),
+    "after-report-date": Message(
+        WARNING,
+        Nn_(
+            "{count} measurement row is dated after the report date {report_date} and is left out of the reports ({first}).",
+            "{count} measurement rows are dated after the report date {report_date} and are left out of the reports (the first: {first}).",
+        ),
+        N_(
+            "Set the report date to the date the reports are for, or leave it empty: then the date of the latest measurement is used."
+        ),
+    ),
+    "scale-mismatch": Message(
+        WARNING,
+        N_(
+            "{what} reads as {read}, about 100 times {direction} than the KPI's measurements (around {typical}): did you mean {meant}?"
+        ),
+        N_(
+            "In a % KPI, a cell formatted as a percentage is read as Excel shows it (0.032 shows as 3.2 %), any other cell as the number of percent (3.2 is 3.2 %). Type the value as the measurements are typed, or change the cell's format; if the measurements are the ones on the wrong scale, correct them instead."
+        ),
+    ),
     "deadline-before-baseline": Message(
         ERROR,
         N_("The deadline {deadline} is before the baseline date {baseline_date}."),
@@ -338,6 +366,13 @@ CATALOG: dict[str, Message] = {
             "The department '{department}' is listed twice (first in {first}); the first row is used."
         ),
         N_("Delete the extra row."),
+    ),
+    "department-spelling": Message(
+        WARNING,
+        N_(
+            "The department '{department}' is spelled '{name}' elsewhere ({first}); it is counted as '{name}'."
+        ),
+        N_("Spell it the same way everywhere, or pick it from the dropdown."),
     ),
     "bad-email": Message(
         ERROR,
