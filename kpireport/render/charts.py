@@ -55,12 +55,15 @@ def _nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
             step *= factor
             break
     first = math.ceil(low / step)
-    last = math.floor(high / step + 1e-9)
+    # At least two ticks, so that an axis says what its scale is: a span raised to the floors
+    # above (values of 1e-300) can hold a single multiple of the step.
+    last = max(math.floor(high / step + 1e-9), first + 1)
     # Counted, not stepped until past ``high``: the number of ticks is bounded by ``count``
     # (span / step <= count), never by the values. Rounded to a thousandth of a step: 0.825,
     # not 0.8250000000000001.
     digits = 3 - math.floor(math.log10(step))
-    return [round((first + i) * step, digits) for i in range(min(last - first + 1, count + 1))]
+    ticks = [round((first + i) * step, digits) for i in range(min(last - first + 1, count + 1))]
+    return [t for t in ticks if math.isfinite(t)]  # the one added beyond a float's range
 
 
 def kpi_chart(result: KpiResult, locale: Locale, color: str, accent: str) -> str:

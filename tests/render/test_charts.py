@@ -506,3 +506,13 @@ def test_every_status_has_its_own_icon(status: str) -> None:
 def test_icons_differ_by_shape() -> None:
     shapes = {ET.tostring(ET.fromstring(status_icon(s))) for s in STATUSES}
     assert len(shapes) == len(STATUSES)
+
+
+@pytest.mark.parametrize("value", [1e-300, 5e-324, -1e-300, 1e-15])
+def test_an_axis_of_the_tiniest_numbers_has_two_ticks(value: float) -> None:
+    """A KPI whose every value is one tiny number (found by hypothesis: 1e-300 gave one tick,
+    so the axis had one label and no scale)."""
+    ticks = _nice_ticks(value - abs(value) * 0.1, value + abs(value) * 0.1)
+    assert len(ticks) >= 2
+    root = parse(kpi_chart(result([value], target=value), EN, "#000", "#f00"))
+    assert len(tick_labels(root)) >= 2
