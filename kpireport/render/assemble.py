@@ -76,11 +76,34 @@ def assemble(parts: list[bytes], furniture: list[bytes]) -> bytes:
     if len(layers) != len(out.pages):
         raise ValueError(f"{len(layers)} furniture pages for {len(out.pages)} pages")
     for target, layer in zip(out.pages, layers, strict=True):
-        target.add_overlay(layer, None)
+        _overlay(target, layer)
     _share_images(out)
     buffer = io.BytesIO()
     out.save(buffer, deterministic_id=True)
     return buffer.getvalue()
+
+
+def _overlay(target: Any, layer: Any) -> None:
+    """Draw ``layer`` (a page) over ``target``, as pikepdf's ``add_overlay`` does, under a name
+    of our own: add_overlay names the form with ``Name.random``, so the same parts gave other
+    bytes (and another /ID) on every run."""
+    import pikepdf
+
+    formx = layer.as_form_xobject()
+    taken = set(target.resources.get(pikepdf.Name.XObject, {}).keys())
+    name = next(
+        pikepdf.Name(f"/KpiFurniture{n}")
+        for n in range(len(taken) + 1)
+        if f"/KpiFurniture{n}" not in taken
+    )
+    target.add_resource(formx, pikepdf.Name.XObject, name)
+    placed = target.calc_form_xobject_placement(
+        formx, name, pikepdf.Rectangle(target.trimbox), allow_shrink=True, allow_expand=True
+    )
+    target.contents_add(b"q\n", prepend=True)
+    target.contents_add(b"Q\n", prepend=False)
+    target.contents_add(placed, prepend=False)
+    target.contents_coalesce()
 
 
 def _share_images(pdf: Any) -> None:
