@@ -27,16 +27,33 @@ GRID = "#d9dee3"
 MUTED = "#6b7785"
 
 
-def axis_value(value: float, result: KpiResult, locale: Locale) -> str:
-    """A short tick label: 4.5M / 4,5 mio. for large numbers, 86% for percentages."""
+def axis_value(value: float, result: KpiResult, locale: Locale, extra: int = 0) -> str:
+    """A short tick label: 4.5M / 4,5 mio. for large numbers, 86% for percentages; with
+    ``extra`` more decimals than usual at most."""
     if result.unit_kind == "percent":
-        return fmt.percent(value, locale)
+        return fmt.percent(value, locale, 1 + extra)
     if abs(value) >= 10_000:
         # enough decimal digits for any float, as in kpireport.fmt (Babel fails on 1e40 with
         # the default 28)
         with decimal.localcontext(prec=400):
-            return format_compact_decimal(value, locale=locale.babel, fraction_digits=1)
-    return fmt.number(value, locale, 1 if abs(value) < 100 else 0)
+            return format_compact_decimal(value, locale=locale.babel, fraction_digits=1 + extra)
+    return fmt.number(value, locale, (1 if abs(value) < 100 else 0) + extra)
+
+
+# A narrow band (uptime 99.91-99.95 %, a rating 4.10-4.20) needs more decimals than usual for
+# its ticks to read apart; a few more at most, past which the labels would not fit.
+_MAX_EXTRA_DIGITS = 4
+
+
+def axis_labels(ticks: list[float], result: KpiResult, locale: Locale) -> list[str]:
+    """The ticks' labels with the fewest decimals that tell them apart (99.9% would repeat for
+    ticks 0.001 apart: 99.91%, 99.92% ...), within a few decimals more than usual."""
+    labels = [axis_value(tick, result, locale) for tick in ticks]
+    for extra in range(1, _MAX_EXTRA_DIGITS + 1):
+        if len(set(labels)) == len(labels):
+            break
+        labels = [axis_value(tick, result, locale, extra) for tick in ticks]
+    return labels
 
 
 def _nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
@@ -107,12 +124,12 @@ def kpi_chart(result: KpiResult, locale: Locale, color: str, accent: str) -> str
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'role="img" aria-label="{escape(result.name)}">'
     ]
-    for tick in ticks:
+    for tick, label in zip(ticks, axis_labels(ticks, result, locale), strict=True):
         out.append(
             f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
             f'stroke="{GRID}" stroke-width="0.8"/>'
             f'<text x="{LEFT - 6}" y="{y(tick) + 3.5:.1f}" text-anchor="end" {TICK}>'
-            f"{escape(axis_value(tick, result, locale))}</text>"
+            f"{escape(label)}</text>"
         )
     # the deadline
     out.append(
@@ -187,12 +204,14 @@ def _right_labels(
     items = sorted(items)
     gap = 11.0
     placed: list[float] = []
-    for y, _text, _color in items:
-        y = max(y, top + 4, (placed[-1] + gap) if placed else -math.inf)
-        placed.append(y)
-    overflow = placed[-1] - (bottom + 4) if placed else 0
-    if overflow > 0:
-        placed = [p - overflow for p in placed]
+    for y, _text, _color in items:  # down: each below the one above, none above the top
+        placed.append(max(y, top + 4, (placed[-1] + gap) if placed else -math.inf))
+    # up: none below the foot, each above the one below; only labels pushed into each other
+    # move (moving every label by the overflow of the lowest sent a target line's label at
+    # the top out of the chart)
+    for n in reversed(range(len(placed))):
+        limit = bottom + 4 if n == len(placed) - 1 else placed[n + 1] - gap
+        placed[n] = min(placed[n], limit)
     return [
         f'<text x="{x:.1f}" y="{y + 3:.1f}" {SERIES} fill="{color}">{escape(text)}</text>'
         for (_y, text, color), y in zip(items, placed, strict=True)

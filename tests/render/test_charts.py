@@ -326,11 +326,6 @@ def test_small_currency_amounts_are_plain_numbers() -> None:
     assert labels == ["125", "120", "115", "110"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="charts.py axis_value rounds tick labels to fixed digits (1 decimal for percents and "
-    "numbers under 100) while _nice_ticks may step finer: a narrow band repeats one label",
-)
 @pytest.mark.parametrize(
     ("values", "unit_kind", "target"),
     [
@@ -472,11 +467,6 @@ def test_right_labels_keep_their_order_and_never_overlap(ys: list[float]) -> Non
     assert heights[-1] <= HEIGHT - BOTTOM + 4 + 3 + 1e-6  # never below the plot's foot
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="charts.py _right_labels moves every label up by the overflow of the lowest ones, "
-    "also labels far above them: the top label leaves the view box",
-)
 def test_right_labels_stay_inside_the_chart() -> None:
     """One line at the top (the target), three at the foot (measured, benchmark, forecast)."""
     bottom = HEIGHT - BOTTOM
