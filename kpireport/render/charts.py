@@ -5,11 +5,8 @@ printed in greyscale)."""
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 import math
 from html import escape
-
-from babel.numbers import format_compact_decimal
 
 from kpireport import fmt
 from kpireport.engine import KpiResult
@@ -27,16 +24,25 @@ GRID = "#d9dee3"
 MUTED = "#6b7785"
 
 
-def axis_value(value: float, result: KpiResult, locale: Locale) -> str:
-    """A short tick label: 4.5M / 4,5 mio. for large numbers, 86% for percentages."""
+def axis_value(value: float, result: KpiResult, locale: Locale, digits: int) -> str:
+    """A short tick label, exact to ``digits`` decimals of ``value``: 4.5M / 4,5 mio. for large
+    numbers, 86% for percentages."""
     if result.unit_kind == "percent":
-        return fmt.percent(value, locale)
+        return fmt.percent(value, locale, max(digits - 2, 0))
     if abs(value) >= 10_000:
-        # enough decimal digits for any float, as in kpireport.fmt (Babel fails on 1e40 with
-        # the default 28)
-        with decimal.localcontext(prec=400):
-            return format_compact_decimal(value, locale=locale.babel, fraction_digits=1)
-    return fmt.number(value, locale, 1 if abs(value) < 100 else 0)
+        return fmt.compact(value, locale, digits)
+    return fmt.number(value, locale, digits)
+
+
+def _decimals(ticks: list[float]) -> int:
+    """The fewest decimals that write every tick exactly: their step's (2 for 4.1, 4.15, 4.2),
+    so that no two ticks share a label."""
+    digits = 0
+    # Ends: _nice_ticks rounds its ticks to decimals, and round() leaves a float alone beyond
+    # the 323 decimals of the smallest one.
+    while any(round(tick, digits) != tick for tick in ticks):
+        digits += 1
+    return digits
 
 
 def _nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
@@ -104,12 +110,13 @@ def kpi_chart(result: KpiResult, locale: Locale, color: str, accent: str) -> str
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'role="img" aria-label="{escape(result.name)}">'
     ]
+    digits = _decimals(ticks)
     for tick in ticks:
         out.append(
             f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
             f'stroke="{GRID}" stroke-width="0.8"/>'
             f'<text x="{LEFT - 6}" y="{y(tick) + 3.5:.1f}" text-anchor="end" {TICK}>'
-            f"{escape(axis_value(tick, result, locale))}</text>"
+            f"{escape(axis_value(tick, result, locale, digits))}</text>"
         )
     # the deadline
     out.append(
