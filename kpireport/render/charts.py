@@ -194,9 +194,11 @@ def _right_labels(
     for y, _text, _color in items:
         y = max(y, top + 4, (placed[-1] + gap) if placed else -math.inf)
         placed.append(y)
-    overflow = placed[-1] - (bottom + 4) if placed else 0
-    if overflow > 0:
-        placed = [p - overflow for p in placed]
+    # Then up from the foot, moving a label only as far as the one below it needs: a label far
+    # above the overflowing ones stays where its line is (the four labels fit the plot's height).
+    below = bottom + 4 + gap
+    for n in reversed(range(len(placed))):
+        placed[n] = below = min(placed[n], below - gap)
     return [
         f'<text x="{x:.1f}" y="{y + 3:.1f}" {SERIES} fill="{color}">{escape(text)}</text>'
         for (_y, text, color), y in zip(items, placed, strict=True)

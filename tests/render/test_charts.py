@@ -487,11 +487,6 @@ def test_right_labels_keep_their_order_and_never_overlap(ys: list[float]) -> Non
     assert heights[-1] <= HEIGHT - BOTTOM + 4 + 3 + 1e-6  # never below the plot's foot
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="charts.py _right_labels moves every label up by the overflow of the lowest ones, "
-    "also labels far above them: the top label leaves the view box",
-)
 def test_right_labels_stay_inside_the_chart() -> None:
     """One line at the top (the target), three at the foot (measured, benchmark, forecast)."""
     bottom = HEIGHT - BOTTOM
