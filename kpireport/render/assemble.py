@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -76,11 +77,33 @@ def assemble(parts: list[bytes], furniture: list[bytes]) -> bytes:
     if len(layers) != len(out.pages):
         raise ValueError(f"{len(layers)} furniture pages for {len(out.pages)} pages")
     for target, layer in zip(out.pages, layers, strict=True):
-        target.add_overlay(layer, None)
+        _overlay(target, layer)
     _share_images(out)
     buffer = io.BytesIO()
     out.save(buffer, deterministic_id=True)
     return buffer.getvalue()
+
+
+def _overlay(page: Any, layer: Any) -> None:
+    """Draw ``layer`` over ``page``, as pikepdf's ``Page.add_overlay`` does, but under a name
+    fixed by the page's resources: add_overlay picks a random one (Name.random), which made
+    the same parts give other bytes, and another /ID, on every run."""
+    import pikepdf
+
+    form = layer.as_form_xobject()
+    taken = page.obj.get("/Resources", {}).get("/XObject", {})
+    name = pikepdf.Name(
+        next(f"/Furniture{n}" for n in itertools.count() if f"/Furniture{n}" not in taken)
+    )
+    page.add_resource(form, pikepdf.Name.XObject, name)
+    placement = page.calc_form_xobject_placement(
+        form, name, pikepdf.Rectangle(page.trimbox), allow_expand=True
+    )
+    # in its own graphics state, so that nothing the page left set changes the furniture
+    page.contents_add(b"q\n", prepend=True)
+    page.contents_add(b"Q\n", prepend=False)
+    page.contents_add(placement, prepend=False)
+    page.contents_coalesce()
 
 
 def _share_images(pdf: Any) -> None:

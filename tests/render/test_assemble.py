@@ -265,12 +265,6 @@ def test_the_first_parts_document_data_is_kept(parts: Parts) -> None:
     assert pdf.attachments["results.json"].get_file().read_bytes() == b'{"kpis": 2}'
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="assemble.py: add_overlay names each overlay XObject with pikepdf's Name.random, so "
-    "the same parts give other bytes (and, through them, another /ID) on every run, although "
-    "the save asks for a deterministic /ID",
-)
 def test_assembling_is_deterministic(parts: Parts) -> None:
     """The same parts give the same PDF."""
     again = assemble([parts.cover, parts.summary, parts.body], [parts.furniture])
