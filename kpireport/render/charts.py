@@ -5,11 +5,8 @@ printed in greyscale)."""
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 import math
 from html import escape
-
-from babel.numbers import format_compact_decimal
 
 from kpireport import fmt
 from kpireport.engine import KpiResult
@@ -27,33 +24,28 @@ GRID = "#d9dee3"
 MUTED = "#6b7785"
 
 
-def axis_value(value: float, result: KpiResult, locale: Locale, extra: int = 0) -> str:
-    """A short tick label: 4.5M / 4,5 mio. for large numbers, 86% for percentages; with
-    ``extra`` more decimals than usual at most."""
+def axis_value(value: float, result: KpiResult, locale: Locale, digits: int) -> str:
+    """A short tick label, exact to ``digits`` decimals of ``value``: 4.5M / 4,5 mio. for large
+    numbers, 86% for percentages."""
     if result.unit_kind == "percent":
-        return fmt.percent(value, locale, 1 + extra)
+        return fmt.percent(value, locale, max(digits - 2, 0))
     if abs(value) >= 10_000:
-        # enough decimal digits for any float, as in kpireport.fmt (Babel fails on 1e40 with
-        # the default 28)
-        with decimal.localcontext(prec=400):
-            return format_compact_decimal(value, locale=locale.babel, fraction_digits=1 + extra)
-    return fmt.number(value, locale, (1 if abs(value) < 100 else 0) + extra)
+        return fmt.compact(value, locale, digits)
+    return fmt.number(value, locale, digits)
 
 
-# A narrow band (uptime 99.91-99.95 %, a rating 4.10-4.20) needs more decimals than usual for
-# its ticks to read apart; a few more at most, past which the labels would not fit.
-_MAX_EXTRA_DIGITS = 4
+def _decimals(ticks: list[float]) -> int:
+    """The fewest decimals that write every tick exactly: their step's (2 for 4.1, 4.15, 4.2),
+    so that no two ticks share a label."""
+    digits = 0
+    # Ends: _nice_ticks rounds its ticks to decimals; and at most _MAX_DECIMALS, so that the
+    # ticks of the tiniest numbers a workbook may hold (1e-300) are not labels 300 digits long.
+    while digits < _MAX_DECIMALS and any(round(tick, digits) != tick for tick in ticks):
+        digits += 1
+    return digits
 
 
-def axis_labels(ticks: list[float], result: KpiResult, locale: Locale) -> list[str]:
-    """The ticks' labels with the fewest decimals that tell them apart (99.9% would repeat for
-    ticks 0.001 apart: 99.91%, 99.92% ...), within a few decimals more than usual."""
-    labels = [axis_value(tick, result, locale) for tick in ticks]
-    for extra in range(1, _MAX_EXTRA_DIGITS + 1):
-        if len(set(labels)) == len(labels):
-            break
-        labels = [axis_value(tick, result, locale, extra) for tick in ticks]
-    return labels
+_MAX_DECIMALS = 10
 
 
 def _nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
@@ -124,12 +116,13 @@ def kpi_chart(result: KpiResult, locale: Locale, color: str, accent: str) -> str
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'role="img" aria-label="{escape(result.name)}">'
     ]
-    for tick, label in zip(ticks, axis_labels(ticks, result, locale), strict=True):
+    digits = _decimals(ticks)
+    for tick in ticks:
         out.append(
             f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
             f'stroke="{GRID}" stroke-width="0.8"/>'
             f'<text x="{LEFT - 6}" y="{y(tick) + 3.5:.1f}" text-anchor="end" {TICK}>'
-            f"{escape(label)}</text>"
+            f"{escape(axis_value(tick, result, locale, digits))}</text>"
         )
     # the deadline
     out.append(
@@ -204,14 +197,14 @@ def _right_labels(
     items = sorted(items)
     gap = 11.0
     placed: list[float] = []
-    for y, _text, _color in items:  # down: each below the one above, none above the top
-        placed.append(max(y, top + 4, (placed[-1] + gap) if placed else -math.inf))
-    # up: none below the foot, each above the one below; only labels pushed into each other
-    # move (moving every label by the overflow of the lowest sent a target line's label at
-    # the top out of the chart)
+    for y, _text, _color in items:
+        y = max(y, top + 4, (placed[-1] + gap) if placed else -math.inf)
+        placed.append(y)
+    # Then up from the foot, moving a label only as far as the one below it needs: a label far
+    # above the overflowing ones stays where its line is (the four labels fit the plot's height).
+    below = bottom + 4 + gap
     for n in reversed(range(len(placed))):
-        limit = bottom + 4 if n == len(placed) - 1 else placed[n + 1] - gap
-        placed[n] = min(placed[n], limit)
+        placed[n] = below = min(placed[n], below - gap)
     return [
         f'<text x="{x:.1f}" y="{y + 3:.1f}" {SERIES} fill="{color}">{escape(text)}</text>'
         for (_y, text, color), y in zip(items, placed, strict=True)

@@ -30,8 +30,10 @@ from kpireport.render.charts import (
     RIGHT,
     TOP,
     WIDTH,
+    _decimals,
     _nice_ticks,
     _right_labels,
+    axis_value,
     kpi_chart,
     status_icon,
 )
@@ -338,6 +340,24 @@ def test_tick_labels_are_distinct(values: list[float], unit_kind: str, target: f
     chart = result(values, unit_kind=unit_kind, target=target)
     labels = tick_labels(parse(kpi_chart(chart, EN, "#000", "#f00")))
     assert len(set(labels)) == len(labels), labels
+
+
+@given(st.floats(-1e9, 1e9, allow_nan=False), st.floats(1e-6, 2e9), st.booleans())
+@example(0.99896, 0.00058, True)  # the uptime band above
+@example(1_100_000.0, 150.0, False)  # short figures: 1.10015m, not 1.1m, 1.1m, 1.1m
+@example(100.0, 10.0, False)  # 102.5, not 102
+def test_tick_labels_say_their_ticks_values(low: float, span: float, percent: bool) -> None:
+    """Whatever the band, every tick's label is its value, to the decimals of the ticks' step:
+    no two labels alike."""
+    ticks = _nice_ticks(low, low + span)
+    chart = result([low], unit_kind="percent" if percent else "number")
+    labels = [axis_value(tick, chart, EN, _decimals(ticks)) for tick in ticks]
+    assert len(set(labels)) == len(labels), (ticks, labels)
+    for tick, label in zip(ticks, labels, strict=True):
+        if percent:
+            assert math.isclose(float(label.rstrip("%").replace(",", "")), tick * 100), label
+        elif abs(tick) < 10_000:
+            assert float(label.replace(",", "")) == tick, label
 
 
 # -- _nice_ticks ---------------------------------------------------------------------------------
