@@ -76,7 +76,8 @@ def _nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
 
 
 def kpi_chart(result: KpiResult, locale: Locale, color: str, accent: str) -> str:
-    """The KPI's chart: measured values, target, plan (glide path), benchmark, forecast."""
+    """The KPI's chart: measured values, target, the expected path (a straight line from the
+    baseline to the target), benchmark, forecast."""
     points = result.series
     if not points:
         return ""
@@ -130,7 +131,7 @@ def kpi_chart(result: KpiResult, locale: Locale, color: str, accent: str) -> str
         f'y2="{TOP + plot_h}" stroke="{MUTED}" stroke-width="0.8" stroke-dasharray="2 3"/>'
     )
     labels_right: list[tuple[float, str, str]] = []
-    # plan: a straight glide path from the baseline to the target at the deadline
+    # the expected path: a straight line from the baseline to the target at the deadline
     if result.baseline is not None and result.baseline_date is not None:
         out.append(
             f'<line x1="{x(result.baseline_date):.1f}" y1="{y(result.baseline):.1f}" '
