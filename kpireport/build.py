@@ -20,7 +20,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from kpireport.buildcache import (
     MANIFEST,
@@ -43,8 +43,8 @@ from kpireport.errors import (
 from kpireport.fsutil import inside, locked, put_in_place, remove_temp_files, write_temp
 from kpireport.hashing import sha256
 from kpireport.i18n import SOURCE, language_code
-from kpireport.issues import Issue, Number, ValidationReport
-from kpireport.limits import Limits, Send, confinement
+from kpireport.issues import Issue, ValidationReport
+from kpireport.limits import Limits
 from kpireport.render.documents import (
     BOARD_PACK,
     BoardPack,
@@ -57,7 +57,7 @@ from kpireport.replaced import Replaced, restore, set_aside, settle
 from kpireport.slug import folder_name
 
 if TYPE_CHECKING:
-    from kpireport.model import Workbook
+    from kpireport.model import ReportDate, Workbook
 
 FORMATS = ("pdf", "html", "json", "csv", "xlsx")
 DEFAULT_FORMATS = ("pdf", "html", "json")  # csv and xlsx on request (docs/exports.md)
@@ -83,6 +83,8 @@ class BuildOptions:
     # Each workbook built in a child process under these limits (kpireport/limits.py); None:
     # in this process (the Python API's default).
     limits: Limits | None = None
+    # --strict: a workbook with warnings is not built either, as validate --strict fails it
+    strict: bool = False
 
     def assets_for(self, workbook: Workbook) -> Path:
         """Where the files ``workbook`` names are looked up."""
@@ -102,6 +104,7 @@ class BuildResult:
     language: str = SOURCE
     validation_page: Path | None = None  # for a workbook with errors
     replaced: Replaced | None = None  # the set of another company this build kept aside
+    report_date: ReportDate | None = None  # what the set is as of, and where that came from
 
     @property
     def ok(self) -> bool:
@@ -150,6 +153,8 @@ def build(
                 code = language_code(options.lang)
                 result = _failure(path, "duplicate-workbook-name", args, code)
             elif options.limits is not None:
+                from kpireport.buildchild import build_limited
+
                 result = build_limited(path, out_dir, options, progress)
             else:
                 result = build_workbook(path, out_dir, options, progress, pool)
@@ -211,18 +216,19 @@ def _build_workbook(
     except WorkbookError as exc:
         lang = language_code(options.lang)
         return BuildResult(path, ValidationReport(str(path), [exc.issue], lang=lang))
-    if not report.valid:
+    if not report.ok(options.strict):
         return _failed_validation(path, out_dir, workbook, report, options)
     # Nothing to do when this very workbook (its bytes, its logos) was built with the same
     # kpireport, templates and options, and every file is as that build left it: then the
     # numbers are not even computed.
     as_of = workbook.report_date
+    dated = workbook.report_date_origin()
     templates = templates_digest(options.templates)
     key = build_key(workbook, options, templates)
     if as_of is not None and not options.force:
         previous = _previous_build(path, out_dir, report, as_of.isoformat(), key)
         if previous is not None:
-            return previous
+            return replace(previous, report_date=dated)
     results = compute(workbook, report, lang=options.lang, report_date=as_of)
     # The measurements are in the results now; the rows themselves are not needed again, and
     # for a workbook of daily KPIs they are a large part of the build's memory.
@@ -265,58 +271,8 @@ def _build_workbook(
         results.summary,
         language=results.language,
         replaced=replaced,
+        report_date=dated,
     )
-
-
-# What a build imports as it goes: imported once, before the first child process is forked,
-# so that no child pays for it.
-CHILD_PRELOAD = (
-    "kpireport.validate",
-    "kpireport.export",
-    "kpireport.render.assemble",
-    "kpireport.render.failed",
-    "kpireport.render.home",
-    "pebble",
-)
-
-
-def build_limited(
-    path: Path, out_dir: Path, options: BuildOptions, progress: Progress | None = None
-) -> BuildResult:
-    """:func:`build_workbook` in a child process under ``options.limits``, which starts its own
-    PDF workers; a build that runs over a limit, or whose process dies, fails with the issue
-    saying which (the parent decides: kpireport/limits.py)."""
-    assert options.limits is not None
-    jail = confinement(options.limits, CHILD_PRELOAD)
-    child = replace(options, limits=None, jobs=jail.workers(options.jobs))
-
-    def in_child(send: Send) -> BuildResult:
-        tell = None if progress is None else lambda path, done, total: send((path, done, total))
-        # The PDF workers are the child's own, inside its limits. Held here, as build() holds
-        # them, so that a document that fails does not stop them mid-start: they are closed
-        # when the workbook is done.
-        with Renderer(child.jobs, child.render_timeout) as pool:
-            return build_workbook(path, out_dir, child, tell, pool)
-
-    def told(message: object) -> None:
-        if progress is not None:
-            progress(*cast(tuple[str, int, int], message))
-
-    outcome = jail.run(in_child, options.jobs, told)
-    if outcome.error is not None:
-        raise outcome.error
-    if outcome.value is not None and (outcome.value.ok or outcome.limit is None):
-        return outcome.value
-    if outcome.limit == "time":
-        seconds = options.limits.timeout
-        number = Number(seconds, 0 if float(seconds).is_integer() else 1)
-        issue = Issue("build-timeout", None, None, {"seconds": number})
-    elif outcome.limit == "memory":
-        issue = Issue("build-memory", None, None, {"megabytes": Number(options.limits.memory, 0)})
-    else:
-        issue = Issue("build-crashed", None, None, {"reason": outcome.died})
-    lang = language_code(options.lang)
-    return BuildResult(path, ValidationReport(str(path), [issue], lang=lang))
 
 
 def _previous_build(
@@ -468,7 +424,12 @@ def _failed_validation(
     with contextlib.suppress(OutputError), locked(out_dir):
         env = environment(options.templates)
         html = render(
-            env, "validation.html", failed_view(workbook, report), report=report, failed=True
+            env,
+            "validation.html",
+            failed_view(workbook, report),
+            report=report,
+            failed=True,
+            strict=options.strict,
         )
         page = inside(Path(out_dir), folder_name(path.stem), "validation.html")
         result.validation_page = write_atomic(page, html)

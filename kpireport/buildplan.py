@@ -32,6 +32,7 @@ from kpireport.render.documents import (
 )
 
 if TYPE_CHECKING:
+    from kpireport.assets import Logo
     from kpireport.build import BuildOptions
     from kpireport.engine import Results
     from kpireport.model import Workbook
@@ -62,7 +63,7 @@ def plan_set(
 ) -> Plan:
     """The documents and files of the report set, each file with its key. ``templates``: the
     templates' digest."""
-    from kpireport.assets import image_data_uri
+    from kpireport.assets import Logos
     from kpireport.engine import to_dict
     from kpireport.render import View, default_templates, environment
 
@@ -75,23 +76,26 @@ def plan_set(
         raise UsageError(f"{workbook.path.name} has no department {missing}; it has: {available}")
     data = to_dict(results)
     assets = options.assets_for(workbook)
-    # the same check as validation's bad-logo warning: a refused file is never opened
-    logo = image_data_uri(results.logo, assets)
-    rs = ReportSet(environment(options.templates), View(results, logo=logo), report)
+    # the same check as validation's bad-logo warning: a refused file is never opened. Each
+    # file is read, decoded and scaled once, and every page that shows it shares the one copy.
+    logos = Logos(assets)
+    logo = logos.get(results.logo)
+    rs = ReportSet(environment(options.templates), View(results, logo=_uri(logo)), report)
     base = digest(__version__, templates, options.pdf_variant)
     # What every page shows besides its own numbers: the settings and the report date. Not the
     # workbook's hash: a department page must not change when another department's rows do
     # (the board pack, which shows the hash, depends on everything anyway).
     page = {k: data[k] for k in data if k not in ("departments", "summary", "warnings", "sha256")}
-    logo_key = logo or ""
+    logo_key = logo.sha256 if logo else ""
     # Each department's numbers are hashed once; everything else's hash is made of those.
     department_keys = {d["slug"]: digest(d) for d in data["departments"]}
     everything = digest({k: data[k] for k in data if k != "departments"}, department_keys)
     departments, files = [], []
     for dept in chosen:
-        dept_logo = image_data_uri(dept.logo, assets)
-        key = digest(base, page, department_keys[dept.slug], dept_logo or logo_key)
-        doc = DepartmentReport(dept, View(results, dept_logo or logo), digest(key, "body"))
+        dept_logo = logos.get(dept.logo) or logo
+        logo_of_page = dept_logo.sha256 if dept_logo else ""
+        key = digest(base, page, department_keys[dept.slug], logo_of_page)
+        doc = DepartmentReport(dept, View(results, _uri(dept_logo)), digest(key, "body"))
         departments.append(doc)
         files.append(OutputFile(f"{doc.name}.html", digest(key, "html"), doc))
         files.append(OutputFile(f"{doc.name}.pdf", digest(key, "pdf"), doc))
@@ -115,6 +119,10 @@ def plan_set(
     files.append(OutputFile("index.html", index_key, IndexPage(names)))
     allowed = [default_templates(), *([options.templates] if options.templates else []), assets]
     return Plan(rs, results, departments, files, allowed, data["summary"], data)
+
+
+def _uri(logo: Logo | None) -> str | None:
+    return logo.uri if logo else None
 
 
 def file_content(file: OutputFile, plan: Plan, html: dict[str, str]) -> str | bytes:

@@ -10,7 +10,12 @@ from collections.abc import Callable, Mapping
 from typing import ParamSpec, Protocol, TypeVar
 
 from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import (
+    format_compact_decimal,
+    format_currency,
+    format_decimal,
+    format_percent,
+)
 
 from kpireport.i18n import Locale
 from kpireport.schema import Unit
@@ -46,10 +51,13 @@ def _no_negative_zero(text: str) -> str:
 
 
 @functools.cache
-def _percent_pattern(locale: Locale) -> str:
-    # The locale's own pattern ("#,##0 %" in Danish, "#,##0%" in English) with one decimal.
+def _percent_pattern(locale: Locale, digits: int) -> str:
+    # The locale's own pattern ("#,##0 %" in Danish, "#,##0%" in English) with at most
+    # ``digits`` decimals.
     pattern = locale.babel.percent_formats[None].pattern
-    return pattern.replace("0", "0.#", 1) if "0.#" not in pattern else pattern
+    if not digits or "0.#" in pattern:
+        return pattern
+    return pattern.replace("0", "0." + "#" * digits, 1)
 
 
 @functools.cache
@@ -68,11 +76,31 @@ def number(value: float, locale: Locale, digits: int = 2) -> str:
     return _no_negative_zero(format_decimal(value, format=pattern, locale=locale.babel))
 
 
+@functools.cache
+def _most_shortened(locale: Locale) -> int:
+    # The exponent of the largest number the locale shortens (14 for "100 trillion"): a short
+    # figure is the number divided by at most that power of ten.
+    formats = locale.babel.compact_decimal_formats["short"]["other"]
+    return max(len(magnitude) for magnitude in formats) - 1
+
+
 @_wide
-def percent(value: float, locale: Locale) -> str:
-    """A fraction as a percentage: ``86.7%`` in English, ``86,7 %`` in Danish."""
+def compact(value: float, locale: Locale, digits: int = 0) -> str:
+    """A number shortened, exact to ``digits`` decimals: ``2.15m`` in English, ``2,15 mio.`` in
+    Danish for 2,150,000."""
+    # From the float's shortest form, as Babel reads floats: 3e40, not 30000000000000002120...
+    exact = round(decimal.Decimal(repr(value)), digits)
+    # Decimals enough for the short figure's largest divisor; Babel drops the zeros not needed.
+    shortened = digits + min(max(exact.adjusted(), 0), _most_shortened(locale))
+    return format_compact_decimal(exact, locale=locale.babel, fraction_digits=shortened)
+
+
+@_wide
+def percent(value: float, locale: Locale, digits: int = 1) -> str:
+    """A fraction as a percentage: ``86.7%`` in English, ``86,7 %`` in Danish; at most
+    ``digits`` decimals."""
     return _no_negative_zero(
-        format_percent(value, format=_percent_pattern(locale), locale=locale.babel)
+        format_percent(value, format=_percent_pattern(locale, digits), locale=locale.babel)
     )
 
 

@@ -141,6 +141,16 @@ class Benchmark:
     date: dt.date | None = None
 
 
+@dataclass(frozen=True)
+class ReportDate:
+    """The date a report set is as of, and the cell it came from: the Settings report date, or
+    else the date of the latest measurement (``typed`` False)."""
+
+    date: dt.date
+    cell: str
+    typed: bool
+
+
 @dataclass
 class PlanRow:
     """One row of the Plan sheet: a KPI's planned value for a period (for a ``sum`` KPI the
@@ -193,6 +203,26 @@ class Workbook:
             ),
             default=None,
         )
+
+    def report_date_origin(self) -> ReportDate | None:
+        """:attr:`report_date` and the cell it comes from (asked before the build lets the
+        measurement rows go)."""
+        as_of = self.report_date
+        if as_of is None:
+            return None
+        row = self.settings.rows.get("report_date")
+        if self.settings.report_date is not None and row is not None:
+            return ReportDate(as_of, str(self.loc("settings", row, "value")), typed=True)
+        known = {k.id for k in self.kpis}
+        rows = [
+            m.row
+            for m in self.measurements
+            if m.kpi_id in known
+            and (m.date if m.granularity == "day" else granularity_end(m.date, m.granularity))
+            == as_of
+        ]
+        cell = str(self.loc("measurements", min(rows), "date")) if rows else ""
+        return ReportDate(as_of, cell, typed=False)
 
     def loc(self, sheet_key: str, row: int, column: str | None = None) -> Loc:
         """The cell of ``column`` in Excel row ``row`` of the contract sheet ``sheet_key``."""

@@ -88,4 +88,6 @@ def period_label(start: dt.date, frequency: str) -> str:
         return f"{start.year}-{start.month:02d}"
     if frequency == "quarterly":
         return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
-    return str(start.year)
+    if frequency == "yearly":
+        return str(start.year)
+    raise ValueError(f"unknown frequency {frequency!r}")

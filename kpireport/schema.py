@@ -278,6 +278,24 @@ LANGUAGES: dict[str, tuple[str, ...]] = {
 # dropdown values above, in English or Danish.
 WORKBOOK_LANGUAGES = ("en", "da")
 
+# The units a new workbook's dropdown lists: those parse_unit knows, with the common currencies
+# (any other unit may still be typed), and their Danish labels where they differ.
+_LISTED_UNITS = (
+    "count",
+    "%",
+    "DKK",
+    "EUR",
+    "SEK",
+    "NOK",
+    "USD",
+    "GBP",
+    "hours",
+    "minutes",
+    "days",
+    "score",
+)
+_UNITS_DA = {"count": "antal", "hours": "timer", "minutes": "minutter", "days": "dage"}
+
 # Labels for the dropdown values as written into a new workbook (kpireport init).
 CHOICE_LABELS: dict[str, dict[str, dict[str, str]]] = {
     "direction": {
@@ -297,6 +315,10 @@ CHOICE_LABELS: dict[str, dict[str, dict[str, str]]] = {
     "aggregation": {
         "en": {k: k for k in AGGREGATIONS},
         "da": {"sum": "sum", "mean": "gennemsnit", "last": "seneste", "min": "min", "max": "maks"},
+    },
+    "unit": {
+        "en": {unit: unit for unit in _LISTED_UNITS},
+        "da": {unit: _UNITS_DA.get(unit, unit) for unit in _LISTED_UNITS},
     },
     "kind": {
         "en": {

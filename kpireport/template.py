@@ -5,25 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
-from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kpireport.errors import OutputError, UsageError
-from kpireport.i18n import N_, get_locale
-from kpireport.resources import template_text
+from kpireport.i18n import get_locale
 from kpireport.schema import (
-    BENCHMARKS,
-    CHOICE_LABELS,
-    DEPARTMENTS,
-    KPIS,
     LANGUAGES,
     SETTING_KEYS,
     SETTINGS,
@@ -32,6 +24,16 @@ from kpireport.schema import (
     Column,
     SheetSpec,
     match_choice,
+)
+from kpireport.template_examples import PERCENT_FORMAT, PercentCell, examples, settings_values
+from kpireport.template_guides import (
+    REPORT_DATE_RULE,
+    VALIDATION_ROWS,
+    add_dropdowns,
+    add_language_dropdown,
+    add_percent_notes,
+    write_instructions,
+    write_rule,
 )
 
 __all__ = [
@@ -44,50 +46,17 @@ __all__ = [
 ]
 
 DATE_FORMAT = "yyyy-mm-dd"
-PERCENT_FORMAT = "0.0%"
-SHARE_FORMAT = "0%"
-# Dropdowns cover this many rows: far more than a KPI workbook needs, few enough to stay light.
-VALIDATION_ROWS = 1000
-DEPARTMENT_LIST_ROWS = 200
 
 _DEFAULT_NAMES = {"en": "kpi-workbook.xlsx", "da": "kpi-projektmappe.xlsx"}
-_INSTRUCTIONS_TITLE = {"en": "Instructions", "da": "Vejledning"}
 _SETTINGS_HEADER = {"en": ("key", "value"), "da": ("indstilling", "værdi")}
 _DATE_COLUMNS = {
     "kpis": ("deadline", "baseline_date"),
     "measurements": ("date",),
     "benchmarks": ("date",),
 }
-# Sheet key -> column key -> the CHOICE_LABELS entry its dropdown lists.
-_CHOICE_COLUMNS = {
-    "kpis": {"direction": "direction", "frequency": "frequency", "aggregation": "aggregation"},
-    "benchmarks": {"kind": "kind"},
-}
-# (title, message) of the error a dropdown shows for a value not in its list
-_NOT_IN_LIST = (N_("Not in the list"), N_("Choose a value from the dropdown list."))
-_UNKNOWN_DEPARTMENT = (
-    N_("Unknown department"),
-    N_("Pick a department from the Departments sheet, or add it there."),
-)
-
-# Fixed dates rather than today's: the example must stay consistent however long after it is
-# written the workbook is opened (deadlines after the report date, measurements before it).
-REPORT_DATE = dt.date(2026, 3, 31)
-_BASELINE_DATE = dt.date(2025, 12, 31)
-_DEADLINE = dt.date(2026, 12, 31)
-_MONTHS = (dt.date(2026, 1, 31), dt.date(2026, 2, 28), dt.date(2026, 3, 31))
-
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDE3EA")
 _MIN_WIDTH, _MAX_WIDTH = 8, 48
-
-
-@dataclass(frozen=True)
-class _Percent:
-    """A share stored as 0.42 in a percent-formatted cell, as Excel keeps a typed 42 %."""
-
-    value: float
-    number_format: str = PERCENT_FORMAT
 
 
 def _lang(lang: str) -> str:
@@ -120,15 +89,16 @@ def build_workbook(lang: str) -> Workbook:
     """The template workbook in memory: instructions first, then the contract sheets."""
     lang = _lang(lang)
     workbook = Workbook()
-    _write_instructions(workbook.active, lang)
-    examples = _examples(lang)
+    write_instructions(workbook.active, lang)
+    rows = examples(lang)
     for spec in SHEETS:
         sheet = workbook.create_sheet(spec.title(lang))
         if spec is SETTINGS:
             _write_settings(sheet, lang)
         else:
-            _write_table(sheet, spec, lang, examples[spec.key])
-    _add_dropdowns(workbook, lang)
+            _write_table(sheet, spec, lang, rows[spec.key])
+    add_dropdowns(workbook, lang)
+    add_percent_notes(workbook, lang)
     workbook.properties.creator = "kpireport"
     return workbook
 
@@ -166,158 +136,6 @@ def _save_atomically(workbook: Workbook, path: Path, force: bool) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _examples(lang: str) -> dict[str, list[dict[str, Any]]]:
-    """Example rows per sheet, column key -> value, consistent with each other and the contract."""
-
-    def t(en: str, da: str) -> str:
-        return da if lang == "da" else en
-
-    def choice(field: str, canonical: str) -> str:
-        return CHOICE_LABELS[field][lang][canonical]
-
-    sales, service = t("Sales", "Salg"), t("Customer Service", "Kundeservice")
-    customers, win_rate, response = (
-        t("SALES-01", "SALG-01"),
-        t("SALES-02", "SALG-02"),
-        t("SERVICE-01", "KUNDE-01"),
-    )
-    departments = [
-        {
-            "department": sales,
-            "head": "Anna Jensen",
-            "email": "anna.jensen@example.com",
-            "color": "#1F6FB2",
-        },
-        {
-            "department": service,
-            "head": "Peter Nielsen",
-            "email": "peter.nielsen@example.com; service-leads@example.com",
-        },
-    ]
-    kpis = [
-        {
-            "id": customers,
-            "department": sales,
-            "name": t("New customers", "Nye kunder"),
-            "description": t(
-                "Customers with a first paid order in the month; renewals not counted",
-                "Kunder med en første betalt ordre i måneden; fornyelser tælles ikke med",
-            ),
-            "unit": t("count", "antal"),
-            "direction": choice("direction", "higher"),
-            "target": 60,
-            "deadline": _DEADLINE,
-            "baseline": 30,
-            "baseline_date": _BASELINE_DATE,
-            "frequency": choice("frequency", "monthly"),
-            "aggregation": choice("aggregation", "sum"),
-            "objective": t("Grow revenue 20 % in 2026", "Øge omsætningen 20 % i 2026"),
-            "owner": "Anna Jensen",
-            "data_source": t("CRM, report 'New accounts'", "CRM, rapporten 'Nye konti'"),
-            "weight": 2,
-        },
-        {
-            "id": win_rate,
-            "department": sales,
-            "name": t("Win rate", "Hitrate"),
-            "description": t(
-                "Won offers as a share of all offers closed in the month",
-                "Vundne tilbud som andel af alle tilbud afsluttet i måneden",
-            ),
-            "unit": "%",
-            "direction": choice("direction", "higher"),
-            "target": _Percent(0.42),
-            "deadline": _DEADLINE,
-            "baseline": _Percent(0.30),
-            "baseline_date": _BASELINE_DATE,
-            "frequency": choice("frequency", "monthly"),
-            "aggregation": choice("aggregation", "mean"),
-            "objective": t("Sell more with the same team", "Sælge mere med det samme team"),
-            "owner": "Mikkel Holm",
-            "data_source": t("CRM, offer pipeline", "CRM, tilbudspipeline"),
-            "weight": 1,
-        },
-        {
-            "id": response,
-            "department": service,
-            "name": t("First response time", "Første svartid"),
-            "description": t(
-                "Mean hours from a ticket being opened to the first human reply",
-                "Gennemsnitlige timer fra en sag oprettes til det første svar fra en medarbejder",
-            ),
-            "unit": t("hours", "timer"),
-            "direction": choice("direction", "lower"),
-            "target": 4,
-            "deadline": _DEADLINE,
-            "baseline": 12,
-            "baseline_date": _BASELINE_DATE,
-            "frequency": choice("frequency", "monthly"),
-            "aggregation": choice("aggregation", "mean"),
-            "objective": t("Keep customers satisfied and loyal", "Fastholde tilfredse kunder"),
-            "owner": "Peter Nielsen",
-            "data_source": t("Helpdesk system, ticket log", "Helpdesksystem, sagslog"),
-            "weight": 1,
-        },
-    ]
-    series: list[tuple[str, tuple[Any, ...]]] = [
-        (customers, (34, 38, 41)),
-        (win_rate, (_Percent(0.31), _Percent(0.33), _Percent(0.36))),
-        (response, (11, 10, 9.5)),
-    ]
-    measurements = [
-        {"kpi": kpi, "date": date, "value": value}
-        for kpi, values in series
-        for date, value in zip(_MONTHS, values, strict=True)
-    ]
-    measurements[2]["note"] = t("Spring campaign started", "Forårskampagne startet")
-    benchmarks = [
-        {
-            "kpi": win_rate,
-            "source": t("Industry average 2025", "Branchegennemsnit 2025"),
-            "value": _Percent(0.35),
-            "kind": choice("kind", "industry"),
-            "date": _BASELINE_DATE,
-        },
-        {
-            "kpi": response,
-            "source": t("Competitor survey 2025", "Konkurrentundersøgelse 2025"),
-            "value": 6,
-            "kind": choice("kind", "competitor"),
-            "date": _BASELINE_DATE,
-        },
-        {
-            "kpi": customers,
-            "source": t("Best region 2025", "Bedste region 2025"),
-            "value": 50,
-            "kind": choice("kind", "internal"),
-            "date": _BASELINE_DATE,
-        },
-    ]
-    return {
-        "departments": departments,
-        "kpis": kpis,
-        "measurements": measurements,
-        "benchmarks": benchmarks,
-    }
-
-
-def _settings_values(lang: str) -> dict[str, Any]:
-    da = lang == "da"
-    return {
-        "company": "Eksempel A/S" if da else "Example Ltd",
-        "title": "KPI-rapport" if da else "KPI report",
-        "report_date": REPORT_DATE,
-        "language": lang,
-        "currency": "DKK",
-        "logo": None,  # a file name here must exist next to the workbook, so none in the example
-        "primary_color": "#1F3A5F",
-        "accent_color": "#E07A1F",
-        "on_track": _Percent(0.95, SHARE_FORMAT),
-        "at_risk": _Percent(0.80, SHARE_FORMAT),
-        "board_recipients": "bestyrelse@example.com" if da else "board@example.com",
-    }
-
-
 def _header(column: Column, lang: str) -> str:
     return column.da if lang == "da" else column.en
 
@@ -334,7 +152,7 @@ def _put(sheet: Worksheet, row: int, col: int, value: Any) -> int:
     if value is None:
         return 0
     cell = sheet.cell(row=row, column=col)
-    if isinstance(value, _Percent):
+    if isinstance(value, PercentCell):
         cell.value = value.value
         cell.number_format = value.number_format
         return 7
@@ -369,8 +187,8 @@ def _write_table(sheet: Worksheet, spec: SheetSpec, lang: str, rows: list[dict[s
 def _write_settings(sheet: Worksheet, lang: str) -> None:
     key_header, value_header = _SETTINGS_HEADER[lang]
     sheet.append([key_header, value_header])
-    values = _settings_values(lang)
-    key_width, value_width = len(key_header), len(value_header)
+    values = settings_values(lang)
+    key_width, value_width = len(key_header), len(DATE_FORMAT)
     for row, key in enumerate(SETTING_KEYS, start=2):
         name = key.da if lang == "da" else key.en
         sheet.cell(row=row, column=1, value=name)
@@ -379,88 +197,13 @@ def _write_settings(sheet: Worksheet, lang: str) -> None:
     _fit_width(sheet, 1, key_width)
     _fit_width(sheet, 2, value_width)
     _style_header(sheet)
-
-
-def _write_instructions(sheet: Worksheet, lang: str) -> None:
-    sheet.title = _INSTRUCTIONS_TITLE[lang]
-    text = template_text(f"init/instructions.{lang}.md")
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for row, line in enumerate(text.splitlines(), start=1):
-        line = line.rstrip()
-        if not line:
-            continue
-        cell = sheet.cell(row=row, column=1)
-        if line.startswith("#"):
-            level = len(line) - len(line.lstrip("#"))
-            cell.value = line.lstrip("#").strip()
-            cell.font = Font(bold=True, size=16 if level == 1 else 12)
-        elif line.startswith("- "):
-            cell.value = "• " + line[2:]
-        else:
-            cell.value = line
-        cell.alignment = wrap
-    sheet.column_dimensions["A"].width = 110
-
-
-def _quote_sheet(name: str) -> str:
-    # Always quoted: valid for every name, and Danish names may hold spaces or apostrophes.
-    return "'" + name.replace("'", "''") + "'"
-
-
-def _list_validation(formula: str, messages: tuple[str, str]) -> DataValidation:
-    # A warning, not a stop: the reader accepts more spellings than a dropdown can show
-    # ("higher is better", "up"), so a typed variant should be questioned, not blocked.
-    title, message = messages
-    return DataValidation(
-        type="list",
-        formula1=formula,
-        allow_blank=True,
-        showErrorMessage=True,
-        errorStyle="warning",
-        errorTitle=title,
-        error=message,
-    )
-
-
-def _column_letter(spec: SheetSpec, key: str) -> str:
-    return get_column_letter(spec.columns.index(spec.column(key)) + 1)
-
-
-def _choice_list(labels: Iterable[str]) -> str:
-    # An inline list is one quoted, comma-separated string; no label holds a comma or a quote.
-    return '"' + ",".join(labels) + '"'
-
-
-def _add_dropdowns(workbook: Workbook, lang: str) -> None:
-    for spec in (KPIS, BENCHMARKS):
-        sheet = workbook[spec.title(lang)]
-        for key, field in _CHOICE_COLUMNS[spec.key].items():
-            validation = _list_validation(
-                _choice_list(CHOICE_LABELS[field][lang].values()), _translated(_NOT_IN_LIST, lang)
-            )
-            letter = _column_letter(spec, key)
-            validation.add(f"{letter}2:{letter}{VALIDATION_ROWS}")
-            sheet.add_data_validation(validation)
-
-    # The department list is the Departments sheet itself, so a department added there shows up.
-    # Stored without a leading "=", as Excel itself writes list sources in the file.
-    source = _column_letter(DEPARTMENTS, "department")
-    validation = _list_validation(
-        f"{_quote_sheet(DEPARTMENTS.title(lang))}!${source}$2:${source}${DEPARTMENT_LIST_ROWS}",
-        _translated(_UNKNOWN_DEPARTMENT, lang),
-    )
-    letter = _column_letter(KPIS, "department")
-    validation.add(f"{letter}2:{letter}{VALIDATION_ROWS}")
-    workbook[KPIS.title(lang)].add_data_validation(validation)
-
-    language = _list_validation(_choice_list(LANGUAGES), _translated(_NOT_IN_LIST, lang))
-    language.add(f"B{_setting_row('language')}")
-    workbook[SETTINGS.title(lang)].add_data_validation(language)
-
-
-def _translated(texts: tuple[str, str], lang: str) -> tuple[str, str]:
-    locale = get_locale(lang)
-    return locale.gettext(texts[0]), locale.gettext(texts[1])
+    # The report date is left empty, the value cell formatted for a date typed there later,
+    # and the rule written beside it: a date left from an earlier report would leave every
+    # later measurement out without a word (issue 13, point 3).
+    row = _setting_row("report_date")
+    sheet.cell(row=row, column=2).number_format = DATE_FORMAT
+    write_rule(sheet, row, 3, get_locale(lang).gettext(REPORT_DATE_RULE))
+    add_language_dropdown(sheet, f"B{_setting_row('language')}", lang)
 
 
 def _setting_row(key: str) -> int:

@@ -16,8 +16,16 @@ from pathlib import Path
 
 from kpireport.issues import Date, Issue, Number, Plural, Text, ValidationReport, Value, Word
 from kpireport.model import KPI, Measurement, Workbook
-from kpireport.periods import coarser, period_label, periods_between
+from kpireport.periods import (
+    coarser,
+    granularity_end,
+    period_end,
+    period_label,
+    period_start,
+    periods_between,
+)
 from kpireport.series import aggregate, group_periods
+from kpireport.slips import after_report_date, scale_mismatch
 
 # "Far beyond the best pace in the KPI's own history": more than this many times it.
 PACE_FACTOR = 3.0
@@ -115,6 +123,7 @@ _SHEET_ORDER = ["settings", "departments", "kpis", "measurements", "benchmarks",
 class _Validator:
     def __init__(self, workbook: Workbook, report_date: dt.date | None) -> None:
         self.wb = workbook
+        self.explicit_date = report_date
         self.report_date = report_date or workbook.report_date
         self._periods: dict[str, dict[dt.date, list[Measurement]]] = {}
         self.by_kpi: dict[str, list[Measurement]] = defaultdict(list)
@@ -127,6 +136,9 @@ class _Validator:
     def run(self) -> Iterator[Issue]:
         yield from self.duplicate_ids()
         yield from self.unknown_ids()
+        yield from scale_mismatch(self.wb, self.by_kpi)
+        if self.explicit_date is None:  # a date given to validate is meant, not forgotten
+            yield from after_report_date(self.wb)
         for kpi in self.wb.kpis:
             yield from self.kpi_rules(kpi)
             yield from self.smart(kpi)
@@ -213,6 +225,9 @@ class _Validator:
             if crowded:
                 yield self.needs_aggregation(kpi, *crowded[0])
         for m in self.by_kpi.get(kpi.id, []):
+            mismatch = self.period_mismatch(kpi, m)
+            if mismatch is not None:
+                yield mismatch
             if m.granularity != "day" and coarser(m.granularity, kpi.frequency):
                 yield Issue(
                     "coarse-date",
@@ -225,6 +240,31 @@ class _Validator:
                         "frequency_unit": GRANULARITY_WORDS[GRANULARITY_OF[kpi.frequency]],
                     },
                 )
+
+    def period_mismatch(self, kpi: KPI, m: Measurement) -> Issue | None:
+        """A measurement typed as a period finer than the KPI's (a week for a monthly KPI)
+        that crosses one of its period boundaries: it counts in the period where it starts,
+        which may be in the year before (2026-W01 starts on 29 December 2025). A coarser
+        period is ``coarse-date``'s."""
+        assert kpi.frequency is not None
+        if m.granularity == "day" or coarser(m.granularity, kpi.frequency):
+            return None
+        end = granularity_end(m.date, m.granularity)
+        if period_start(end, kpi.frequency) == period_start(m.date, kpi.frequency):
+            return None
+        return Issue(
+            "period-mismatch",
+            *self.at("measurements", m.row, "date"),
+            {
+                "value": period_label(m.date, FREQUENCY_OF[m.granularity]),
+                "granularity": GRANULARITY_WORDS[m.granularity],
+                "start": Date(m.date),
+                "end": Date(end),
+                "kpi": kpi.id,
+                "period": period_label(period_start(m.date, kpi.frequency), kpi.frequency),
+                "frequency": FREQUENCY_WORDS[kpi.frequency],
+            },
+        )
 
     def needs_aggregation(self, kpi: KPI, period: dt.date, ms: list[Measurement]) -> Issue:
         from kpireport.model import column_letter
@@ -282,7 +322,7 @@ class _Validator:
                     "sheet": self.wb.loc("measurements", 1).sheet,
                 },
             )
-        yield from self.achievable(kpi, values)
+        yield from self.achievable(kpi, self.judged(kpi) if kpi.frequency else values)
         if self.empty(kpi, "objective", kpi.objective):
             yield Issue("R-no-objective", *self.at("kpis", row, "objective"), args)
         yield from self.relevant_department(kpi)
@@ -295,6 +335,29 @@ class _Validator:
                 *self.at("kpis", row, "deadline"),
                 {"deadline": Date(kpi.deadline), "report_date": Date(self.report_date)},
             )
+
+    def judged(self, kpi: KPI) -> list[tuple[dt.date, float]]:
+        """The period values the engine judges the KPI on: its measurements up to the report
+        date, without a sum KPI's period still running then (its total so far is not a pace:
+        docs/metrics.md, section 3)."""
+        assert kpi.frequency is not None
+        known = [
+            m
+            for m in self.by_kpi.get(kpi.id, [])
+            if self.report_date is None or m.date <= self.report_date
+        ]
+        values = [
+            (p, aggregate([m.value for m in ms], kpi.aggregation))
+            for p, ms in group_periods(kpi, known).items()
+        ]
+        if (
+            kpi.aggregation == "sum"
+            and values
+            and self.report_date is not None
+            and self.report_date < period_end(values[-1][0], kpi.frequency)
+        ):
+            return values[:-1]
+        return values
 
     def relevant_department(self, kpi: KPI) -> Iterator[Issue]:
         # An empty Departments sheet counts as none: departments then come from the KPIs sheet.

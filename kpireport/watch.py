@@ -108,7 +108,7 @@ def watch(
         every = "" if once else f" every {interval:g} s"
         log(f"watching {box.path}{every}; report sets go to {out_dir}")
         if build_options is not None and build_options.limits is not None:
-            from kpireport.build import CHILD_PRELOAD
+            from kpireport.buildchild import CHILD_PRELOAD
             from kpireport.limits import confinement
 
             jail = confinement(build_options.limits, CHILD_PRELOAD)

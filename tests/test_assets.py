@@ -258,3 +258,25 @@ def test_reading_a_logo_never_opens_what_it_refuses(
         name = _refused(place, case)
         assert assets.check_image(name, place["folder"]).uri is None
     assert opened == []
+
+
+def test_a_cmyk_jpeg_scaled_to_rgb_keeps_no_cmyk_profile(tmp_path: Path) -> None:
+    """A large CMYK JPEG is scaled down and made RGB: its CMYK colour profile, which cannot
+    apply to RGB pixels, is dropped; an RGB image's profile is kept."""
+    import io
+
+    from PIL import Image
+
+    from kpireport import assets
+
+    profile = b"\x00\x00\x02\x00fake CMYK profile" + bytes(500)
+    Image.new("CMYK", (2000, 1000), (0, 80, 160, 0)).save(
+        tmp_path / "cmyk.jpg", icc_profile=profile
+    )
+    Image.new("RGB", (2000, 1000), "teal").save(tmp_path / "rgb.jpg", icc_profile=profile)
+    for name, kept in (("cmyk.jpg", None), ("rgb.jpg", profile)):
+        uri = assets.check_image(name, tmp_path).uri
+        assert uri is not None and uri.startswith("data:image/jpeg;base64,")
+        with Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))) as image:
+            assert (image.mode, image.size) == ("RGB", (500, 250))
+            assert image.info.get("icc_profile") == kept, name

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import re
 from decimal import Decimal
 
 import pytest
@@ -159,6 +160,51 @@ def test_a_percent_reads_back_to_one_decimal(value: float) -> None:
         exact = Decimal(repr(value)) * 100
         for locale in (EN, SV):
             assert abs(read_back(fmt.percent(value, locale), locale) - exact) <= Decimal("0.05")
+
+
+def test_percent_with_the_decimals_asked_for() -> None:
+    assert fmt.percent(0.99925, EN, 3) == "99.925%"
+    assert fmt.percent(0.9992, DA, 3) == f"99,92{NBSP}%"  # at most: no trailing zero
+    assert fmt.percent(0.9992, SV, 0) == f"100{NBSP}%"
+
+
+# --- compact --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "digits", "en", "da", "sv"),
+    [
+        (2_150_000.0, 0, "2.15m", f"2,15{NBSP}mio.", f"2,15{NBSP}mn"),
+        (2_000_000.0, 0, "2m", f"2{NBSP}mio.", f"2{NBSP}mn"),
+        (-125_000.0, 0, "-125k", f"-125{NBSP}t", f"-125{NBSP}tn"),
+        (10_000.15, 2, "10.00015k", f"10,00015{NBSP}t", f"10,00015{NBSP}tn"),
+        (10_000.15, 1, "10.0002k", f"10,0002{NBSP}t", f"10,0002{NBSP}tn"),  # rounded to digits
+        (
+            3e40,
+            0,
+            "30000000000000000000000000000tn",
+            f"30000000000000000000000000000{NBSP}bio.",
+            f"30000000000000000000000000000{NBSP}bn",
+        ),  # the float's shortest form, no noise
+    ],
+)
+def test_compact_is_exact_to_the_decimals_asked_for(
+    value: float, digits: int, en: str, da: str, sv: str
+) -> None:
+    assert [fmt.compact(value, locale, digits) for locale in (EN, DA, SV)] == [en, da, sv]
+
+
+@given(st.integers(-(10**15), 10**15), st.integers(0, 3))
+def test_compact_reads_back_as_the_value(whole: int, digits: int) -> None:
+    """A number with ``digits`` decimals shows exactly, whatever the power of ten its short
+    figure is divided by."""
+    value = whole / 10**digits
+    for locale in ALL_LOCALES:
+        text = fmt.compact(value, locale, digits)
+        figure = re.match(r"-?[0-9]+([.,][0-9]+)?", text)
+        assert figure is not None, text
+        shown = parse_decimal(figure.group(), locale=locale.babel)
+        assert any(shown * 10**k == Decimal(repr(value)) for k in range(15)), text
 
 
 # --- value ----------------------------------------------------------------------------------

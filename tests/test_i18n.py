@@ -138,6 +138,9 @@ CONTRACT_MODULES = {
     "kpireport/i18n.py",
     "kpireport/schema.py",
     "kpireport/template.py",
+    # template.py's example rows and the Instructions sheet's name, split out of it
+    "kpireport/template_examples.py",
+    "kpireport/template_guides.py",
     "kpireport/issues/args.py",  # Word and Alternative: the contract's names in both languages
 }
 

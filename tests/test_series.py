@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from decimal import Decimal
+from fractions import Fraction
 from random import Random
 
 import pytest
@@ -89,16 +91,50 @@ def test_the_aggregations_agree_with_their_definitions(numbers: list[float]) -> 
     assert low - 1e-9 * scale <= mean <= high + 1e-9 * scale
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the mean is sum / count in floating point: three measurements of 70 % average "
-    "69.99999999999998 % (below their minimum; 0.1 gives 0.10000000000000002, above their "
-    "maximum), so a KPI with a target of 70 % that measured exactly 70 % three times in its last "
-    "period is not 'achieved' (results.json current 0.6999999999999998)",
-)
 @pytest.mark.parametrize("value", [0.7, 0.1])
 def test_the_mean_of_equal_measurements_is_that_measurement(value: float) -> None:
+    # In floating point, sum / count: three measurements of 70 % averaged 69.99999999999998 %
+    # (below their minimum; 0.1 gave 0.10000000000000002, above their maximum), so a KPI with a
+    # target of 70 % that measured exactly 70 % three times in its last period was not 'achieved'
+    # (results.json current 0.6999999999999998).
     assert aggregate([value, value, value], "mean") == value
+
+
+@pytest.mark.parametrize(
+    ("typed", "how", "expected"),
+    [
+        (["0.1", "0.2"], "sum", 0.3),  # 0.30000000000000004 in floating point
+        (["0.7", "0.1"], "sum", 0.8),  # 0.7999999999999999
+        (["100.1", "200.2", "300.3"], "sum", 600.6),  # 600.5999999999999
+        (["0.029", "0.029", "0.031"], "mean", 0.029666666666666668),  # 0.029666666666666664
+        (["0.1", "0.2", "0.4"], "mean", 0.23333333333333334),  # 0.23333333333333336
+        (["-0.3", "0.1", "0.2"], "sum", 0.0),  # 2.7755575615628914e-17
+    ],
+)
+def test_sums_and_means_are_those_of_the_numbers_as_typed(
+    typed: list[str], how: str, expected: float
+) -> None:
+    assert aggregate([float(t) for t in typed], how) == expected
+
+
+# Numbers as typed: up to 12 digits, with up to 4 decimals (amounts, percentages, rates).
+typed_numbers = st.builds(
+    lambda digits, places: Decimal(digits).scaleb(-places),
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.integers(min_value=0, max_value=4),
+)
+
+
+@given(st.lists(typed_numbers, min_size=1, max_size=40))
+def test_sums_and_means_are_exact_for_numbers_as_typed(typed: list[Decimal]) -> None:
+    """The exact sum and mean of the decimals as typed, rounded once to the nearest float
+    (a Fraction is exact, and float() of one rounds correctly)."""
+    numbers = [float(t) for t in typed]
+    total = sum(Fraction(t) for t in typed)
+    assert aggregate(numbers, "sum") == float(total)
+    assert aggregate(numbers, "mean") == float(total / len(typed))
+    if len(set(typed)) == 1:
+        assert aggregate(numbers, "mean") == numbers[0]
 
 
 # --- group_periods -------------------------------------------------------------------------------

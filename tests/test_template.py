@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+import zipfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree as ET
 
 import openpyxl
 import pytest
+from click.testing import CliRunner
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kpireport import template
+from kpireport.cli import main
 from kpireport.errors import OutputError, UsageError
+from kpireport.i18n import get_locale
 from kpireport.resources import template_text
 from kpireport.schema import (
     AGGREGATIONS,
@@ -35,6 +47,8 @@ from kpireport.schema import (
     parse_unit,
 )
 from kpireport.template import default_name, write_template
+from kpireport.validate import check
+from tests.workbook.test_libreoffice import SOFFICE, _fixture_script, needs_soffice
 
 LANGS = ("en", "da")
 INSTRUCTIONS = {"en": "Instructions", "da": "Vejledning"}
@@ -45,6 +59,23 @@ DATE_COLUMNS = {
     BENCHMARKS: ("date",),
 }
 SMART = ("description", "objective", "owner", "data_source")
+# The English source of the guiding texts; the Danish workbook carries their translations.
+REPORT_DATE_RULE = (
+    "Empty: the date of the latest measurement. Type a date only to report as of an earlier "
+    "day; measurements after it are then left out."
+)
+UNIT_PROMPT = (
+    "Pick a unit or type your own, such as visits. For %, type targets and values as 42 % or a "
+    "plain 42, never 0.42 without a percent format: that is 0.42 %."
+)
+UNIT_OF_YOUR_OWN = (
+    "Not one of the listed units, which is fine: it is shown as typed. For a percentage pick %, "
+    "for money a currency code."
+)
+PERCENT_NOTE = (
+    "For a % KPI, type 42 % or a plain 42: both mean 42 %. A plain 0.42 in a cell without "
+    "percent format means 0.42 %."
+)
 
 
 @pytest.fixture(scope="module", params=LANGS)
@@ -98,6 +129,26 @@ def validations(sheet: Worksheet) -> dict[str, str]:
     return out
 
 
+def setting_row(sheet: Worksheet, key: str) -> int:
+    """The row of a setting on the Settings sheet, found by its key as the reader would."""
+    for row in range(2, sheet.max_row + 1):
+        found = match_setting(str(sheet.cell(row, 1).value))
+        if found is not None and found.key == key:
+            return row
+    raise AssertionError(f"no {key} on the Settings sheet")
+
+
+def validation_at(sheet: Worksheet, cells: str) -> DataValidation:
+    """The data validation that covers exactly the range ``cells``."""
+    found = [dv for dv in sheet.data_validations.dataValidation if cells in str(dv.sqref).split()]
+    assert len(found) == 1, (sheet.title, cells, found)
+    return found[0]
+
+
+def gettext(lang: str, message: str) -> str:
+    return get_locale(lang).gettext(message)
+
+
 def as_date(value: Any) -> dt.date:
     assert isinstance(value, dt.datetime | dt.date), f"{value!r} is not a date"
     return value.date() if isinstance(value, dt.datetime) else value
@@ -121,7 +172,8 @@ def test_every_contract_column_header_in_the_chosen_language(written) -> None:
 def test_settings_sheet_has_header_and_every_key_in_the_chosen_language(written) -> None:
     lang, wb = written
     sheet = wb[SETTINGS.title(lang)]
-    assert [c.value for c in sheet[1]] == (
+    # (column C holds the report date's rule, beside its value, under no header)
+    assert [c.value for c in sheet[1] if c.value is not None] == (
         ["key", "value"] if lang == "en" else ["indstilling", "værdi"]
     )
     keys = [sheet.cell(row, 1).value for row in range(2, sheet.max_row + 1)]
@@ -132,7 +184,7 @@ def test_settings_example_values(written) -> None:
     lang, wb = written
     values = settings(wb, lang)
     assert values["language"] == lang
-    assert as_date(values["report_date"]) == dt.date(2026, 3, 31)
+    assert values["report_date"] is None  # the latest measurement decides (issue 13, point 3)
     assert values["currency"] == "DKK"
     assert 0 < values["at_risk"] < values["on_track"] <= 1
     for key in ("primary_color", "accent_color"):
@@ -144,7 +196,7 @@ def test_headers_bold_and_frozen(written) -> None:
     for spec in SHEETS:
         sheet = wb[spec.title(lang)]
         assert sheet.freeze_panes == "A2", spec.key
-        assert all(cell.font.bold for cell in sheet[1]), spec.key
+        assert all(cell.font.bold for cell in sheet[1] if cell.value is not None), spec.key
 
 
 def test_columns_are_wide_enough_for_their_headers(written) -> None:
@@ -153,6 +205,31 @@ def test_columns_are_wide_enough_for_their_headers(written) -> None:
     for cell in sheet[1]:
         width = sheet.column_dimensions[cell.column_letter].width
         assert width >= len(cell.value), cell.value
+
+
+def test_report_date_rule_is_written_beside_it(written) -> None:
+    lang, wb = written
+    sheet = wb[SETTINGS.title(lang)]
+    row = setting_row(sheet, "report_date")
+    assert sheet.cell(row, 3).value == gettext(lang, REPORT_DATE_RULE)
+    assert [r for r in range(1, sheet.max_row + 1) if sheet.cell(r, 3).value] == [row]
+    if lang == "en":
+        assert REPORT_DATE_RULE.startswith("Empty: the date of the latest measurement.")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_built_reports_take_the_report_date_from_the_latest_measurement(
+    tmp_path: Path, lang: str
+) -> None:
+    path = write_template(tmp_path / default_name(lang), lang)
+    out = tmp_path / "reports"
+    result = CliRunner().invoke(
+        main, ["build", str(path), "--format", "json", "-o", str(out), "--quiet"]
+    )
+    assert result.exit_code == 0, result.output
+    (results,) = out.rglob("results.json")
+    assert json.loads(results.read_text(encoding="utf-8"))["report_date"] == "2026-03-31"
+    assert results.parent.name == "2026-03-31"
 
 
 # --- instructions -------------------------------------------------------------------------------
@@ -169,6 +246,85 @@ def test_instructions_sheet_carries_the_shipped_text(written) -> None:
     joined = "\n".join(lines)
     assert "SMART" in joined and "2026-Q1" in joined and "42 %" in joined
     assert "#" not in joined.replace("#RRGGBB", "")  # markdown headings are rendered, not shown
+
+
+# Excel's column width unit is one character of the default font, Calibri 11: 7 pixels at 96 dpi,
+# plus 5 pixels of padding. DejaVu Sans, LibreOffice's fallback where Calibri and Carlito are
+# missing, is wider than Calibri: text that fits its lines in DejaVu fits them in Calibri.
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
+needs_dejavu = pytest.mark.skipif(
+    not (DEJAVU / "DejaVuSans.ttf").exists(),
+    reason="DejaVu fonts are not installed: apt-get install fonts-dejavu-core",
+)
+# A4 between Excel's default margins of 0.7 in is 6.87 in wide; Letter is wider.
+PRINTABLE_WIDTH_PX = (8.27 - 2 * 0.7) * 96
+LINE_HEIGHT = 1.2  # of the font size: DejaVu's ascent and descent are 1.164 em, Calibri's 1.22
+
+
+def column_pixels(width: float) -> float:
+    return width * 7 + 5
+
+
+def wrapped_lines(text: str, font: Any, width_px: float) -> int:
+    """How many lines ``text`` takes in ``font`` wrapped at word boundaries into ``width_px``."""
+    lines, line = 1, ""
+    for word in text.split():
+        candidate = f"{line} {word}" if line else word
+        if line and font.getlength(candidate) > width_px:
+            lines, line = lines + 1, word
+        else:
+            line = candidate
+    return lines
+
+
+def test_instructions_fit_the_width_of_a_page(written) -> None:
+    lang, wb = written
+    sheet = wb[INSTRUCTIONS[lang]]
+    assert column_pixels(sheet.column_dimensions["A"].width) <= PRINTABLE_WIDTH_PX
+    # and printed one page wide whatever the paper and margins
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
+    assert sheet.page_setup.orientation == "portrait"
+
+
+@needs_dejavu
+def test_every_instruction_fits_its_row(written) -> None:
+    """A conservative estimate: each cell's text wrapped in DejaVu Sans at the cell's font size
+    into the column's width, less the padding; the row is high enough for those lines."""
+    from PIL import ImageFont
+
+    lang, wb = written
+    sheet = wb[INSTRUCTIONS[lang]]
+    width_px = column_pixels(sheet.column_dimensions["A"].width) - 2 * 5
+    checked = 0
+    for (cell,) in sheet.iter_rows(max_col=1):
+        if not cell.value:
+            continue
+        assert cell.alignment.wrap_text and cell.alignment.vertical == "top", cell.coordinate
+        size = cell.font.sz or 11
+        name = "DejaVuSans-Bold.ttf" if cell.font.b else "DejaVuSans.ttf"
+        font = ImageFont.truetype(str(DEJAVU / name), size=round(size * 96 / 72))
+        lines = wrapped_lines(cell.value, font, width_px)
+        height = sheet.row_dimensions[cell.row].height
+        assert height is not None and height >= lines * size * LINE_HEIGHT, (
+            cell.coordinate,
+            lines,
+            height,
+            cell.value,
+        )
+        checked += 1
+    assert checked > 20
+
+
+def test_instructions_say_the_report_date_is_left_empty() -> None:
+    for lang, words in (("en", "empty"), ("da", "tom")):
+        text = template_text(f"init/instructions.{lang}.md")
+        (line,) = [
+            ln
+            for ln in text.splitlines()
+            if ln.startswith("- " + ("report_date" if lang == "en" else "rapportdato"))
+        ]
+        assert words in line, line
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -214,7 +370,7 @@ def test_no_dropdowns_on_free_text_columns(written) -> None:
     sheet = wb[KPIS.title(lang)]
     index = header_index(sheet, KPIS)
     dropdown_letters = {rng[0] for rng in validations(sheet)}
-    expected = {"department", "direction", "frequency", "aggregation"}
+    expected = {"department", "unit", "direction", "frequency", "aggregation"}
     assert dropdown_letters == {get_column_letter(index[k]) for k in expected}
 
 
@@ -238,6 +394,123 @@ def test_example_values_are_in_their_dropdowns(written) -> None:
             assert row[key] in allowed, (spec.key, row)
 
 
+PER_KPI = tuple(spec for spec in SHEETS if any(column.key == "kpi" for column in spec.columns))
+_LIST_RANGE = re.compile(r"^'((?:[^']|'')+)'!\$([A-Z]+)\$(\d+):\$([A-Z]+)\$(\d+)$")
+
+
+def quoted(title: str) -> str:
+    return "'" + title.replace("'", "''") + "'"
+
+
+def list_values(wb: Workbook, source: str) -> list[Any]:
+    """What a dropdown whose list is the range ``source`` offers: the range's filled cells."""
+    match = _LIST_RANGE.match(source)
+    assert match, source
+    title, first_col, first_row, last_col, last_row = match.groups()
+    sheet = wb[title.replace("''", "'")]
+    cells = sheet[f"{first_col}{first_row}:{last_col}{last_row}"]
+    return [cell.value for row in cells for cell in row if cell.value not in (None, "")]
+
+
+def test_every_per_kpi_sheet_has_a_kpi_dropdown_from_the_kpis_sheet(written) -> None:
+    lang, wb = written
+    assert {spec.key for spec in PER_KPI} == {"measurements", "benchmarks"}
+    kpis = wb[KPIS.title(lang)]
+    id_letter = get_column_letter(header_index(kpis, KPIS)["id"])
+    example_ids = [row["id"] for row in rows(kpis, KPIS)]
+    for spec in PER_KPI:
+        sheet = wb[spec.title(lang)]
+        letter = get_column_letter(header_index(sheet, spec)["kpi"])
+        dv = validation_at(sheet, f"{letter}2:{letter}1000")
+        # The KPIs sheet's id column down to row 1000: empty rows included, so a KPI added
+        # below the examples is in the list at once (Excel and LibreOffice skip the blanks).
+        assert dv.formula1 == f"{quoted(KPIS.title(lang))}!${id_letter}$2:${id_letter}$1000"
+        assert list_values(wb, dv.formula1) == example_ids
+        assert (dv.errorStyle, dv.allow_blank, dv.showErrorMessage) == ("warning", True, True)
+        assert (dv.errorTitle, dv.error) == (
+            gettext(lang, "Unknown KPI"),
+            gettext(lang, "Pick a KPI id from the KPIs sheet, or add the KPI there first."),
+        )
+        for row in rows(sheet, spec):
+            assert row["kpi"] in example_ids, (spec.key, row)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_kpi_dropdown_takes_in_a_kpi_added_below_the_examples(tmp_path: Path, lang: str) -> None:
+    """As a user fills in the workbook: a new KPI row under the examples, then a measurement
+    and a benchmark for it, each in the first empty row of its sheet."""
+    path = write_template(tmp_path / default_name(lang), lang)
+    wb = openpyxl.load_workbook(path)
+    kpis = wb[KPIS.title(lang)]
+    new = kpis.max_row + 1
+    for col in range(1, kpis.max_column + 1):  # a copy of the first example, under a new id
+        kpis.cell(new, col).value = kpis.cell(2, col).value
+        kpis.cell(new, col).number_format = kpis.cell(2, col).number_format
+    kpis.cell(new, header_index(kpis, KPIS)["id"]).value = "NEW-01"
+    entered = {}
+    for spec, values in (
+        (MEASUREMENTS, {"kpi": "NEW-01", "date": dt.date(2026, 3, 31), "value": 12}),
+        (BENCHMARKS, {"kpi": "NEW-01", "source": "Board target", "value": 20}),
+    ):
+        sheet = wb[spec.title(lang)]
+        row, index = sheet.max_row + 1, header_index(sheet, spec)
+        for key, value in values.items():
+            sheet.cell(row, index[key]).value = value
+        entered[spec.key] = f"{get_column_letter(index['kpi'])}{row}"
+    wb.save(path)
+
+    wb = openpyxl.load_workbook(path)
+    for spec in PER_KPI:
+        sheet = wb[spec.title(lang)]
+        (dv,) = [v for v in sheet.data_validations.dataValidation if entered[spec.key] in v.sqref]
+        assert "NEW-01" in list_values(wb, dv.formula1)
+    _, report = check(path)
+    assert report.valid, report.issues
+    assert "unknown-kpi" not in {issue.code for issue in report.issues}
+
+
+def test_unit_dropdown_offers_the_known_units_and_takes_others(written) -> None:
+    lang, wb = written
+    sheet = wb[KPIS.title(lang)]
+    letter = get_column_letter(header_index(sheet, KPIS)["unit"])
+    dv = validation_at(sheet, f"{letter}2:{letter}1000")
+    labels = dv.formula1[1:-1].split(",")
+    assert labels == list(CHOICE_LABELS["unit"][lang].values())
+    for canonical, label in CHOICE_LABELS["unit"][lang].items():
+        assert parse_unit(label).label == canonical, label
+    assert {parse_unit(label).kind for label in labels} == {
+        "count",
+        "percent",
+        "currency",
+        "duration",
+        "score",
+    }
+    assert {row["unit"] for row in rows(sheet, KPIS)} <= set(labels)
+    # "information": Excel and LibreOffice tell, and keep, a unit of one's own (visits, NPS).
+    assert (dv.errorStyle, dv.allow_blank, dv.showErrorMessage) == ("information", True, True)
+    assert (dv.errorTitle, dv.error) == (
+        gettext(lang, "A unit of your own"),
+        gettext(lang, UNIT_OF_YOUR_OWN),
+    )
+    # The moment a unit is picked is the moment to say how a percentage is typed.
+    assert dv.showInputMessage
+    assert (dv.promptTitle, dv.prompt) == (gettext(lang, "Unit"), gettext(lang, UNIT_PROMPT))
+
+
+def test_dropdown_texts_fit_excel_limits(written) -> None:
+    """Excel refuses to open a file (or cuts the text) beyond these lengths."""
+    _lang, wb = written
+    seen = 0
+    for sheet in wb.worksheets:
+        for dv in sheet.data_validations.dataValidation:
+            seen += 1
+            assert len(dv.errorTitle or "") <= 32 and len(dv.promptTitle or "") <= 32
+            assert len(dv.error or "") <= 225 and len(dv.prompt or "") <= 255
+            if dv.formula1.startswith('"'):
+                assert len(dv.formula1) - 2 <= 255
+    assert seen >= 9
+
+
 # --- number formats -----------------------------------------------------------------------------
 
 
@@ -258,13 +531,14 @@ def test_date_columns_hold_dates_formatted_yyyy_mm_dd(written) -> None:
                 assert cell.number_format == "yyyy-mm-dd", cell.coordinate
 
 
-def test_report_date_setting_is_a_formatted_date(written) -> None:
+def test_report_date_setting_is_empty_and_date_formatted(written) -> None:
+    """Empty, so the latest measurement decides; formatted, so a date typed there shows the way
+    the other dates do."""
     lang, wb = written
     sheet = wb[SETTINGS.title(lang)]
-    name = "rapportdato" if lang == "da" else "report_date"
-    row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value == name)
+    row = setting_row(sheet, "report_date")
+    assert sheet.cell(row, 2).value is None
     assert sheet.cell(row, 2).number_format == "yyyy-mm-dd"
-    as_date(sheet.cell(row, 2).value)
 
 
 def test_percent_kpi_cells_are_shares_in_percent_format(written) -> None:
@@ -275,6 +549,8 @@ def test_percent_kpi_cells_are_shares_in_percent_format(written) -> None:
     for r in range(2, kpi_sheet.max_row + 1):
         unit = kpi_sheet.cell(r, index["unit"]).value
         kpi_id = kpi_sheet.cell(r, index["id"]).value
+        if kpi_id is None:  # a row another test's look below the examples made
+            continue
         for key in ("target", "baseline"):
             cell = kpi_sheet.cell(r, index[key])
             if parse_unit(unit).is_percent:
@@ -300,16 +576,44 @@ def test_percent_kpi_cells_are_shares_in_percent_format(written) -> None:
         assert seen, spec.key
 
 
+PERCENT_COLUMNS = (
+    (KPIS, "target"),
+    (KPIS, "baseline"),
+    (MEASUREMENTS, "value"),
+    (BENCHMARKS, "value"),
+)
+
+
+def test_percent_rule_noted_on_every_number_column_a_percent_kpi_uses(written) -> None:
+    lang, wb = written
+    for spec, key in PERCENT_COLUMNS:
+        sheet = wb[spec.title(lang)]
+        header = sheet.cell(1, header_index(sheet, spec)[key])
+        assert header.comment is not None, (spec.key, key)
+        assert header.comment.text == gettext(lang, PERCENT_NOTE)
+
+
+def test_no_conditional_formats(written) -> None:
+    """A conditional percent format (tried: LibreOffice shows it) would show 0.42 typed into a
+    plain cell of a % KPI as 42.0 % while kpireport's percent rule, which reads the cell's own
+    format, takes it as 0.42 %; and a typed 42 as 4200.0 % while it is read as 42 %. So the
+    percent rule is told in notes instead, and what the cell shows is what is read."""
+    _lang, wb = written
+    for sheet in wb.worksheets:
+        assert not list(sheet.conditional_formatting), sheet.title
+
+
 # --- example data consistent with the contract --------------------------------------------------
 
 
 def test_example_data_is_consistent(written) -> None:
     lang, wb = written
-    report_date = as_date(settings(wb, lang)["report_date"])
     departments = rows(wb[DEPARTMENTS.title(lang)], DEPARTMENTS)
     kpis = rows(wb[KPIS.title(lang)], KPIS)
     measurements = rows(wb[MEASUREMENTS.title(lang)], MEASUREMENTS)
     benchmarks = rows(wb[BENCHMARKS.title(lang)], BENCHMARKS)
+    # No report_date in Settings: the latest measurement's date is the report date.
+    report_date = max(as_date(m["date"]) for m in measurements)
 
     dep_names = [d["department"] for d in departments]
     assert len(dep_names) == len(set(dep_names)) >= 2
@@ -351,6 +655,129 @@ def test_example_data_is_consistent(written) -> None:
         assert b["source"]
         assert isinstance(b["value"], int | float)
         assert match_choice(BENCHMARK_KINDS, b["kind"]) is not None
+
+
+# --- LibreOffice --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def libreoffice_copies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path]]:
+    """lang -> (the written template, LibreOffice's xlsx copy of it)."""
+    folder = tmp_path_factory.mktemp("libreoffice")
+    originals = {lang: write_template(folder / f"template-{lang}.xlsx", lang) for lang in LANGS}
+    copies = _fixture_script().convert_with_libreoffice(list(originals.values()), folder / "lo")
+    return {lang: (originals[lang], copy) for lang, copy in zip(originals, copies, strict=True)}
+
+
+def unquoted(source: str) -> str:
+    """A list source with its sheet name unquoted, as LibreOffice writes it when it can."""
+    return re.sub(r"^'((?:[^']|'')+)'!", lambda m: m.group(1).replace("''", "'") + "!", source)
+
+
+def guides(path: Path) -> dict[str, Any]:
+    """Every dropdown with its texts, and every note, by sheet and cell."""
+    wb = openpyxl.load_workbook(path)
+    found: dict[str, Any] = {}
+    for sheet in wb.worksheets:
+        for dv in sheet.data_validations.dataValidation:
+            found[f"{sheet.title}!{dv.sqref}"] = (
+                unquoted(dv.formula1),
+                dv.errorStyle,
+                (dv.errorTitle, dv.error),
+                bool(dv.showInputMessage) and (dv.promptTitle, dv.prompt),
+            )
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.comment is not None:
+                    found[f"{sheet.title}!{cell.coordinate}"] = cell.comment.text.strip()
+    return found
+
+
+@pytest.mark.slow
+@needs_soffice
+@pytest.mark.parametrize("lang", LANGS)
+def test_libreoffice_copy_validates_and_keeps_every_guide(
+    libreoffice_copies: dict[str, tuple[Path, Path]], lang: str
+) -> None:
+    original, copy = libreoffice_copies[lang]
+    with zipfile.ZipFile(copy) as saved:
+        assert "LibreOffice" in saved.read("docProps/app.xml").decode()
+    _, report = check(copy)
+    assert report.issues == []  # no error, and no warning either
+    expected = guides(original)
+    assert len(expected) >= 13  # 9 dropdowns, 4 notes
+    assert guides(copy) == expected
+    sheet = openpyxl.load_workbook(copy)[SETTINGS.title(lang)]
+    row = setting_row(sheet, "report_date")
+    assert sheet.cell(row, 2).value is None
+    assert sheet.cell(row, 3).value == gettext(lang, REPORT_DATE_RULE)
+
+
+def pdf_lines(pdf: Path) -> list[list[tuple[float, float, float, float, str]]]:
+    """Per page, the text lines pdftotext finds: (x_min, y_min, x_max, y_max, text)."""
+    out = subprocess.run(
+        ["pdftotext", "-bbox-layout", str(pdf), "-"],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    ns = {"x": "http://www.w3.org/1999/xhtml"}
+    pages = []
+    for page in ET.fromstring(out).iter(f"{{{ns['x']}}}page"):
+        lines = []
+        for line in page.iter(f"{{{ns['x']}}}line"):
+            words = " ".join(w.text or "" for w in line.iter(f"{{{ns['x']}}}word"))
+            box = [float(line.get(k, 0)) for k in ("xMin", "yMin", "xMax", "yMax")]
+            lines.append((box[0], box[1], box[2], box[3], words))
+        pages.append(lines)
+    return pages
+
+
+@pytest.mark.slow
+@needs_soffice
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is not installed")
+@pytest.mark.parametrize("lang", LANGS)
+def test_instructions_print_whole_and_unclipped_from_libreoffice(tmp_path: Path, lang: str) -> None:
+    """The Instructions sheet alone, printed to PDF by LibreOffice: every instruction is there in
+    full (no text cut off at the page's edge) and no line is drawn over another (no row too low
+    for its wrapped text)."""
+    path = write_template(tmp_path / "kpis.xlsx", lang)
+    wb = openpyxl.load_workbook(path)
+    for title in wb.sheetnames[1:]:
+        del wb[title]
+    wb.save(path)
+    with tempfile.TemporaryDirectory(prefix="lo-profile-") as profile:
+        subprocess.run(
+            [
+                str(SOFFICE),
+                f"-env:UserInstallation={Path(profile).as_uri()}",
+                "--headless",
+                "--norestore",
+                "--nolockcheck",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(tmp_path),
+                str(path),
+            ],
+            capture_output=True,
+            timeout=120,
+            check=True,
+        )
+    pages = pdf_lines(tmp_path / "kpis.pdf")
+    printed = " ".join(text for lines in pages for *_, text in lines)
+    for (cell,) in wb[INSTRUCTIONS[lang]].iter_rows(max_col=1):
+        if cell.value:
+            assert " ".join(cell.value.split()) in printed, cell.value
+    for lines in pages:
+        for a, b in itertools.combinations(lines, 2):
+            overlap_x = min(a[2], b[2]) - max(a[0], b[0])
+            overlap_y = min(a[3], b[3]) - max(a[1], b[1])
+            # The boxes of two lines of one paragraph touch by about a tenth of their height
+            # (a glyph box is taller than the line spacing); a row too low for its text puts
+            # one line over another by far more.
+            tolerance = 0.25 * min(a[3] - a[1], b[3] - b[1])
+            assert overlap_x <= 0 or overlap_y <= tolerance, (a, b)
 
 
 # --- writing safely -----------------------------------------------------------------------------

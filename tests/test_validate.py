@@ -16,6 +16,7 @@ import copy
 import dataclasses
 import datetime as dt
 import json
+import shutil
 import string
 import zipfile
 from collections.abc import Callable
@@ -32,7 +33,7 @@ from kpireport.i18n import LANGUAGES, get_locale
 from kpireport.issues import CATALOG, ERROR, WARNING, ValidationReport
 from kpireport.model import Workbook
 from kpireport.validate import check
-from tests.conftest import KPI_HEADER, Fmt, codes, kpi_row
+from tests.conftest import KPI_HEADER, SAMPLES, Fmt, codes, kpi_row
 
 Sheets = dict[str, list[list[Any]]]
 Check = Callable[..., tuple[Workbook, ValidationReport]]
@@ -442,6 +443,44 @@ def test_coarse_date(run: Check, sheets: Sheets, text: str, granularity: str) ->
     assert codes(report) == [("coarse-date", "Measurements", "B4")]
     assert_issue(report, WARNING, shows=(text, "SALES-01"))
     assert f"whole {granularity}" in report.issues[0].message("en")
+
+
+def test_period_mismatch(run: Check, sheets: Sheets) -> None:
+    """2026-W01 (29 Dec 2025 - 4 Jan 2026) for a monthly KPI: counted in December 2025."""
+    set_cell(sheets, "Measurements", "B4", "2026-W01")
+    _, report = run(sheets)
+    assert codes(report) == [("period-mismatch", "Measurements", "B4")]
+    assert_issue(report, WARNING, shows=("2026-W01", "SALES-01", "2025-12"))
+
+
+def test_after_report_date(run: Check, sheets: Sheets) -> None:
+    set_cell(sheets, "Settings", "B3", dt.date(2026, 4, 30))  # rows for May and June follow
+    _, report = run(sheets)
+    assert codes(report) == [("after-report-date", "Settings", "B3")]
+    assert_issue(report, WARNING, shows=("Measurements!B6",))
+    assert report.issues[0].message("en").startswith("2 measurement rows are dated after")
+
+
+def test_scale_mismatch(run: Check, sheets: Sheets) -> None:
+    """A % KPI measured 40-50 % (plain numbers) with a target typed 0.6: read as 0.6 %."""
+    set_cell(sheets, "KPIs", "E2", "%")
+    set_cell(sheets, "KPIs", "G2", 0.6)
+    set_cell(sheets, "KPIs", "I2", 40)
+    sheets["Benchmarks"] = sheets["Benchmarks"][:1]
+    _, report = run(sheets)
+    # 0.6 % is below the baseline of 40 % too: the SMART check says so as well
+    assert codes(report) == [
+        ("scale-mismatch", "KPIs", "G2"),
+        ("A-met-at-baseline", "KPIs", "G2"),
+    ]
+    assert_issue(report, WARNING, shows=(("0.6%", "0,6\xa0%"), ("60%", "60\xa0%")))
+
+
+def test_department_spelling(run: Check, sheets: Sheets) -> None:
+    set_cell(sheets, "KPIs", "B2", "sales")
+    _, report = run(sheets)
+    assert codes(report) == [("department-spelling", "KPIs", "B2")]
+    assert_issue(report, WARNING, shows=("sales", "Sales", "Departments!A2"))
 
 
 @pytest.mark.parametrize(
@@ -1429,7 +1468,8 @@ def test_settings_optional_header_row(run: Check, sheets: Sheets, header: list |
 
 
 def test_settings_keys_in_danish(run: Check, sheets: Sheets, tmp_path: Path) -> None:
-    (tmp_path / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n")  # the logo, next to the workbook
+    # the logo, next to the workbook: a whole PNG (a logo that cannot be decoded is a bad-logo)
+    shutil.copy(SAMPLES / "acme-logo.png", tmp_path / "logo.png")
     sheets["Settings"] = [
         ["nøgle", "værdi"],
         ["virksomhed", "Test A/S"],

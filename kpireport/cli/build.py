@@ -97,6 +97,11 @@ class Progress:
     help="Stop rendering a PDF that takes longer than this, and say which one.",
 )
 @limit_options("")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Build no workbook with warnings (as validate --strict fails it).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress messages.")
 @handle_errors
 def build_command(
@@ -112,6 +117,7 @@ def build_command(
     render_timeout: float,
     build_timeout: float | None,
     build_memory: int | None,
+    strict: bool,
     quiet: bool,
 ) -> None:
     """Build the reports: a PDF and HTML per department, a board pack, results.json.
@@ -149,6 +155,7 @@ def build_command(
         jobs=jobs or default_jobs(),
         render_timeout=render_timeout,
         limits=Limits(build_timeout or DEFAULT_TIMEOUT, build_memory or DEFAULT_MEMORY),
+        strict=strict,
     )
     if templates is not None:
         check_templates(templates, "report")
@@ -170,6 +177,9 @@ def build_command(
                 unchanged = locale.ngettext("{n} file unchanged", "{n} files unchanged", kept)
                 extra = "; " + unchanged.format(n=kept) if kept else ""
                 click.echo(f"{workbook}: {status_line(result)}{extra}", err=True)
+                if result.report_date is not None:
+                    said = report_date_line(result.report_date, locale)
+                    click.echo(f"{workbook}: {printable(said)}", err=True)
                 # a refused logo changes the reports themselves: say so (other warnings are
                 # on the validation page of the report set)
                 for issue in result.report.issues:
@@ -180,7 +190,8 @@ def build_command(
                         click.echo(f"{workbook}: {printable(text)}", err=True)
         else:
             failed = True
-            click.echo(render_text(result.report, style=click.style), err=True, color=color())
+            text = render_text(result.report, strict=strict, style=click.style)
+            click.echo(text, err=True, color=color())
             if result.validation_page is not None:
                 click.echo(printable(result.validation_page), err=True)
 
@@ -194,6 +205,19 @@ def status_line(result: Any) -> str:
     from kpireport.i18n import get_locale
 
     return fmt.status_summary(result.summary, get_locale(result.language))
+
+
+def report_date_line(dated: Any, locale: Any) -> str:
+    """``report date 30 Jun 2026 (Settings!B3)``: what the set is as of, and where that came
+    from (a report date left from last time shows here, as well as in validation)."""
+    from kpireport import fmt
+
+    when = fmt.date(dated.date, locale)
+    if dated.typed:
+        return locale.gettext("report date {date} ({cell})").format(date=when, cell=dated.cell)
+    return locale.gettext("report date {date} (the latest measurement, {cell})").format(
+        date=when, cell=dated.cell
+    )
 
 
 def kept_line(result: Any) -> str:

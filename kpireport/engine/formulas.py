@@ -19,6 +19,8 @@ FORECAST_PERIODS = 12
 MIN_FORECAST_PERIODS = 3
 # A target projected to be reached further away than this is "not reached".
 MAX_FORECAST_YEARS = 10
+# more periods than MAX_FORECAST_YEARS holds at the finest frequency (daily)
+_MAX_FORECAST_STEPS = (MAX_FORECAST_YEARS + 1) * 366
 # Words of a unit that make its values points on a scale (English, Danish, Swedish): a change of
 # a score or an index is read in points, never as a percentage of the earlier score.
 POINT_WORDS = frozenset(
@@ -142,9 +144,12 @@ def forecast(
     ahead = periods_between(last.start, deadline, frequency)
     value = last.value + slope * ahead if ahead >= 0 else None
     date_reached = None
-    if sign * slope > 0:
+    needed = (target - last.value) / slope if sign * slope > 0 else math.inf
+    # A slope too small to matter (1e-323 a period towards 1e15) needs more periods than a
+    # float holds, or than fit in the years a forecast looks ahead: no date, not a crash.
+    if needed <= _MAX_FORECAST_STEPS:
         steps = max(
-            math.ceil((target - last.value) / slope - 1e-9),
+            math.ceil(needed - 1e-9),
             1,
             periods_between(last.start, as_of, frequency),
         )

@@ -146,7 +146,8 @@ class KpiResult:
 
 @dataclass
 class Attention:
-    """A KPI that needs attention (at risk, off track, missed, or stale), in a summary's list."""
+    """A KPI that needs attention (at risk, off track, missed, or stale, or whose workbook cells
+    are probably wrong), in a summary's list."""
 
     id: str
     name: str
@@ -155,6 +156,9 @@ class Attention:
     stale: bool
     progress: float | None
     shortfall: float | None
+    # "Settings!B3: ..." for each warning that says the workbook is probably wrong at a cell
+    # (a percentage typed on the wrong scale): the status itself may be false
+    checks: list[str] = field(default_factory=list)
 
 
 @dataclass

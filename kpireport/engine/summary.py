@@ -21,6 +21,9 @@ from kpireport.slug import REPORT_SET_NAMES, unique_slugs
 # Statuses that count towards a department's score, and those that need attention.
 GOOD = frozenset({"achieved", "on_track"})
 ATTENTION = frozenset({"off_track", "missed", "at_risk"})
+# Warnings that make a KPI's status itself doubtful (a target read as 0.032 % that should be
+# 3.2 % makes a false "achieved"): such a KPI needs attention whatever its status.
+CHECK_CODES = frozenset({"scale-mismatch"})
 
 
 def _summary(kpis: list[KpiResult]) -> Summary:
@@ -28,14 +31,33 @@ def _summary(kpis: list[KpiResult]) -> Summary:
     counts = Counter(k.status for k in kpis)
     total = sum(k.weight for k in kpis)
     good = sum(k.weight for k in kpis if k.status in GOOD)
-    attention = [k for k in kpis if k.status in ATTENTION or k.stale]
-    attention.sort(key=lambda k: (-(k.shortfall if k.shortfall is not None else math.inf), k.id))
+    checks = {
+        k.id: [f"{w.cell}: {w.message}" for w in k.warnings if w.code in CHECK_CODES] for k in kpis
+    }
+    attention = [k for k in kpis if k.status in ATTENTION or k.stale or checks[k.id]]
+    # a status that may be false first, then the furthest behind
+    attention.sort(
+        key=lambda k: (
+            not checks[k.id],
+            -(k.shortfall if k.shortfall is not None else math.inf),
+            k.id,
+        )
+    )
     return Summary(
         kpi_count=len(kpis),
         score=good / total if total else None,
         counts={s: counts.get(s, 0) for s in STATUSES},
         attention=[
-            Attention(k.id, k.name, k.department, k.status, k.stale, k.progress, k.shortfall)
+            Attention(
+                k.id,
+                k.name,
+                k.department,
+                k.status,
+                k.stale,
+                k.progress,
+                k.shortfall,
+                checks[k.id],
+            )
             for k in attention
         ],
     )

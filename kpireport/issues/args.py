@@ -140,14 +140,16 @@ class Number:
 
 @dataclass(frozen=True)
 class Percent:
-    """A fraction shown as a percentage."""
+    """A fraction shown as a percentage, with two significant digits of a tiny one (0.032 %)."""
 
     value: float
 
     def render(self, locale: Locale) -> str:
         from kpireport import fmt
 
-        return fmt.percent(self.value, locale)
+        shown = abs(self.value) * 100
+        digits = 1 - math.floor(math.log10(shown)) if 0 < shown < 0.1 else 1
+        return fmt.percent(self.value, locale, digits)
 
 
 @dataclass(frozen=True)

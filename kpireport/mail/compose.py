@@ -29,7 +29,7 @@ class Behind:
     id: str
     name: str
     status: str  # the status in the mail's language
-    stale: bool  # achieved or on track, but with no recent data
+    stale: bool  # no recent data (docs/metrics.md, "Stale")
     department: str | None  # its department, in the board pack's message; None in a department's
 
 
@@ -90,7 +90,8 @@ def _context(results: Results, message: Outgoing) -> dict[str, Any]:
             id=visible(entry.id),
             name=visible(entry.name),
             status=labels.status(entry.status, locale),
-            stale=entry.stale and entry.status in ("achieved", "on_track"),
+            # whatever its status (a stale KPI is at best at risk): the reason to say
+            stale=entry.stale,
             department=visible(entry.department) if dept is None else None,
         )
         for entry in attention

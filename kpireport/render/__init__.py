@@ -1,7 +1,11 @@
 """Stage 4: render results as HTML (Jinja2 templates with inline CSS and SVG) and PDF
 (WeasyPrint). Templates are looked up in a user folder first, then in the defaults, which a user
 template can extend with ``{% extends "default:department.html" %}``. The mail stage's plain-text
-templates (``templates/mail/``) are found the same way."""
+templates (``templates/mail/``) are found the same way.
+
+Every template runs in Jinja2's immutable sandbox: a template folder shared with less trusted
+colleagues can show what it is given, but cannot reach Python's internals (``__class__``,
+``__globals__``), run code or change the objects it is given (SECURITY.md)."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
 from kpireport import __version__, fmt, labels
@@ -51,10 +56,10 @@ def default_templates(kind: str = "report") -> Path:
 def environment(user_dir: Path | None = None, kind: str = "report") -> jinja2.Environment:
     """The Jinja2 environment: ``user_dir`` (if any) before the defaults of ``kind``;
     ``default:`` names a default template even when a user template of the same name exists.
-    Report templates are HTML-escaped, mail templates not."""
+    Report templates are HTML-escaped, mail templates not; both run in the sandbox."""
     default = str(default_templates(kind))
     search = [str(user_dir), default] if user_dir else [default]
-    env = jinja2.Environment(
+    env = ImmutableSandboxedEnvironment(
         loader=jinja2.ChoiceLoader(
             [
                 jinja2.FileSystemLoader(search),
@@ -307,4 +312,4 @@ def describe_template_error(exc: jinja2.TemplateError, template: str, kind: str 
     )
 
 
-# Logos are checked and read by kpireport.assets.image_data_uri (path and content).
+# Logos are checked, read and scaled by kpireport.assets.Logos (path, content and pixels).

@@ -4,11 +4,14 @@ the department reports, which are therefore laid out once for both.
 
 WeasyPrint links by named destinations (``/Dest (kpi-SALES-01)``) and bookmarks by explicit
 page references; both are rebuilt here so that every link and bookmark of every part points at
-the same place in the whole document.
+the same place in the whole document. WeasyPrint writes an image once per document, so each part
+brings its own copy of the logo; identical images are made one object here, which every page
+that shows one shares.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import warnings
 from dataclasses import dataclass, field
@@ -73,10 +76,93 @@ def assemble(parts: list[bytes], furniture: list[bytes]) -> bytes:
     if len(layers) != len(out.pages):
         raise ValueError(f"{len(layers)} furniture pages for {len(out.pages)} pages")
     for target, layer in zip(out.pages, layers, strict=True):
-        target.add_overlay(layer, None)
+        _overlay(target, layer)
+    _share_images(out)
     buffer = io.BytesIO()
     out.save(buffer, deterministic_id=True)
     return buffer.getvalue()
+
+
+def _overlay(target: Any, layer: Any) -> None:
+    """Draw ``layer`` (a page) over ``target``, as pikepdf's ``add_overlay`` does, under a name
+    of our own: add_overlay names the form with ``Name.random``, so the same parts gave other
+    bytes (and another /ID) on every run."""
+    import pikepdf
+
+    formx = layer.as_form_xobject()
+    taken = set(target.resources.get(pikepdf.Name.XObject, {}).keys())
+    name = next(
+        pikepdf.Name(f"/KpiFurniture{n}")
+        for n in range(len(taken) + 1)
+        if f"/KpiFurniture{n}" not in taken
+    )
+    target.add_resource(formx, pikepdf.Name.XObject, name)
+    placed = target.calc_form_xobject_placement(
+        formx, name, pikepdf.Rectangle(target.trimbox), allow_shrink=True, allow_expand=True
+    )
+    target.contents_add(b"q\n", prepend=True)
+    target.contents_add(b"Q\n", prepend=False)
+    target.contents_add(placed, prepend=False)
+    target.contents_coalesce()
+
+
+def _share_images(pdf: Any) -> None:
+    """Images with the same data and dictionary become one object, which every page, form and
+    pattern that draws one refers to (the copies, no longer referred to, are not written)."""
+    import pikepdf
+
+    shared: dict[bytes, Any] = {}
+    # each image's fingerprint, by its object: a page drawing the logo again costs no hashing
+    fingerprints: dict[tuple[int, int], bytes] = {}
+    seen: set[tuple[int, int]] = set()
+    stack = [page.obj.get("/Resources") for page in pdf.pages]
+    while stack:
+        resources = stack.pop()
+        if not isinstance(resources, pikepdf.Dictionary):
+            continue
+        if resources.is_indirect:  # the pages of one part share their resources
+            if resources.objgen in seen:
+                continue
+            seen.add(resources.objgen)
+        xobjects = resources.get("/XObject")
+        if not isinstance(xobjects, pikepdf.Dictionary):
+            xobjects = pikepdf.Dictionary()
+        for name in list(xobjects.keys()):
+            xobject = xobjects[name]
+            if not isinstance(xobject, pikepdf.Stream):
+                continue
+            if xobject.get("/Subtype") == "/Image":
+                if xobject.objgen not in fingerprints:
+                    fingerprints[xobject.objgen] = _fingerprint(xobject)
+                xobjects[name] = shared.setdefault(fingerprints[xobject.objgen], xobject)
+            else:  # a form: the page header and footer drawn over a page, or a part's own
+                stack.append(xobject.get("/Resources"))
+        patterns = resources.get("/Pattern")
+        if isinstance(patterns, pikepdf.Dictionary):
+            stack += [p.get("/Resources") for p in patterns.values() if hasattr(p, "get")]
+
+
+def _fingerprint(obj: Any, depth: int = 0) -> bytes:
+    """The content of ``obj`` (an image, with its soft mask and colour space), whatever object
+    numbers it and what it refers to have in their part."""
+    import pikepdf
+
+    if depth > 8:  # an image's dictionary is shallow; anything deeper is left unshared
+        return hashlib.sha256(repr(obj.objgen).encode()).digest()
+    h = hashlib.sha256()
+    if isinstance(obj, pikepdf.Stream):
+        h.update(b"stream" + hashlib.sha256(obj.read_raw_bytes()).digest())
+    if isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
+        for key in sorted(set(obj.keys()) - {"/Length"}):  # its stream's, as written
+            h.update(key.encode() + _fingerprint(obj[key], depth + 1))
+    elif isinstance(obj, pikepdf.Array):
+        for item in obj:
+            h.update(b"[" + _fingerprint(item, depth + 1))
+    elif isinstance(obj, pikepdf.Object):
+        h.update(obj.unparse())  # a name or a string
+    else:
+        h.update(repr(obj).encode())  # pikepdf gives numbers and booleans as Python's
+    return h.digest()
 
 
 def _named_destinations(pdf: Any) -> list[tuple[str, Any]]:

@@ -8,8 +8,6 @@ import datetime as dt
 import math
 from html import escape
 
-from babel.numbers import format_compact_decimal
-
 from kpireport import fmt
 from kpireport.engine import KpiResult
 from kpireport.i18n import Locale
@@ -26,33 +24,60 @@ GRID = "#d9dee3"
 MUTED = "#6b7785"
 
 
-def axis_value(value: float, result: KpiResult, locale: Locale) -> str:
-    """A short tick label: 4.5M / 4,5 mio. for large numbers, 86% for percentages."""
+def axis_value(value: float, result: KpiResult, locale: Locale, digits: int) -> str:
+    """A short tick label, exact to ``digits`` decimals of ``value``: 4.5M / 4,5 mio. for large
+    numbers, 86% for percentages."""
     if result.unit_kind == "percent":
-        return fmt.percent(value, locale)
+        return fmt.percent(value, locale, max(digits - 2, 0))
     if abs(value) >= 10_000:
-        return format_compact_decimal(value, locale=locale.babel, fraction_digits=1)
-    return fmt.number(value, locale, 1 if abs(value) < 100 else 0)
+        return fmt.compact(value, locale, digits)
+    return fmt.number(value, locale, digits)
+
+
+def _decimals(ticks: list[float]) -> int:
+    """The fewest decimals that write every tick exactly: their step's (2 for 4.1, 4.15, 4.2),
+    so that no two ticks share a label."""
+    digits = 0
+    # Ends: _nice_ticks rounds its ticks to decimals; and at most _MAX_DECIMALS, so that the
+    # ticks of the tiniest numbers a workbook may hold (1e-300) are not labels 300 digits long.
+    while digits < _MAX_DECIMALS and any(round(tick, digits) != tick for tick in ticks):
+        digits += 1
+    return digits
+
+
+_MAX_DECIMALS = 10
 
 
 def _nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
+    """About ``count`` evenly spaced round values from ``low`` to ``high``: never more than
+    ``count + 1``, whatever the numbers (none when their span is beyond a float)."""
     span = high - low or abs(high) or 1.0
-    step = 10 ** math.floor(math.log10(span / count))
+    if not math.isfinite(span):
+        return []
+    # A step of less than a few units in the last place of the values adds nothing to them
+    # (1e16 + 0.5 == 1e16): span at least that much, so that every step moves a tick; and
+    # more than the tiniest floats, whose powers of ten are 0.
+    span = max(span, 16 * math.ulp(max(abs(low), abs(high))), 1e-300)
+    step = 10.0 ** math.floor(math.log10(span / count))
     for factor in (1, 2, 2.5, 5, 10):
-        if span / (step * factor) <= count:
+        if math.isfinite(step * factor) and span / (step * factor) <= count:
             step *= factor
             break
-    start = math.ceil(low / step) * step
-    ticks = []
-    value = start
-    while value <= high + step * 1e-9:
-        ticks.append(round(value, 12))
-        value += step
-    return ticks
+    first = math.ceil(low / step)
+    # At least two ticks, so that an axis says what its scale is: a span raised to the floors
+    # above (values of 1e-300) can hold a single multiple of the step.
+    last = max(math.floor(high / step + 1e-9), first + 1)
+    # Counted, not stepped until past ``high``: the number of ticks is bounded by ``count``
+    # (span / step <= count), never by the values. Rounded to a thousandth of a step: 0.825,
+    # not 0.8250000000000001.
+    digits = 3 - math.floor(math.log10(step))
+    ticks = [round((first + i) * step, digits) for i in range(min(last - first + 1, count + 1))]
+    return [t for t in ticks if math.isfinite(t)]  # the one added beyond a float's range
 
 
 def kpi_chart(result: KpiResult, locale: Locale, color: str, accent: str) -> str:
-    """The KPI's chart: measured values, target, plan (glide path), benchmark, forecast."""
+    """The KPI's chart: measured values, target, the expected path (a straight line from the
+    baseline to the target), benchmark, forecast."""
     points = result.series
     if not points:
         return ""
@@ -75,6 +100,8 @@ def kpi_chart(result: KpiResult, locale: Locale, color: str, accent: str) -> str
     if result.unit_kind != "percent" and min(values) >= 0 > low:
         low = 0.0
     ticks = _nice_ticks(low, high)
+    if not ticks or not math.isfinite(max(high, ticks[-1]) - min(low, ticks[0])):
+        return ""  # numbers beyond what a float can span (about 1e308): no chart can show them
     low, high = min(low, ticks[0]), max(high, ticks[-1])
 
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -90,12 +117,13 @@ def kpi_chart(result: KpiResult, locale: Locale, color: str, accent: str) -> str
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'role="img" aria-label="{escape(result.name)}">'
     ]
+    digits = _decimals(ticks)
     for tick in ticks:
         out.append(
             f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
             f'stroke="{GRID}" stroke-width="0.8"/>'
             f'<text x="{LEFT - 6}" y="{y(tick) + 3.5:.1f}" text-anchor="end" {TICK}>'
-            f"{escape(axis_value(tick, result, locale))}</text>"
+            f"{escape(axis_value(tick, result, locale, digits))}</text>"
         )
     # the deadline
     out.append(
@@ -103,7 +131,7 @@ def kpi_chart(result: KpiResult, locale: Locale, color: str, accent: str) -> str
         f'y2="{TOP + plot_h}" stroke="{MUTED}" stroke-width="0.8" stroke-dasharray="2 3"/>'
     )
     labels_right: list[tuple[float, str, str]] = []
-    # plan: a straight glide path from the baseline to the target at the deadline
+    # the expected path: a straight line from the baseline to the target at the deadline
     if result.baseline is not None and result.baseline_date is not None:
         out.append(
             f'<line x1="{x(result.baseline_date):.1f}" y1="{y(result.baseline):.1f}" '
@@ -173,9 +201,11 @@ def _right_labels(
     for y, _text, _color in items:
         y = max(y, top + 4, (placed[-1] + gap) if placed else -math.inf)
         placed.append(y)
-    overflow = placed[-1] - (bottom + 4) if placed else 0
-    if overflow > 0:
-        placed = [p - overflow for p in placed]
+    # Then up from the foot, moving a label only as far as the one below it needs: a label far
+    # above the overflowing ones stays where its line is (the four labels fit the plot's height).
+    below = bottom + 4 + gap
+    for n in reversed(range(len(placed))):
+        placed[n] = below = min(placed[n], below - gap)
     return [
         f'<text x="{x:.1f}" y="{y + 3:.1f}" {SERIES} fill="{color}">{escape(text)}</text>'
         for (_y, text, color), y in zip(items, placed, strict=True)

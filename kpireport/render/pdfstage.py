@@ -108,10 +108,15 @@ class Renderer:
 
 def _worker_start() -> None:
     """In each worker: die with the process that started it (Linux), so a build killed with
-    SIGKILL leaves no worker rendering on."""
+    SIGKILL leaves no worker rendering on; and print no library's warning (Pillow's
+    DecompressionBombWarning reached the terminal despite ``-q``): what matters to the reader
+    of a report is a warning of kpireport's own, such as ``bad-logo``."""
     import ctypes
     import signal
     import sys
+    import warnings
+
+    warnings.simplefilter("ignore")
 
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):

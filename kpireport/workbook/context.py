@@ -24,6 +24,7 @@ from kpireport.workbook.values import (
     MIN_YEAR,
     NotADate,
     NotANumber,
+    hundredths,
     in_range,
     parse_date,
     parse_number,
@@ -204,12 +205,12 @@ class ReadContext:
             return None
         result = parsed.value
         if parsed.percent_sign:
-            result /= 100
+            result = hundredths(result)
         elif unit is not None and unit.is_percent:
             # The percent rule: 42 % shown from 0.42 in a percent-formatted cell, or a plain 42.
             in_percent_cell = (row - 1, self.sheets[key].columns[column]) in self.raw[key].percent
             if parsed.from_text or not in_percent_cell:
-                result /= 100
+                result = hundredths(result)
         if parsed.from_text:
             read_as: Percent | Number = (
                 Percent(result)

@@ -21,7 +21,7 @@ from kpireport.workbook.container import Container, open_container
 from kpireport.workbook.context import ReadContext
 from kpireport.workbook.headers import read_headers
 from kpireport.workbook.sheets.benchmarks import read_benchmarks
-from kpireport.workbook.sheets.departments import read_departments
+from kpireport.workbook.sheets.departments import one_spelling, read_departments
 from kpireport.workbook.sheets.kpis import canonical_ids, read_kpis
 from kpireport.workbook.sheets.measurements import read_measurements
 from kpireport.workbook.sheets.plan import read_plan
@@ -42,6 +42,7 @@ def read_workbook(path: Path) -> Workbook:
     read_headers(ctx)
     departments = read_departments(ctx)
     kpis = read_kpis(ctx)
+    one_spelling(ctx, departments, kpis)
     ctx.canonical = canonical_ids(kpis)
     units = {k.id: k.unit for k in kpis}
     measurements = read_measurements(ctx, units)

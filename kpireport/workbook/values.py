@@ -10,6 +10,7 @@ import functools
 import math
 import re
 from dataclasses import dataclass
+from decimal import Context, Decimal
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
@@ -43,6 +44,21 @@ class Number:
 
 class NotANumber(ValueError):
     """The cell does not hold a number."""
+
+
+# A float's shortest decimal has at most 17 significant digits: kept all, whatever precision the
+# caller's own decimal context has.
+_DIGITS = Context(prec=17)
+
+
+def hundredths(number: float) -> float:
+    """``number`` percent as a fraction, the number a percent cell showing it holds: 2.9 is
+    0.029, as a cell in which 2.9 % was typed holds it."""
+    # number / 100 in binary gives 0.028999999999999998 for 2.9 (a quarter of the one-decimal
+    # percentages are off by one bit like that), and 0.029 > 0.028999999999999998 turns a target
+    # reached exactly into one missed. repr is the shortest decimal that is this float, i.e. what
+    # was typed; moving its point is exact, and float() rounds once, to the nearest.
+    return float(Decimal(repr(number)).scaleb(-2, _DIGITS))
 
 
 def in_range(number: float) -> bool:

@@ -192,7 +192,8 @@ def test_results_json_has_schema_version_2_with_difference_and_relative(tmp_path
     assert result.exit_code == 0, result.output
     (written,) = (tmp_path / "out").rglob("results.json")
     data = json.loads(written.read_text(encoding="utf-8"))
-    assert data["schema_version"] == SCHEMA_VERSION == "2.1"  # 2.1 since issue 14 (plans)
+    # 2.0 brought difference/relative; 2.1 (attention checks) and 2.2 (plans) keep them
+    assert data["schema_version"] == SCHEMA_VERSION == "2.2"
     kpi = data["departments"][0]["kpis"][0]
     assert list(kpi["previous_period_change"]) == [
         "period",

@@ -5,6 +5,7 @@ error; and one workbook that fails in any way never stops the others of the same
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,24 @@ def test_the_limits_themselves_are_accepted_and_built(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["build", str(path), "-o", str(tmp_path / "out"), "-q"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out" / "limits" / "2026-06-30" / "board-pack.pdf").is_file()
+
+
+def test_the_smallest_numbers_are_accepted_and_built(tmp_path: Path) -> None:
+    """Tiny numbers (down to the smallest float, 5e-324) inside the accepted range: a slope of
+    1e-323 a period would reach a target of 1e15 after 1e338 periods, which used to end the
+    build in the forecast with "OverflowError: cannot convert float infinity to integer"."""
+    sheets = valid_sheets()
+    sheets["KPIs"][1] = kpi_row(target=MAX_MAGNITUDE, baseline=0)
+    for n, row in enumerate(sheets["Measurements"][1:]):
+        row[2] = n * 5e-324
+    path = write_workbook(tmp_path / "tiny.xlsx", sheets)
+    result = CliRunner().invoke(
+        main, ["build", str(path), "-o", str(tmp_path / "out"), "--format", "html,json"]
+    )
+    assert result.exit_code == 0, result.output
+    results = json.loads((tmp_path / "out" / "tiny" / "2026-06-30" / "results.json").read_text())
+    [kpi] = [k for d in results["departments"] for k in d["kpis"] if k["target"] == MAX_MAGNITUDE]
+    assert kpi["forecast"]["date_reached"] is None  # not within the years a forecast looks ahead
 
 
 # --- one failing workbook never stops the others ----------------------------------------------

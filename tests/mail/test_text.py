@@ -163,3 +163,20 @@ def test_an_idn_address_in_a_dry_run(en: Path, tmp_path: Path) -> None:
     report = send_report_set(en, None, SendOptions(dry_run=True, outbox=tmp_path / "box"))
     eml = next(d.eml for d in report.outbox if d.recipient == IDN)
     assert eml is not None and f"To: {PUNYCODE}" in eml.read_text()
+
+
+def test_a_stale_kpi_says_no_recent_data_whatever_its_status(en: Path) -> None:
+    """A stale KPI is at best at risk since issue 13 (point 6), so the mail's 'no recent data'
+    may not depend on an achieved or on-track status: the reader needs the reason for it."""
+    from kpireport.engine.serialize import load_results
+    from kpireport.mail.compose import MailTemplates
+    from kpireport.mail.records import Outgoing
+
+    results = load_results(en)
+    [entry, *_] = results.summary.attention or [None]
+    assert entry is not None, "the English set has a KPI on its attention list"
+    stale = replace(entry, status="at_risk", stale=True)
+    results.summary.attention[:] = [stale]
+    text = MailTemplates().write(results, Outgoing("board-pack.pdf", "chair@example.org", None))
+    assert f"{stale.id} {stale.name}" in text.body
+    assert "at risk, no recent data" in text.body

@@ -265,12 +265,6 @@ def test_the_first_parts_document_data_is_kept(parts: Parts) -> None:
     assert pdf.attachments["results.json"].get_file().read_bytes() == b'{"kpis": 2}'
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="assemble.py: add_overlay names each overlay XObject with pikepdf's Name.random, so "
-    "the same parts give other bytes (and, through them, another /ID) on every run, although "
-    "the save asks for a deterministic /ID",
-)
 def test_assembling_is_deterministic(parts: Parts) -> None:
     """The same parts give the same PDF."""
     again = assemble([parts.cover, parts.summary, parts.body], [parts.furniture])
@@ -319,3 +313,37 @@ def test_workbook_text_never_becomes_a_link() -> None:
     env = jinja2.Environment(autoescape=True)
     html = env.from_string("<td>{{ text }}</td>").render(text='see href="#kpi-A" here')
     assert cross_links(html) == html
+
+
+def _png_uri(color: str, mode: str = "RGB") -> str:
+    """A small PNG of one ``color`` as a data: URI (RGBA: with a soft mask in the PDF)."""
+    import base64
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new(mode, (40, 20), color).save(out, "PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+
+
+def test_identical_images_of_the_parts_become_one_object_and_others_stay(tmp_path: Path) -> None:
+    """WeasyPrint writes an image once per document, so a board pack held one logo per part
+    (issue 12, point 5): identical images, soft mask included, are one object in the whole,
+    shared by every page; a different image, or the same pixels with another mask, stays."""
+    red, blue = _png_uri("red"), _png_uri("blue")
+    clear = _png_uri((255, 0, 0, 128), "RGBA")
+
+    def page(*uris: str) -> str:
+        return "<p>" + " ".join(f'<img src="{uri}">' for uri in uris) + "</p>"
+
+    part_a = CSS + page(red, clear) + '<div class="page">' + page(red, red) + "</div>"
+    part_b = CSS + page(red, blue)
+    pdfs = [render_pdf(html, [tmp_path]).pdf for html in (part_a, part_b)]
+    furniture = render_pdf(furniture_html(1, 3, 3), [tmp_path]).pdf
+    with open_pdf(assemble(pdfs, [furniture])) as pack:
+        drawn = [{image.objgen for image in page.get_images().values()} for page in pack.pages]
+        streams = [o for o in pack.objects if isinstance(o, pikepdf.Stream)]
+        images = [o for o in streams if o.get("/Subtype") == "/Image"]
+    assert len(drawn[0] | drawn[1] | drawn[2]) == 3  # red, red with a mask, blue
+    assert len(drawn[2]) == 2 and len(drawn[0] & drawn[2]) == 1  # the red of both parts
+    assert len(images) == 4  # those three and the mask; red was written once per part

@@ -1,18 +1,22 @@
 """The KPI charts: hand-built SVG that must be well-formed XML whatever the series and the text,
 carry every label the reader needs (in their language), keep inside its view box, and tell its
-lines apart without colour; and the y axis's ticks (_nice_ticks)."""
+lines apart without colour; and the y axis's ticks (_nice_ticks), few and in bounded time
+whatever the numbers."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import math
 import re
+import signal
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from kpireport import fmt
@@ -26,8 +30,10 @@ from kpireport.render.charts import (
     RIGHT,
     TOP,
     WIDTH,
+    _decimals,
     _nice_ticks,
     _right_labels,
+    axis_value,
     kpi_chart,
     status_icon,
 )
@@ -322,11 +328,6 @@ def test_small_currency_amounts_are_plain_numbers() -> None:
     assert labels == ["125", "120", "115", "110"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="charts.py axis_value rounds tick labels to fixed digits (1 decimal for percents and "
-    "numbers under 100) while _nice_ticks may step finer: a narrow band repeats one label",
-)
 @pytest.mark.parametrize(
     ("values", "unit_kind", "target"),
     [
@@ -339,6 +340,24 @@ def test_tick_labels_are_distinct(values: list[float], unit_kind: str, target: f
     chart = result(values, unit_kind=unit_kind, target=target)
     labels = tick_labels(parse(kpi_chart(chart, EN, "#000", "#f00")))
     assert len(set(labels)) == len(labels), labels
+
+
+@given(st.floats(-1e9, 1e9, allow_nan=False), st.floats(1e-6, 2e9), st.booleans())
+@example(0.99896, 0.00058, True)  # the uptime band above
+@example(1_100_000.0, 150.0, False)  # short figures: 1.10015m, not 1.1m, 1.1m, 1.1m
+@example(100.0, 10.0, False)  # 102.5, not 102
+def test_tick_labels_say_their_ticks_values(low: float, span: float, percent: bool) -> None:
+    """Whatever the band, every tick's label is its value, to the decimals of the ticks' step:
+    no two labels alike."""
+    ticks = _nice_ticks(low, low + span)
+    chart = result([low], unit_kind="percent" if percent else "number")
+    labels = [axis_value(tick, chart, EN, _decimals(ticks)) for tick in ticks]
+    assert len(set(labels)) == len(labels), (ticks, labels)
+    for tick, label in zip(ticks, labels, strict=True):
+        if percent:
+            assert math.isclose(float(label.rstrip("%").replace(",", "")), tick * 100), label
+        elif abs(tick) < 10_000:
+            assert float(label.replace(",", "")) == tick, label
 
 
 # -- _nice_ticks ---------------------------------------------------------------------------------
@@ -380,6 +399,74 @@ def test_ticks_are_nice_evenly_spaced_and_cover_the_range(
     assert all(math.isclose(t / step, round(t / step), abs_tol=1e-6) for t in ticks)  # multiples
 
 
+@contextlib.contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Fail, rather than hang, when the block runs longer than ``seconds``."""
+
+    def stop(*_: object) -> None:
+        raise TimeoutError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+FINITE = st.floats(allow_nan=False, allow_infinity=False)
+
+
+@given(FINITE, FINITE, st.integers(1, 8))
+@example(1e16, 1e16 + 2, 4)  # first, and not shrunk: a loop that never ends fails at once
+@example(
+    999999999999999.875, 1e15, 4
+)  # within validation's 1e15: steps of a unit in the last place
+def test_ticks_of_any_numbers_are_few_distinct_and_in_order(a: float, b: float, count: int) -> None:
+    """Values of 1e16 a step of 0.5 apart never moved (1e16 + 0.5 == 1e16): the loop ran on,
+    growing 70 MB/s. The count of ticks is bounded by ``count``, never by the values."""
+    low, high = sorted((a, b))
+    with deadline(2):
+        ticks = _nice_ticks(low, high, count)
+    assert len(ticks) <= count + 1
+    assert all(math.isfinite(t) for t in ticks)
+    assert all(x < y for x, y in itertools.pairwise(ticks)), ticks
+
+
+@pytest.mark.parametrize(
+    ("values", "target"),
+    [
+        ([1e16, 1e16], 1e16 + 2),  # the issue's: ticks a unit in the last place apart
+        ([9e14, 9e14], 9e14 + 0.125),
+        ([999999999999999.875] * 3, 1e15),  # the largest numbers validation accepts
+        ([1e40, 2e40], 3e40),  # Babel's default precision failed on these
+        ([-1.7e308, 1.7e308], 0.0),  # a span beyond a float: no chart
+        ([5e-324, 0.0], 1e-323),
+    ],
+)
+def test_a_chart_of_extreme_numbers_is_drawn_or_left_out_quickly(
+    values: list[float], target: float
+) -> None:
+    with deadline(2):
+        svg = kpi_chart(result(values, target=target), EN, "#000", "#f00")
+    if svg:
+        for name, value in coordinates(parse(svg)):
+            limit = WIDTH if name.startswith(("x", "cx")) else HEIGHT
+            assert 0 <= value <= limit, (name, value)
+
+
+@given(st.lists(FINITE, min_size=1, max_size=5), FINITE)
+@example([1e16], 1e16 + 2)
+def test_a_chart_of_any_numbers_is_well_formed_or_left_out(
+    values: list[float], target: float
+) -> None:
+    with deadline(2):
+        svg = kpi_chart(result(values, target=target), EN, "#000", "#f00")
+    if svg:
+        assert all(math.isfinite(value) for _name, value in coordinates(parse(svg)))
+
+
 def test_ticks_of_round_ranges() -> None:
     assert _nice_ticks(0, 100) == [0, 25, 50, 75, 100]
     assert _nice_ticks(0, 1) == [0, 0.25, 0.5, 0.75, 1]
@@ -400,11 +487,6 @@ def test_right_labels_keep_their_order_and_never_overlap(ys: list[float]) -> Non
     assert heights[-1] <= HEIGHT - BOTTOM + 4 + 3 + 1e-6  # never below the plot's foot
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="charts.py _right_labels moves every label up by the overflow of the lowest ones, "
-    "also labels far above them: the top label leaves the view box",
-)
 def test_right_labels_stay_inside_the_chart() -> None:
     """One line at the top (the target), three at the foot (measured, benchmark, forecast)."""
     bottom = HEIGHT - BOTTOM
@@ -434,3 +516,13 @@ def test_every_status_has_its_own_icon(status: str) -> None:
 def test_icons_differ_by_shape() -> None:
     shapes = {ET.tostring(ET.fromstring(status_icon(s))) for s in STATUSES}
     assert len(shapes) == len(STATUSES)
+
+
+@pytest.mark.parametrize("value", [1e-300, 5e-324, -1e-300, 1e-15])
+def test_an_axis_of_the_tiniest_numbers_has_two_ticks(value: float) -> None:
+    """A KPI whose every value is one tiny number (found by hypothesis: 1e-300 gave one tick,
+    so the axis had one label and no scale)."""
+    ticks = _nice_ticks(value - abs(value) * 0.1, value + abs(value) * 0.1)
+    assert len(ticks) >= 2
+    root = parse(kpi_chart(result([value], target=value), EN, "#000", "#f00"))
+    assert len(tick_labels(root)) >= 2

@@ -12,7 +12,7 @@ from typing import cast
 from kpireport.model import Measurement
 from kpireport.schema import Unit
 from kpireport.workbook.context import ReadContext, blank_row
-from kpireport.workbook.values import MAX_MAGNITUDE, MAX_YEAR, MIN_YEAR
+from kpireport.workbook.values import MAX_MAGNITUDE, MAX_YEAR, MIN_YEAR, hundredths
 
 
 def read_measurements(ctx: ReadContext, units: dict[str, Unit]) -> list[Measurement]:
@@ -60,7 +60,7 @@ def read_measurements(ctx: ReadContext, units: dict[str, Unit]) -> list[Measurem
                 unit = units.get(kpi_id, no_unit)
             value = value_raw
             if unit.kind == "percent" and (index, value_col) not in percent_cells:
-                value = value / 100
+                value = hundredths(value)
             date = cast(dt.date, date_raw.date() if type(date_raw) is datetime_type else date_raw)
             granularity = "day"
         else:

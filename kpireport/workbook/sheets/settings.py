@@ -10,7 +10,7 @@ from kpireport import schema
 from kpireport.issues import Issue, LanguageList, Number, Percent, Text, Word
 from kpireport.model import Settings, SheetInfo, cell_name
 from kpireport.workbook.context import ReadContext, blank
-from kpireport.workbook.values import NotANumber, parse_number
+from kpireport.workbook.values import NotANumber, hundredths, parse_number
 
 
 def read_settings(ctx: ReadContext) -> Settings:
@@ -132,7 +132,8 @@ def _setting(
         except NotANumber:
             bad(Number(getattr(settings, key)), Text("Write a share such as 0.95 or 95%."))
             return
-        share = number.value / 100 if (number.percent_sign or number.value > 1) else number.value
+        percent = number.percent_sign or number.value > 1
+        share = hundredths(number.value) if percent else number.value
         setattr(settings, key, share)
     elif key == "board_recipients":
         settings.board_recipients = ctx.emails(sheet, cell, text)
