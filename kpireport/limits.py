@@ -319,6 +319,11 @@ def _enter(parent: int, group: Path | None, share: int, close: int) -> None:
     # takes the build, not the watcher.
     with contextlib.suppress(OSError):
         write(Path("/proc/self/oom_score_adj"), "1000")
+    # A native library's panic (python-calamine's Rust, out of memory under RLIMIT_AS) prints a
+    # backtrace when RUST_BACKTRACE is set; symbolizing it allocates, fails, and Rust's
+    # allocation-error hook then waits for the backtrace lock it holds: the build hung until
+    # the time limit (about one run in ten). Without a backtrace the panic ends the build.
+    os.environ["RUST_BACKTRACE"] = "0"
     os.close(close)  # the parent's end of the pipe: EOF must mean this child is done
     _own_fork_server()
 

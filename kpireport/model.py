@@ -128,6 +128,14 @@ class Measurement:
     row: int
     note: str | None = None
 
+    @property
+    def last_day(self) -> dt.date:
+        """The last day the value stands for: its date, or the end of the period it names
+        (2026-09 stands for up to 30 September)."""
+        if self.granularity == "day":
+            return self.date
+        return granularity_end(self.date, self.granularity)
+
 
 @dataclass
 class Benchmark:
@@ -196,11 +204,7 @@ class Workbook:
             return self.settings.report_date
         known = {k.id for k in self.kpis}
         return max(
-            (
-                m.date if m.granularity == "day" else granularity_end(m.date, m.granularity)
-                for m in self.measurements
-                if m.kpi_id in known
-            ),
+            (m.last_day for m in self.measurements if m.kpi_id in known),
             default=None,
         )
 
@@ -214,13 +218,7 @@ class Workbook:
         if self.settings.report_date is not None and row is not None:
             return ReportDate(as_of, str(self.loc("settings", row, "value")), typed=True)
         known = {k.id for k in self.kpis}
-        rows = [
-            m.row
-            for m in self.measurements
-            if m.kpi_id in known
-            and (m.date if m.granularity == "day" else granularity_end(m.date, m.granularity))
-            == as_of
-        ]
+        rows = [m.row for m in self.measurements if m.kpi_id in known and m.last_day == as_of]
         cell = str(self.loc("measurements", min(rows), "date")) if rows else ""
         return ReportDate(as_of, cell, typed=False)
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections import defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
 
 from kpireport.issues import Date, Issue, Percent, Text
-from kpireport.model import Measurement, Workbook
+from kpireport.model import Benchmark, Measurement, Workbook
 from kpireport.workbook.values import hundredths
 
 # "About 100 times": a ratio within half an order of magnitude of 100 either way. A target of
@@ -24,6 +25,9 @@ def scale_mismatch(workbook: Workbook, by_kpi: dict[str, list[Measurement]]) -> 
     """A % KPI's target, baseline or benchmark about 100 times larger or smaller than its
     measurements: typed as a fraction in a plain cell (0.032 is 0.032 %), or as a number of
     percent in a percent-formatted cell (15 is 1,500 %)."""
+    benchmarks: dict[str, list[Benchmark]] = defaultdict(list)
+    for b in workbook.benchmarks:
+        benchmarks[b.kpi_id].append(b)
     for kpi in workbook.kpis:
         values = [abs(m.value) for m in by_kpi.get(kpi.id, []) if m.value]
         if not kpi.unit.is_percent or not values:
@@ -35,8 +39,7 @@ def scale_mismatch(workbook: Workbook, by_kpi: dict[str, list[Measurement]]) -> 
         ]
         typed += [
             (Text("The benchmark"), b.value, workbook.loc("benchmarks", b.row, "value"))
-            for b in workbook.benchmarks
-            if b.kpi_id == kpi.id
+            for b in benchmarks[kpi.id]
         ]
         for what, value, loc in typed:
             if not value:

@@ -18,7 +18,6 @@ from kpireport.issues import Date, Issue, Number, Plural, Text, ValidationReport
 from kpireport.model import KPI, Measurement, Workbook
 from kpireport.periods import (
     coarser,
-    granularity_end,
     period_end,
     period_label,
     period_start,
@@ -249,7 +248,7 @@ class _Validator:
         assert kpi.frequency is not None
         if m.granularity == "day" or coarser(m.granularity, kpi.frequency):
             return None
-        end = granularity_end(m.date, m.granularity)
+        end = m.last_day
         if period_start(end, kpi.frequency) == period_start(m.date, kpi.frequency):
             return None
         return Issue(
@@ -306,10 +305,7 @@ class _Validator:
             yield Issue("M-no-unit", *self.at("kpis", row, "unit"), args)
         if self.empty(kpi, "data_source", kpi.data_source):
             yield Issue("M-no-data-source", *self.at("kpis", row, "data_source"), args)
-        values = [
-            (p, aggregate([m.value for m in ms], kpi.aggregation))
-            for p, ms in self.periods(kpi).items()
-        ]
+        values = _period_values(kpi, self.periods(kpi))
         if len(values) < MIN_MEASUREMENTS and kpi.frequency is not None:
             yield Issue(
                 "M-few-measurements",
@@ -346,10 +342,7 @@ class _Validator:
             for m in self.by_kpi.get(kpi.id, [])
             if self.report_date is None or m.date <= self.report_date
         ]
-        values = [
-            (p, aggregate([m.value for m in ms], kpi.aggregation))
-            for p, ms in group_periods(kpi, known).items()
-        ]
+        values = _period_values(kpi, group_periods(kpi, known))
         if (
             kpi.aggregation == "sum"
             and values
@@ -443,6 +436,13 @@ class _Validator:
                     "best": Number(best * scale, 2, suffix),
                 },
             )
+
+
+def _period_values(
+    kpi: KPI, periods: dict[dt.date, list[Measurement]]
+) -> list[tuple[dt.date, float]]:
+    """Each period's value: its measurements aggregated as the KPI says."""
+    return [(p, aggregate([m.value for m in ms], kpi.aggregation)) for p, ms in periods.items()]
 
 
 def _two_goals(name: str) -> tuple[str, str] | None:

@@ -121,6 +121,14 @@ class Date:
         return fmt.date(self.value, locale)
 
 
+def _digits(shown: float, digits: int) -> int:
+    """``digits`` decimals, or more for a number too tiny to show in them: two significant
+    digits (0.00032 with 2 decimals shows as 0.00032, not 0)."""
+    if 0 < abs(shown) < 10**-digits:
+        return 1 - math.floor(math.log10(abs(shown)))
+    return digits
+
+
 @dataclass(frozen=True)
 class Number:
     """A number in the language's notation, with an optional suffix (`` pp``)."""
@@ -132,10 +140,7 @@ class Number:
     def render(self, locale: Locale) -> str:
         from kpireport import fmt
 
-        digits = self.digits
-        if 0 < abs(self.value) < 10**-digits:  # keep two significant digits of a tiny number
-            digits = 1 - math.floor(math.log10(abs(self.value)))
-        return fmt.number(self.value, locale, digits) + self.suffix
+        return fmt.number(self.value, locale, _digits(self.value, self.digits)) + self.suffix
 
 
 @dataclass(frozen=True)
@@ -147,9 +152,7 @@ class Percent:
     def render(self, locale: Locale) -> str:
         from kpireport import fmt
 
-        shown = abs(self.value) * 100
-        digits = 1 - math.floor(math.log10(shown)) if 0 < shown < 0.1 else 1
-        return fmt.percent(self.value, locale, digits)
+        return fmt.percent(self.value, locale, _digits(self.value * 100, 1))
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from click.testing import CliRunner
 from kpireport.build import BuildOptions
 from kpireport.cgroups import Cgroup, Unavailable, find_cgroup
 from kpireport.cli import main
-from kpireport.limits import Limits
+from kpireport.limits import Limits, confinement
 from kpireport.watch import FAILED, PROCESSED, PROCESSING, watch
 from tests.conftest import ROOT, valid_sheets, write_workbook
 
@@ -113,7 +113,7 @@ SCRIPT = """
 import sys
 from pathlib import Path
 from kpireport.build import BuildOptions
-from kpireport.limits import Limits
+from kpireport.limits import Limits, confinement
 from kpireport.watch import watch
 
 if __name__ == "__main__":
@@ -457,3 +457,15 @@ def test_cgroup_v2_without_memory_falls_back_to_v1_then_to_nothing(tmp_path: Pat
     assert str(caught.value) == f"cgroup v2 at {own}: the memory controller is not delegated to it"
     with pytest.raises(Unavailable, match=r"^no cgroup memory controller$"):
         find_cgroup(fake_proc(tmp_path / "c", "1:cpu:/\n", ["cgroup / /sys/fs/cgroup/cpu cpu"]))
+
+
+def test_the_builder_prints_no_native_backtrace(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under RLIMIT_AS, python-calamine's Rust code panicked out of memory and, with
+    RUST_BACKTRACE=1 in the environment, hung while printing the backtrace (its allocation-error
+    hook waits for the lock the printing holds): test_over_the_memory_limit_under_rlimit_as ran
+    into its 120 s time limit about one run in ten. The builder turns native backtraces off."""
+    monkeypatch.setenv("RUST_BACKTRACE", "1")
+    jail = confinement(Limits(timeout=60, memory=2048))
+    outcome = jail.run(lambda _send: os.environ.get("RUST_BACKTRACE"))
+    assert outcome.value == "0"
+    assert os.environ["RUST_BACKTRACE"] == "1"  # the watcher's own is left as it is
