@@ -18,7 +18,7 @@ from kpireport.engine.formulas import (
     status_of,
 )
 from kpireport.engine.keep import keep_status
-from kpireport.engine.plan import plan_line, value_on
+from kpireport.engine.plan import plan_line, plan_result, value_on
 from kpireport.engine.results import (
     BenchmarkGap,
     Change,
@@ -71,6 +71,7 @@ def compute(
             at_risk=settings.at_risk,
             warnings=warnings.get(kpi.id, []),
             plan=plans.get(kpi.id),
+            fiscal_year_start=settings.fiscal_year_start,
         )
         for kpi in workbook.kpis
     ]
@@ -106,8 +107,10 @@ def compute_kpi(
     at_risk: float = 0.80,
     warnings: list[KpiWarning] | None = None,
     plan: list[PlanRow] | None = None,
+    fiscal_year_start: int = 1,
 ) -> KpiResult:
-    """Everything about one KPI as of ``as_of``; ``plan``: its rows of the Plan sheet."""
+    """Everything about one KPI as of ``as_of``; ``plan``: its rows of the Plan sheet;
+    ``fiscal_year_start``: the month its year to date starts."""
     if kpi.direction is None or kpi.frequency is None or kpi.target is None or kpi.deadline is None:
         raise ValueError(f"KPI {kpi.id} is incomplete; validate the workbook first")
     frequency = kpi.frequency
@@ -173,6 +176,11 @@ def compute_kpi(
         # how far behind: from the progress expected by now (or all of it, once missed)
         shortfall = (1.0 if status == "missed" else expected) - (prog if prog is not None else 0.0)
     relative = comparison_scale(kpi.unit.kind, kpi.unit.label) == "relative"
+    plan_vs = None
+    if plan:
+        plan_vs = plan_result(
+            kpi, plan, points, partial, baseline, baseline_date, fiscal_year_start, relative
+        )
     return KpiResult(
         id=kpi.id,
         name=kpi.name,
@@ -211,6 +219,7 @@ def compute_kpi(
         benchmarks=[_benchmark(b, current, sign, relative) for b in benchmarks],
         stale=stale,
         keep=held,
+        plan=plan_vs,
         goal=kpi.goal,
         warnings=list(warnings or []),
         series=points,
@@ -315,13 +324,14 @@ def _year_on_year(
 def _warnings_by_kpi(
     workbook: Workbook, report: ValidationReport | None, locale: Locale
 ) -> tuple[dict[str, list[KpiWarning]], list[KpiWarning]]:
-    """The validation warnings about each KPI (on its KPIs row, its measurement rows or its
-    benchmark rows), and the rest (settings, departments, columns...)."""
+    """The validation warnings about each KPI (on its KPIs row, its measurement, benchmark or
+    plan rows), and the rest (settings, departments, columns...)."""
     if report is None:
         return {}, []
     rows: dict[str, dict[int, str]] = {"kpis": {k.row: k.id for k in workbook.kpis}}
     rows["measurements"] = {m.row: m.kpi_id for m in workbook.measurements}
     rows["benchmarks"] = {b.row: b.kpi_id for b in workbook.benchmarks}
+    rows["plan"] = {p.row: p.kpi_id for p in workbook.plan}
     sheet_keys = {info.name: key for key, info in workbook.sheets.items()}
     by_kpi: dict[str, list[KpiWarning]] = {}
     general: list[KpiWarning] = []

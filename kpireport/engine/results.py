@@ -87,6 +87,56 @@ class Held:
 
 
 @dataclass
+class PlanPoint:
+    """A point of a KPI's plan line: the planned value on a day."""
+
+    date: dt.date
+    value: float
+
+
+@dataclass
+class PlanPeriod:
+    """One period's actual against its plan (for a ``sum`` KPI the period's amount, for the
+    others its level at the period's end; for a ``keep`` KPI its limit)."""
+
+    period: str
+    start: dt.date
+    end: dt.date
+    planned: float  # the Plan sheet's value, else the plan line's value on the period's last day
+    explicit: bool  # whether the Plan sheet has a row for this period
+    actual: float | None  # none while the period has no value
+    variance: float | None  # actual - planned, turned for "lower": positive is better
+    relative: float | None  # variance / |planned|; none for percentages and scores
+    note: str | None = None  # the Plan row's note
+
+
+@dataclass
+class YearToDate:
+    """A ``sum`` KPI's complete periods of the (fiscal) year up to the current period, summed:
+    actual against plan over the periods that have a value."""
+
+    start: dt.date  # the fiscal year's first day
+    end: dt.date  # the current period's last day
+    periods: int  # periods counted: complete, with a value
+    missing: int  # periods of the year up to the current one without a value (not counted)
+    actual: float
+    planned: float
+    variance: float  # actual - planned, turned for "lower": positive is better
+    relative: float | None  # variance / |planned|; none for percentages and scores
+
+
+@dataclass
+class PlanResult:
+    """A KPI's plan (the Plan sheet) and how it compares with the actuals."""
+
+    line: list[PlanPoint]  # the plan as drawn: baseline, each planned period's end, deadline
+    current: PlanPeriod | None  # the current period (for ``sum`` KPIs the last complete one)
+    so_far: PlanPeriod | None  # a ``sum`` KPI's running period: its amount so far vs its plan
+    year_to_date: YearToDate | None  # ``sum`` KPIs only
+    periods: list[PlanPeriod]  # every period the Plan sheet plans, with its actual where known
+
+
+@dataclass
 class KpiWarning:
     """A validation warning shown with the results, in the report's language."""
 
@@ -139,6 +189,7 @@ class KpiResult:
     benchmarks: list[BenchmarkGap]
     stale: bool
     keep: Held | None = field(default=None, kw_only=True)  # for a keep KPI
+    plan: PlanResult | None = field(default=None, kw_only=True)  # for a KPI with a plan
     warnings: list[KpiWarning]
     series: list[Point]
     excluded_after_report_date: int = 0
