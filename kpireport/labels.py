@@ -3,7 +3,7 @@ translated through the language catalogues (:mod:`kpireport.i18n`)."""
 
 from __future__ import annotations
 
-from kpireport.i18n import N_, Locale
+from kpireport.i18n import N_, Locale, Nn_
 
 STATUS = {
     "achieved": N_("achieved"),
@@ -22,6 +22,15 @@ PERIOD = {
     "monthly": N_("month"),
     "quarterly": N_("quarter"),
     "yearly": N_("year"),
+}
+
+# How many periods a keep KPI held its limit, as in "held 9 of 10 months".
+HELD = {
+    "daily": Nn_("held {held} of {count} day", "held {held} of {count} days"),
+    "weekly": Nn_("held {held} of {count} week", "held {held} of {count} weeks"),
+    "monthly": Nn_("held {held} of {count} month", "held {held} of {count} months"),
+    "quarterly": Nn_("held {held} of {count} quarter", "held {held} of {count} quarters"),
+    "yearly": Nn_("held {held} of {count} year", "held {held} of {count} years"),
 }
 
 DIRECTION = {"higher": N_("higher is better"), "lower": N_("lower is better")}
@@ -53,6 +62,12 @@ def verdict(difference: float, locale: Locale) -> str:
 def period(frequency: str, locale: Locale) -> str:
     """The period of ``frequency`` (``monthly`` -> ``month`` / ``måned``)."""
     return locale.gettext(PERIOD[frequency])
+
+
+def held(frequency: str, held: int, count: int, locale: Locale) -> str:
+    """``held 9 of 10 months``: the periods a keep KPI held its limit, of those with a value."""
+    singular, plural = HELD[frequency]
+    return locale.ngettext(singular, plural, count).format(held=held, count=count)
 
 
 def default_title(locale: Locale) -> str:

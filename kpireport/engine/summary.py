@@ -36,13 +36,7 @@ def _summary(kpis: list[KpiResult]) -> Summary:
     }
     attention = [k for k in kpis if k.status in ATTENTION or k.stale or checks[k.id]]
     # a status that may be false first, then the furthest behind
-    attention.sort(
-        key=lambda k: (
-            not checks[k.id],
-            -(k.shortfall if k.shortfall is not None else math.inf),
-            k.id,
-        )
-    )
+    attention.sort(key=lambda k: (not checks[k.id], -_behind(k), k.id))
     return Summary(
         kpi_count=len(kpis),
         score=good / total if total else None,
@@ -61,6 +55,18 @@ def _summary(kpis: list[KpiResult]) -> Summary:
             for k in attention
         ],
     )
+
+
+def _behind(kpi: KpiResult) -> float:
+    """How far behind a KPI is, for the attention list's order: its shortfall (against its plan
+    where it has one, docs/metrics.md section 13); for a keep KPI the share of its limit it is
+    beyond it (0 within it); without a value, infinitely far."""
+    if kpi.keep is not None:
+        margin, limit = kpi.keep.margin, kpi.keep.limit
+        if margin is None:
+            return math.inf
+        return max(-margin, 0.0) / (abs(limit) or 1.0)
+    return kpi.shortfall if kpi.shortfall is not None else math.inf
 
 
 def department_results(workbook: Workbook, results: list[KpiResult]) -> list[DepartmentResult]:

@@ -19,10 +19,13 @@ from markupsafe import Markup, escape
 
 from kpireport import __version__, fmt, labels
 from kpireport.engine import (
+    Attention,
     Change,
     DepartmentResult,
     KpiResult,
+    PlanPeriod,
     Results,
+    YearToDate,
     comparison_scale,
     unit_of,
 )
@@ -142,6 +145,7 @@ class View:
         self.accent = results.accent_color or DEFAULT_ACCENT
         self.logo = logo  # a data: URI, checked by the caller
         self.version = __version__
+        self._kpis: dict[str, KpiResult] | None = None
 
     # -- formatting ---------------------------------------------------------------------------
 
@@ -212,6 +216,90 @@ class View:
             value=self.value(kpi, partial.value),
             share=fmt.percent(partial.elapsed, self.locale),
         )
+
+    def kpi(self, kpi_id: str) -> KpiResult | None:
+        """The KPI of an attention entry, by its id."""
+        if self._kpis is None:
+            departments = getattr(self.r, "departments", [])
+            self._kpis = {k.id: k for d in departments for k in d.kpis}
+        return self._kpis.get(kpi_id)
+
+    def any_plan(self, entries: list[Attention]) -> bool:
+        """Whether a KPI of these attention entries has a plan (the list's "vs plan" column)."""
+        return any((k := self.kpi(a.id)) is not None and k.plan is not None for a in entries)
+
+    # -- keep KPIs and plans ------------------------------------------------------------------
+
+    def limit(self, kpi: KpiResult, value: float | None = None) -> str:
+        """A keep KPI's limit in words: ``at most 3.0%`` (lower is better), ``at least 99.5%``;
+        ``value``: the limit to show, by default the target."""
+        amount = self.value(kpi, kpi.target if value is None else value)
+        if kpi.direction == "lower":
+            return self.locale.gettext("at most {value}").format(value=amount)
+        return self.locale.gettext("at least {value}").format(value=amount)
+
+    def held(self, kpi: KpiResult) -> str:
+        """``held 9 of 10 months``; empty for a reach KPI."""
+        if kpi.keep is None:
+            return ""
+        held = kpi.keep
+        return labels.held(kpi.frequency, held.periods_held, held.periods, self.locale)
+
+    def margin(self, kpi: KpiResult) -> str:
+        """``0.4 pp within the limit`` or ``0.2 pp beyond the limit``: a keep KPI's current value
+        against its limit."""
+        if kpi.keep is None or kpi.keep.margin is None:
+            return labels.NONE
+        margin = kpi.keep.margin
+        amount = self._amount(kpi, abs(margin)).lstrip("+")
+        if margin >= 0:
+            return self.locale.gettext("{amount} within the limit").format(amount=amount)
+        return self.locale.gettext("{amount} beyond the limit").format(amount=amount)
+
+    def keep_outlook(self, kpi: KpiResult) -> str:
+        """Where a keep KPI's trend leads: ``stays within the limit`` or ``crosses the limit``
+        by the deadline (its forecast against the deadline's limit)."""
+        if kpi.keep is None or kpi.forecast is None or kpi.forecast.value is None:
+            return ""
+        limit = kpi.target
+        if kpi.plan is not None and kpi.plan.periods and kpi.plan.periods[-1].end >= kpi.deadline:
+            limit = kpi.plan.periods[-1].planned
+        if _sign(kpi) * (kpi.forecast.value - limit) >= 0:
+            return self.locale.gettext("stays within the limit")
+        return self.locale.gettext("crosses the limit")
+
+    def vs_plan(self, kpi: KpiResult, period: PlanPeriod | YearToDate | None) -> str:
+        """A period's (or the year to date's) actual against its plan, for the table: ``+3.3%``
+        where the unit has a relative change, else on the KPI's scale."""
+        if period is None or period.variance is None:
+            return labels.NONE
+        return self.short_comparison(kpi, period.variance, period.relative)
+
+    def against_plan(self, kpi: KpiResult, actual: float | None, planned: float) -> str:
+        """``DKK 360,000 against a plan of DKK 370,000``."""
+        return self.locale.gettext("{actual} against a plan of {planned}").format(
+            actual=self.value(kpi, actual), planned=self.value(kpi, planned)
+        )
+
+    def plan_so_far(self, kpi: KpiResult) -> str:
+        """``2026-11 so far: DKK 20,000 of a plan of DKK 170,000``: a sum KPI's running period
+        against the whole period's plan."""
+        so_far = kpi.plan.so_far if kpi.plan else None
+        if so_far is None:
+            return ""
+        return self.locale.gettext("{period} so far: {actual} of a plan of {planned}").format(
+            period=so_far.period,
+            actual=self.value(kpi, so_far.actual),
+            planned=self.value(kpi, so_far.planned),
+        )
+
+    def ytd_span(self, ytd: YearToDate) -> str:
+        """``1 Jul 2026 – 31 Oct 2026``, with how many periods had no value and are left out."""
+        text = f"{self.date(ytd.start)} – {self.date(ytd.end)}"
+        if ytd.missing:
+            left_out = self.locale.gettext("not counted: {count} without a value")
+            text += " · " + left_out.format(count=fmt.number(ytd.missing, self.locale, 0))
+        return text
 
     def pace(self, kpi: KpiResult, pace: float | None) -> str:
         if pace is None:
