@@ -44,6 +44,13 @@ COLUMNS = (
     ("benchmark", N_("Benchmark")),
     ("benchmark_difference", N_("Difference from benchmark")),
     ("benchmark_relative", N_("Relative difference from benchmark")),
+    ("goal", N_("Goal")),
+    ("plan", N_("Plan")),
+    ("plan_variance", N_("Difference from plan")),
+    ("plan_relative", N_("Relative difference from plan")),
+    ("ytd_actual", N_("Year to date")),
+    ("ytd_plan", N_("Year-to-date plan")),
+    ("margin", N_("Margin to limit")),
 )
 
 Cell = str | float | None
@@ -91,6 +98,8 @@ def _row(dept: DepartmentResult, kpi: KpiResult, locale: Locale) -> dict[str, Ce
     # The first benchmark, as in the KPI's chart; results.json has them all.
     benchmark = kpi.benchmarks[0] if kpi.benchmarks else None
     change = kpi.previous_period_change
+    plan = kpi.plan.current if kpi.plan else None
+    ytd = kpi.plan.year_to_date if kpi.plan else None
     return {
         "department": dept.name,
         "kpi_id": kpi.id,
@@ -110,6 +119,13 @@ def _row(dept: DepartmentResult, kpi: KpiResult, locale: Locale) -> dict[str, Ce
         "benchmark": benchmark.source if benchmark else None,
         "benchmark_difference": _number(benchmark.difference if benchmark else None),
         "benchmark_relative": _number(benchmark.relative if benchmark else None),
+        "goal": labels.goal(kpi.goal, locale),
+        "plan": _number(plan.planned if plan else None),
+        "plan_variance": _number(plan.variance if plan else None),
+        "plan_relative": _number(plan.relative if plan else None),
+        "ytd_actual": _number(ytd.actual if ytd else None),
+        "ytd_plan": _number(ytd.planned if ytd else None),
+        "margin": _number(kpi.keep.margin if kpi.keep else None),
     }
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from kpireport.engine.formulas import expected_progress
+from kpireport.engine.plan import planned_value, value_on
 from kpireport.engine.results import DepartmentResult, KpiResult, Results
 
 if TYPE_CHECKING:
@@ -53,10 +54,27 @@ KPI_COLUMNS = (
     "benchmark_difference",
     "benchmark_relative",
     "stale",
+    "goal",
+    "plan_period",
+    "plan",
+    "plan_variance",
+    "plan_relative",
+    "ytd_start",
+    "ytd_actual",
+    "ytd_plan",
+    "ytd_variance",
+    "ytd_relative",
+    "limit",
+    "margin",
+    "periods_held",
+    "periods",
 )
 # One row per KPI and period (long format).
-SERIES_COLUMNS = ("kpi", "department", "period", "start", "end", "value", "count", "plan", "target")
-DATE_COLUMNS = ("baseline_date", "deadline", "forecast_reached", "start", "end")
+SERIES_COLUMNS = (
+    *("kpi", "department", "period", "start", "end", "value", "count"),
+    *("expected", "plan", "target"),
+)
+DATE_COLUMNS = ("baseline_date", "deadline", "forecast_reached", "ytd_start", "start", "end")
 
 
 def kpi_rows(results: Results) -> Iterator[tuple[Cell, ...]]:
@@ -102,6 +120,29 @@ def _kpi_row(dept: DepartmentResult, kpi: KpiResult) -> tuple[Cell, ...]:
         benchmark.difference if benchmark else None,
         benchmark.relative if benchmark else None,
         kpi.stale,
+        kpi.goal,
+        *_plan_cells(kpi),
+        kpi.keep.limit if kpi.keep else None,
+        kpi.keep.margin if kpi.keep else None,
+        kpi.keep.periods_held if kpi.keep else None,
+        kpi.keep.periods if kpi.keep else None,
+    )
+
+
+def _plan_cells(kpi: KpiResult) -> tuple[Cell, ...]:
+    """plan_period .. ytd_relative: the current period against its plan, and the year to date."""
+    current = kpi.plan.current if kpi.plan else None
+    ytd = kpi.plan.year_to_date if kpi.plan else None
+    return (
+        current.period if current else None,
+        current.planned if current else None,
+        current.variance if current else None,
+        current.relative if current else None,
+        ytd.start if ytd else None,
+        ytd.actual if ytd else None,
+        ytd.planned if ytd else None,
+        ytd.variance if ytd else None,
+        ytd.relative if ytd else None,
     )
 
 
@@ -118,18 +159,35 @@ def series_rows(results: Results) -> Iterator[tuple[Cell, ...]]:
                     point.end,
                     point.value,
                     point.count,
-                    plan_value(kpi, point.end),
+                    expected_value(kpi, point.end),
+                    period_plan(kpi, point.start, point.end),
                     kpi.target,
                 )
 
 
-def plan_value(kpi: KpiResult, when: dt.date) -> float | None:
-    """Where the KPI should be on ``when`` on the straight path from its baseline (on its
-    baseline date) to its target (on its deadline): the plan line of its chart."""
+def expected_value(kpi: KpiResult, when: dt.date) -> float | None:
+    """Where a reach KPI should be on ``when``: on its plan where it has one, else on the
+    straight path from its baseline (on its baseline date) to its target (on its deadline); the
+    expected path of its chart. None for a keep KPI, which travels nowhere."""
+    if kpi.goal == "keep":
+        return None
+    if kpi.plan is not None and kpi.plan.line:
+        return value_on([(p.date, p.value) for p in kpi.plan.line], when)
     if kpi.baseline is None or kpi.baseline_date is None:
         return None
     share = expected_progress(kpi.baseline_date, kpi.deadline, when)
     return kpi.baseline + share * (kpi.target - kpi.baseline)
+
+
+def period_plan(kpi: KpiResult, start: dt.date, end: dt.date) -> float | None:
+    """The Plan sheet's value for the period from ``start`` to ``end`` (docs/metrics.md, "Actual
+    vs plan"); None for a KPI without a plan."""
+    plan = kpi.plan
+    if plan is None:
+        return None
+    explicit = {p.start: p.planned for p in plan.periods if p.explicit}
+    line = [(p.date, p.value) for p in plan.line]
+    return planned_value(start, end, explicit, line, kpi.goal == "keep", kpi.target)
 
 
 def kpi_frame(results: Results) -> pandas.DataFrame:
@@ -152,4 +210,11 @@ def _frame(rows: list[tuple[Cell, ...]], columns: tuple[str, ...]) -> pandas.Dat
     return frame
 
 
-__all__ = ["KPI_COLUMNS", "SERIES_COLUMNS", "kpi_frame", "plan_value", "series_frame"]
+__all__ = [
+    "KPI_COLUMNS",
+    "SERIES_COLUMNS",
+    "expected_value",
+    "kpi_frame",
+    "period_plan",
+    "series_frame",
+]

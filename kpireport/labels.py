@@ -33,6 +33,8 @@ HELD = {
     "yearly": Nn_("held {held} of {count} year", "held {held} of {count} years"),
 }
 
+GOAL = {"reach": N_("reach"), "keep": N_("keep")}
+
 DIRECTION = {"higher": N_("higher is better"), "lower": N_("lower is better")}
 
 # What a comparison with an earlier period or a benchmark means, in words: colour is never the
@@ -51,6 +53,11 @@ def status(code: str, locale: Locale) -> str:
 def direction(code: str, locale: Locale) -> str:
     """``higher is better`` or ``lower is better``."""
     return locale.gettext(DIRECTION[code])
+
+
+def goal(code: str, locale: Locale) -> str:
+    """``reach`` or ``keep`` (``nå`` / ``hold``): the KPIs sheet's goal column."""
+    return locale.gettext(GOAL[code])
 
 
 def verdict(difference: float, locale: Locale) -> str:

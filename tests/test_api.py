@@ -19,7 +19,7 @@ import kpireport
 from kpireport.engine import Results, to_dict
 from kpireport.errors import WorkbookError
 from kpireport.export import results_xlsx
-from kpireport.frames import KPI_COLUMNS, SERIES_COLUMNS, plan_value
+from kpireport.frames import KPI_COLUMNS, SERIES_COLUMNS, expected_value
 from tests.conftest import ROOT, SAMPLES
 from tests.test_export import CMD, HYPERLINK, SOFFICE, needs_soffice, write_hostile_workbook
 
@@ -94,13 +94,16 @@ def test_series_frame_is_long_with_every_period(acme: Results) -> None:
     assert set(rows["target"]) == {kpi.target}
 
 
-def test_plan_is_the_straight_path_from_baseline_to_target(acme: Results) -> None:
+def test_expected_is_the_straight_path_from_baseline_to_target_without_a_plan(
+    acme: Results,
+) -> None:
     kpi = acme.departments[0].kpis[0]
+    assert kpi.plan is None
     assert kpi.baseline is not None and kpi.baseline_date is not None
-    assert plan_value(kpi, kpi.baseline_date) == kpi.baseline
-    assert plan_value(kpi, kpi.deadline) == kpi.target
+    assert expected_value(kpi, kpi.baseline_date) == kpi.baseline
+    assert expected_value(kpi, kpi.deadline) == kpi.target
     middle = kpi.baseline_date + (kpi.deadline - kpi.baseline_date) / 2
-    assert plan_value(kpi, middle) == pytest.approx((kpi.baseline + kpi.target) / 2, rel=1e-2)
+    assert expected_value(kpi, middle) == pytest.approx((kpi.baseline + kpi.target) / 2, rel=1e-2)
 
 
 def test_the_command_line_does_not_import_pandas() -> None:

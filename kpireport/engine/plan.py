@@ -6,7 +6,7 @@ plan")."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from itertools import pairwise
 
 from kpireport.engine.formulas import difference, relative_difference
@@ -94,13 +94,10 @@ def plan_result(
     keep = kpi.goal == "keep"
     line = [] if keep else plan_line(kpi, rows, baseline, baseline_date)
 
+    explicit = {start: row.target for start, row in rows_by_start.items()}
+
     def planned(start: dt.date) -> float:
-        row = rows_by_start.get(start)
-        if row is not None:
-            return row.target
-        if keep:
-            return target
-        return value_on(line, min(period_end(start, frequency), deadline))
+        return planned_value(start, period_end(start, frequency), explicit, line, keep, target)
 
     def period(start: dt.date, label: str, actual: float | None) -> PlanPeriod:
         plan = planned(start)
@@ -141,6 +138,24 @@ def plan_result(
             for start in sorted(rows_by_start)
         ],
     )
+
+
+def planned_value(
+    start: dt.date,
+    end: dt.date,
+    explicit: Mapping[dt.date, float],
+    line: list[tuple[dt.date, float]],
+    keep: bool,
+    target: float,
+) -> float:
+    """The plan of the period from ``start`` to ``end``: its row on the Plan sheet
+    (``explicit``, by first day), else for a keep KPI the target (its limit), else the plan
+    ``line`` on the period's last day (the line ends on the deadline)."""
+    if start in explicit:
+        return explicit[start]
+    if keep:
+        return target
+    return value_on(line, end)
 
 
 def _steps(rows_by_start: dict[dt.date, PlanRow], kpi: KPI) -> list[tuple[dt.date, float]]:

@@ -14,6 +14,7 @@ import pytest
 
 from kpireport.engine import to_dict
 from kpireport.engine.plan import fiscal_year_first_day
+from kpireport.export import results_csv
 from tests.engine.test_plan_numbers import REVENUE, with_plan
 from tests.engine.user_workbooks import compute_sheets, only_kpi, user_sheets
 
@@ -162,3 +163,33 @@ def test_a_kpi_without_a_plan_has_none_and_results_json_carries_the_plan(tmp_pat
 )
 def test_fiscal_year_first_day(day: dt.date, month: int, first: dt.date) -> None:
     assert fiscal_year_first_day(day, month) == first
+
+
+def test_the_frames_and_results_csv_carry_the_plan(tmp_path: Path) -> None:
+    # Monthly sum, Jan 100, Feb 110, Mar 125; plan Feb 104 and Mar 120 (January unplanned: the
+    # plan line from the baseline, 100 on 1 Jan, to 104 on 28 Feb, on 31 January: 100 + 4 x
+    # 30 / 58 = 102.07). The series' "expected" is the plan line at each period's end, "plan"
+    # the period's plan; the KPI row has March against its plan (+5, +5/120) and the year to
+    # date (335 against 326.07).
+    months = [(D(2026, 1, 20), 100), (D(2026, 2, 20), 110), (D(2026, 3, 20), 125)]
+    sheets = with_plan(
+        user_sheets(REVENUE, months, report_date=D(2026, 3, 31)), ("2026-02", 104), ("2026-03", 120)
+    )
+    results = compute_sheets(tmp_path, sheets)
+    series = results.series_frame()
+    january = 100 + 4 * 30 / 58
+    assert list(series["plan"]) == pytest.approx([january, 104, 120])
+    assert list(series["expected"]) == pytest.approx([january, 104, 120])
+    row = results.to_frame().iloc[0]
+    assert (row["goal"], row["plan_period"], row["plan"]) == ("reach", "2026-03", 120)
+    assert row["plan_variance"] == pytest.approx(5)
+    assert row["plan_relative"] == pytest.approx(5 / 120)
+    assert (row["ytd_actual"], row["ytd_plan"]) == pytest.approx((335, january + 224))
+    header, values = results_csv(results).decode("utf-8-sig").splitlines()[:2]
+    cells = dict(zip(header.split(","), values.split(","), strict=True))
+    assert (cells["Goal"], cells["Plan"], cells["Difference from plan"]) == (
+        "reach",
+        "120.0",
+        "5.0",
+    )
+    assert float(cells["Year-to-date plan"]) == pytest.approx(january + 224)
