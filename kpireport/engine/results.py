@@ -147,6 +147,42 @@ class KpiWarning:
 
 
 @dataclass
+class Previous:
+    """A KPI as the previous report showed it, and how it moved since (docs/metrics.md,
+    "Since the last report")."""
+
+    report_date: dt.date
+    source: str  # "earlier_set": that set's results.json; "recomputed": this workbook, as of then
+    status: str
+    current: float | None
+    # current - previous current, turned for "lower": positive is better; None without both
+    difference: float | None
+    # "improved" / "worsened" along achieved > on track > at risk > off track > missed, "held",
+    # or "changed" to or from no data or too early
+    move: str
+
+
+@dataclass
+class ComparedWith:
+    """The previous report a build compares with."""
+
+    report_date: dt.date
+    source: str  # "earlier_set" or "recomputed"
+
+
+@dataclass
+class StatusChange:
+    """A KPI whose status moved since the previous report, or that is new or gone."""
+
+    id: str
+    name: str
+    department: str
+    move: str  # "improved", "worsened", "changed", "new" or "gone"
+    before: str | None  # the previous status; None for a new KPI
+    after: str | None  # the status now; None for a KPI gone
+
+
+@dataclass
 class KpiResult:
     """Everything computed about one KPI as of the report date."""
 
@@ -190,6 +226,7 @@ class KpiResult:
     stale: bool
     keep: Held | None = field(default=None, kw_only=True)  # for a keep KPI
     plan: PlanResult | None = field(default=None, kw_only=True)  # for a KPI with a plan
+    previous: Previous | None = field(default=None, kw_only=True)  # in the previous report
     warnings: list[KpiWarning]
     series: list[Point]
     excluded_after_report_date: int = 0
@@ -242,6 +279,7 @@ class CompanySummary:
     counts: dict[str, int]
     attention: list[Attention]
     departments: list[DepartmentLine]
+    changes: list[StatusChange] = field(default_factory=list, kw_only=True)
 
 
 @dataclass
@@ -259,6 +297,8 @@ class DepartmentResult:
     counts: dict[str, int]
     attention: list[Attention]
     kpis: list[KpiResult]
+    # the KPIs whose status moved since the previous report, and those new or gone
+    changes: list[StatusChange] = field(default_factory=list, kw_only=True)
 
     @property
     def kpi_count(self) -> int:
@@ -287,6 +327,8 @@ class Results:
     summary: CompanySummary
     departments: list[DepartmentResult]
     warnings: list[KpiWarning] = field(default_factory=list)  # not about one KPI
+    # the report the KPIs are compared with (their ``previous``); None: no comparison
+    compared_with: ComparedWith | None = None
 
     def to_frame(self) -> pandas.DataFrame:
         """One row per KPI, as a pandas DataFrame (columns: docs/python-api.md)."""

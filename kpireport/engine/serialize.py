@@ -24,7 +24,7 @@ from kpireport.errors import ResultsFileError
 # results.json's format version, "MAJOR.MINOR": a key added is a minor version, a key renamed or
 # removed a major one (docs/results-json.md, "Versions"). A reader reads every minor version of
 # its own major version; keys it does not know it ignores.
-SCHEMA_VERSION = "2.2"
+SCHEMA_VERSION = "2.3"
 RESULTS_FILE = "results.json"
 
 T = TypeVar("T")

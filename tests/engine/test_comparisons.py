@@ -193,7 +193,7 @@ def test_results_json_has_schema_version_2_with_difference_and_relative(tmp_path
     (written,) = (tmp_path / "out").rglob("results.json")
     data = json.loads(written.read_text(encoding="utf-8"))
     # 2.0 brought difference/relative; 2.1 (attention checks) and 2.2 (plans) keep them
-    assert data["schema_version"] == SCHEMA_VERSION == "2.2"
+    assert data["schema_version"] == SCHEMA_VERSION == "2.3"
     kpi = data["departments"][0]["kpis"][0]
     assert list(kpi["previous_period_change"]) == [
         "period",
