@@ -16,6 +16,7 @@ place, so an interrupted build never leaves a half-written file where a good one
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -45,6 +46,8 @@ from kpireport.hashing import sha256
 from kpireport.i18n import SOURCE, language_code
 from kpireport.issues import Issue, ValidationReport
 from kpireport.limits import Limits
+from kpireport.model import ReportDate
+from kpireport.previous import Comparison, candidate, identity, previous_results
 from kpireport.render.documents import (
     BOARD_PACK,
     BoardPack,
@@ -57,7 +60,7 @@ from kpireport.replaced import Replaced, restore, set_aside, settle
 from kpireport.slug import folder_name
 
 if TYPE_CHECKING:
-    from kpireport.model import ReportDate, Workbook
+    from kpireport.model import Workbook
 
 FORMATS = ("pdf", "html", "json", "csv", "xlsx")
 DEFAULT_FORMATS = ("pdf", "html", "json")  # csv and xlsx on request (docs/exports.md)
@@ -85,6 +88,10 @@ class BuildOptions:
     limits: Limits | None = None
     # --strict: a workbook with warnings is not built either, as validate --strict fails it
     strict: bool = False
+    # --report-date: the date every number is as of, instead of the workbook's
+    report_date: dt.date | None = None
+    # --compare-to: the previous report the KPIs are compared with (kpireport/previous.py)
+    compare: Comparison = field(default_factory=Comparison)
 
     def assets_for(self, workbook: Workbook) -> Path:
         """Where the files ``workbook`` names are looked up."""
@@ -209,10 +216,13 @@ def _build_workbook(
 ) -> BuildResult:
     """:func:`build_workbook`, raising what it does not expect."""
     from kpireport.engine import compute
+    from kpireport.engine.changes import compare
     from kpireport.validate import check
 
     try:
-        workbook, report = check(path, lang=options.lang, assets=options.assets)
+        workbook, report = check(
+            path, lang=options.lang, assets=options.assets, report_date=options.report_date
+        )
     except WorkbookError as exc:
         lang = language_code(options.lang)
         return BuildResult(path, ValidationReport(str(path), [exc.issue], lang=lang))
@@ -221,15 +231,30 @@ def _build_workbook(
     # Nothing to do when this very workbook (its bytes, its logos) was built with the same
     # kpireport, templates and options, and every file is as that build left it: then the
     # numbers are not even computed.
-    as_of = workbook.report_date
+    as_of = options.report_date or workbook.report_date
     dated = workbook.report_date_origin()
+    if options.report_date is not None:
+        dated = ReportDate(options.report_date, "--report-date", typed=True)
+    earlier = None
+    if as_of is not None:
+        if options.compare.date is not None and options.compare.date >= as_of:
+            raise UsageError(
+                f"--compare-to {options.compare.date.isoformat()} is not before the report "
+                f"date {as_of.isoformat()} of {path.name}"
+            )
+        earlier = candidate(out_dir, path, as_of, options.compare)
     templates = templates_digest(options.templates)
-    key = build_key(workbook, options, templates)
+    compared = identity(earlier, as_of, options.compare) if as_of is not None else None
+    key = build_key(workbook, options, templates, compared)
     if as_of is not None and not options.force:
         previous = _previous_build(path, out_dir, report, as_of.isoformat(), key)
         if previous is not None:
             return replace(previous, report_date=dated)
     results = compute(workbook, report, lang=options.lang, report_date=as_of)
+    before = previous_results(earlier, results, workbook, report, options.compare, options.lang)
+    if before is not None:
+        compare(results, *before)
+        del before  # its series are not needed
     # The measurements are in the results now; the rows themselves are not needed again, and
     # for a workbook of daily KPIs they are a large part of the build's memory.
     workbook.measurements.clear()

@@ -57,12 +57,15 @@ class PreviousBuild:
     language: str
 
 
-def build_key(workbook: Workbook, options: BuildOptions, templates: str) -> str:
+def build_key(
+    workbook: Workbook, options: BuildOptions, templates: str, compared: object = None
+) -> str:
     """Everything a report set is made from, when the workbook is the same file.
-    ``templates``: :func:`templates_digest` of the templates in use. The logos are in it by the
-    SHA-256 of their files (None for a refused one), each file read once however many
-    departments name it: never their bytes, which 1,000 departments naming one 2 MB logo made
-    2 GB of JSON."""
+    ``templates``: :func:`templates_digest` of the templates in use; ``compared``: what the
+    comparison with the previous report depends on (:func:`kpireport.previous.identity`). The
+    logos are in it by the SHA-256 of their files (None for a refused one), each file read once
+    however many departments name it: never their bytes, which 1,000 departments naming one 2 MB
+    logo made 2 GB of JSON."""
     from kpireport.assets import Logos
 
     logos = Logos(options.assets_for(workbook))
@@ -76,6 +79,8 @@ def build_key(workbook: Workbook, options: BuildOptions, templates: str) -> str:
         options.departments,
         options.lang,
         options.pdf_variant,
+        options.report_date.isoformat() if options.report_date else None,
+        compared,
     )
 
 

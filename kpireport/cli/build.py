@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,22 @@ class Progress:
     is_flag=True,
     help="Build no workbook with warnings (as validate --strict fails it).",
 )
+@click.option(
+    "--report-date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Build as of this date instead of the workbook's report date; later measurements are "
+    "left out.",
+)
+@click.option(
+    "--compare-to",
+    default=None,
+    metavar="YYYY-MM-DD|none",
+    help="Compare with the report of this date (an earlier report set in the output folder, "
+    "else the workbook as of then); 'none' compares with nothing. Default: the latest earlier "
+    "report set, else the end of the month before.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress messages.")
 @handle_errors
 def build_command(
@@ -118,6 +135,8 @@ def build_command(
     build_timeout: float | None,
     build_memory: int | None,
     strict: bool,
+    report_date: dt.datetime | None,
+    compare_to: str | None,
     quiet: bool,
 ) -> None:
     """Build the reports: a PDF and HTML per department, a board pack, results.json.
@@ -156,6 +175,8 @@ def build_command(
         render_timeout=render_timeout,
         limits=Limits(build_timeout or DEFAULT_TIMEOUT, build_memory or DEFAULT_MEMORY),
         strict=strict,
+        report_date=report_date.date() if report_date else None,
+        compare=comparison(compare_to),
     )
     if templates is not None:
         check_templates(templates, "report")
@@ -197,6 +218,22 @@ def build_command(
 
     build(files, Path(out_dir), options, progress, on_result=report)
     sys.exit(1 if failed else 0)
+
+
+def comparison(value: str | None) -> Any:
+    """``--compare-to``: a date, ``none``, or by default the latest earlier report set."""
+    from kpireport.previous import Comparison
+
+    if value is None:
+        return Comparison()
+    if value.strip().casefold() == "none":
+        return Comparison(enabled=False)
+    try:
+        return Comparison(date=dt.date.fromisoformat(value.strip()))
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is neither a date (YYYY-MM-DD) nor 'none'", param_hint="--compare-to"
+        ) from None
 
 
 def status_line(result: Any) -> str:

@@ -1,0 +1,124 @@
+"""The previous report a build compares with (issue 15, docs/metrics.md "Since the last report"):
+the latest earlier report set of the same workbook name in the output folder, for the same
+company (its results.json), or else the same workbook computed as of the last day of the month
+before the report date's month; ``--compare-to DATE`` names the date instead.
+
+Every earlier set is treated as possibly hostile or stale: a folder whose name is not a date, a
+results.json too large, unreadable, of another major version or of another company is passed
+over, never a reason to fail the build."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kpireport.engine.serialize import RESULTS_FILE, load_results
+from kpireport.errors import OutputError, ResultsFileError
+from kpireport.fsutil import inside
+from kpireport.slug import folder_name
+
+if TYPE_CHECKING:
+    from kpireport.engine import Results
+    from kpireport.issues import ValidationReport
+    from kpireport.model import Workbook
+
+# An earlier results.json larger than this is passed over: the biggest a build writes (the bench
+# workbook of 3,000 KPIs and 465,000 measurements) is about 60 MB.
+MAX_RESULTS_BYTES = 256 * 1024 * 1024
+# At most this many earlier sets are looked at, newest first.
+MAX_CANDIDATES = 24
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What to compare with: off, the latest earlier set (or the month before), or a date."""
+
+    enabled: bool = True
+    date: dt.date | None = None  # None: the latest earlier set, else the end of the month before
+
+
+def month_before(day: dt.date) -> dt.date:
+    """The last day of the calendar month before ``day``'s month."""
+    return day.replace(day=1) - dt.timedelta(days=1)
+
+
+def earlier_sets(out_dir: Path, workbook: Path, report_date: dt.date) -> list[Path]:
+    """The report-set folders of ``workbook`` in ``out_dir`` dated before ``report_date``,
+    newest first (at most :data:`MAX_CANDIDATES`)."""
+    try:
+        root = inside(Path(out_dir), folder_name(workbook.stem))
+        names = [p.name for p in root.iterdir() if p.is_dir() and not p.is_symlink()]
+    except (OSError, OutputError):
+        return []
+    dated = []
+    for name in names:
+        try:
+            day = dt.date.fromisoformat(name)
+        except ValueError:
+            continue
+        if day < report_date and name == day.isoformat():
+            dated.append((day, root / name))
+    return [path for _day, path in sorted(dated, reverse=True)[:MAX_CANDIDATES]]
+
+
+def candidate(out_dir: Path, workbook: Path, report_date: dt.date, how: Comparison) -> Path | None:
+    """The earlier set to compare with, before reading it: the newest before the report date,
+    or the one of ``how.date``."""
+    if not how.enabled:
+        return None
+    for folder in earlier_sets(out_dir, workbook, report_date):
+        if how.date is None or folder.name == how.date.isoformat():
+            file = folder / RESULTS_FILE
+            if file.is_file() and not file.is_symlink():
+                return folder
+    return None
+
+
+def identity(folder: Path | None, report_date: dt.date, how: Comparison) -> object:
+    """What the comparison depends on, for the build key: the earlier set's results.json (by
+    its SHA-256), or the date the workbook is recomputed as of."""
+    if not how.enabled:
+        return None
+    if folder is not None:
+        try:
+            with (folder / RESULTS_FILE).open("rb") as fh:
+                return ["earlier_set", folder.name, hashlib.file_digest(fh, "sha256").hexdigest()]
+        except OSError:
+            pass
+    return ["recomputed", (how.date or month_before(report_date)).isoformat()]
+
+
+def previous_results(
+    folder: Path | None,
+    results: Results,
+    workbook: Workbook,
+    report: ValidationReport,
+    how: Comparison,
+    lang: str | None,
+) -> tuple[Results, str] | None:
+    """The previous report's results and their source (``earlier_set`` or ``recomputed``), or
+    None when comparing is off. The earlier set in ``folder`` is used when it reads and is of
+    the same company; else the workbook is computed as of the date (it must still hold its
+    measurements)."""
+    if not how.enabled:
+        return None
+    if folder is not None:
+        earlier = _read(folder)
+        if earlier is not None and earlier.company == results.company:
+            return earlier, "earlier_set"
+    from kpireport.engine import compute
+
+    as_of = how.date or month_before(results.report_date)
+    return compute(workbook, report, report_date=as_of, lang=lang), "recomputed"
+
+
+def _read(folder: Path) -> Results | None:
+    try:
+        if (folder / RESULTS_FILE).stat().st_size > MAX_RESULTS_BYTES:
+            return None
+        return load_results(folder)
+    except (OSError, ResultsFileError, RecursionError):
+        return None
