@@ -848,18 +848,14 @@ def pdf_lines(pdf: Path) -> list[list[tuple[float, float, float, float, str]]]:
     return pages
 
 
-@pytest.mark.slow
-@needs_soffice
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is not installed")
-@pytest.mark.parametrize("lang", LANGS)
-def test_instructions_print_whole_and_unclipped_from_libreoffice(tmp_path: Path, lang: str) -> None:
-    """The Instructions sheet alone, printed to PDF by LibreOffice: every instruction is there in
-    full (no text cut off at the page's edge) and no line is drawn over another (no row too low
-    for its wrapped text)."""
+def print_one_sheet(tmp_path: Path, lang: str, title: str) -> tuple[Workbook, Path]:
+    """A new workbook with only its sheet ``title`` left, and that sheet printed to PDF by
+    LibreOffice."""
     path = write_template(tmp_path / "kpis.xlsx", lang)
     wb = openpyxl.load_workbook(path)
-    for title in wb.sheetnames[1:]:
-        del wb[title]
+    for other in wb.sheetnames:
+        if other != title:
+            del wb[other]
     wb.save(path)
     with tempfile.TemporaryDirectory(prefix="lo-profile-") as profile:
         subprocess.run(
@@ -879,7 +875,24 @@ def test_instructions_print_whole_and_unclipped_from_libreoffice(tmp_path: Path,
             timeout=120,
             check=True,
         )
-    pages = pdf_lines(tmp_path / "kpis.pdf")
+    return wb, tmp_path / "kpis.pdf"
+
+
+needs_pdftotext = pytest.mark.skipif(
+    shutil.which("pdftotext") is None, reason="poppler-utils is not installed"
+)
+
+
+@pytest.mark.slow
+@needs_soffice
+@needs_pdftotext
+@pytest.mark.parametrize("lang", LANGS)
+def test_instructions_print_whole_and_unclipped_from_libreoffice(tmp_path: Path, lang: str) -> None:
+    """The Instructions sheet alone, printed to PDF by LibreOffice: every instruction is there in
+    full (no text cut off at the page's edge) and no line is drawn over another (no row too low
+    for its wrapped text)."""
+    wb, pdf = print_one_sheet(tmp_path, lang, INSTRUCTIONS[lang])
+    pages = pdf_lines(pdf)
     printed = " ".join(text for lines in pages for *_, text in lines)
     for (cell,) in wb[INSTRUCTIONS[lang]].iter_rows(max_col=1):
         if cell.value:
@@ -893,6 +906,27 @@ def test_instructions_print_whole_and_unclipped_from_libreoffice(tmp_path: Path,
             # one line over another by far more.
             tolerance = 0.25 * min(a[3] - a[1], b[3] - b[1])
             assert overlap_x <= 0 or overlap_y <= tolerance, (a, b)
+
+
+@pytest.mark.slow
+@needs_soffice
+@needs_pdftotext
+@pytest.mark.parametrize("lang", LANGS)
+def test_plan_sheet_prints_a_row_per_month_from_libreoffice(tmp_path: Path, lang: str) -> None:
+    """The Plan sheet as LibreOffice prints it: one line per planned month, the period shown as
+    the month (2026-07), not a day or a date serial, beside its KPI, its value and its note."""
+    wb, pdf = print_one_sheet(tmp_path, lang, "Plan")
+    layout = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, check=True, timeout=60
+    ).stdout.decode()
+    printed = [" ".join(line.split()) for line in layout.splitlines() if line.strip()]
+    assert printed[0] == " ".join(PLAN_HEADERS[lang])
+    wanted = [
+        " ".join(str(v) for v in (row["kpi"], f"{as_date(row['period']):%Y-%m}", row["target"]))
+        + (f" {row['note']}" if row.get("note") else "")
+        for row in rows(wb["Plan"], PLAN)
+    ]
+    assert printed[1:] == wanted
 
 
 # --- writing safely -----------------------------------------------------------------------------
