@@ -190,8 +190,9 @@ def kpi_chart(result: KpiResult, locale: Locale, color: str, accent: str) -> str
 def _right_labels(
     items: list[tuple[float, str, str]], x: float, top: float, bottom: float
 ) -> list[str]:
-    """Labels beside the plot's right edge, nudged apart so they never overlap."""
-    items = sorted(items)
+    """Labels beside the plot's right edge, nudged apart so they never overlap; lines ending at
+    one height keep the order they are given in (not their words', which differs by language)."""
+    items = sorted(items, key=lambda item: item[0])
     gap = 11.0
     placed: list[float] = []
     for y, _text, _color in items:

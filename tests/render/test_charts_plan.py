@@ -192,14 +192,26 @@ def test_the_plan_is_labelled_in_the_readers_language(
     assert sorted(right_labels(root)) == sorted(words)
 
 
-def test_the_labels_of_a_plan_ending_at_the_target_do_not_overlap(
-    revenue: dict[str, KpiResult],
+@pytest.mark.parametrize(
+    ("locale", "plan", "target"),
+    [(EN, "plan", "target"), (DA, "plan", "mål"), (SV, "plan", "mål")],
+    ids=["en", "da", "sv"],
+)
+def test_a_plan_ending_at_the_target_is_labelled_above_it_in_every_language(
+    revenue: dict[str, KpiResult], locale: Any, plan: str, target: str
 ) -> None:
-    root = parse(kpi_chart(revenue["planned"], EN, "#000", "#f00"))
+    """The plan's line and the target's end at the same height (160 on 31 December): their
+    labels are apart, and in the same order whatever the words (seen: Swedish "mål" sorted
+    above "plan")."""
+    root = parse(kpi_chart(revenue["planned"], locale, "#000", "#f00"))
     x = WIDTH - RIGHT + 6
-    ys = sorted(float(t.get("y", "")) for t in texts(root) if float(t.get("x", "")) == x)
-    assert len(ys) == 4
-    assert all(b - a >= 11 - 1e-9 for a, b in itertools.pairwise(ys))
+    labels = sorted(
+        (float(t.get("y", "")), t.text) for t in texts(root) if float(t.get("x", "")) == x
+    )
+    assert len(labels) == 4
+    assert all(b[0] - a[0] >= 11 - 1e-9 for a, b in itertools.pairwise(labels))
+    words = [text for _y, text in labels]
+    assert words.index(plan) + 1 == words.index(target), words
 
 
 # -- keep KPIs: sick leave at most 3 % (lower), uptime at least 97 % (higher) ---------------------
