@@ -62,7 +62,7 @@ def reach_path(result: KpiResult, scale: Scale, locale: Locale) -> tuple[list[st
         line = result.plan.line
         coords = " ".join(f"{scale.x(p.date):.1f},{scale.y(p.value):.1f}" for p in line)
         svg = (
-            f'<polyline class="plan" points="{coords}" fill="none" stroke="{PLAN}" '
+            f'<polyline class="plan-line" points="{coords}" fill="none" stroke="{PLAN}" '
             f'stroke-width="1.6" stroke-dasharray="3 2" stroke-linejoin="round"/>'
         )
         return [svg], [(scale.y(line[-1].value), locale.pgettext("chart", "plan"), PLAN)]
@@ -92,7 +92,7 @@ def keep_limit(result: KpiResult, scale: Scale, locale: Locale) -> tuple[str, st
         f'fill-opacity="{BAND_OPACITY}" stroke="none"/>'
     )
     line = (
-        f'<polyline class="limit" points="{coords}" fill="none" stroke="{INK}" '
+        f'<polyline class="limit-line" points="{coords}" fill="none" stroke="{INK}" '
         f'stroke-width="1.3" stroke-dasharray="7 4"/>'
     )
     return band, line, (points[-1][1], locale.pgettext("chart", "limit"), INK)

@@ -9,12 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kpireport.engine import KpiResult
+from kpireport.engine.results import PlanPoint
+from kpireport.periods import period_end
 from kpireport.render.charts import BOTTOM, HEIGHT, LEFT, RIGHT, TOP, WIDTH, kpi_chart
 from tests.engine.test_plan_numbers import REVENUE, with_plan
 from tests.engine.user_workbooks import compute_sheets, only_kpi, user_sheets
@@ -134,7 +139,7 @@ def test_the_plan_line_passes_through_every_planned_point(revenue: dict[str, Kpi
     assert [(p.date, p.value) for p in result.plan.line] == PLAN_LINE
     root = parse(kpi_chart(result, EN, "#1F4E79", "#C00000"))
     y = y_scale(root)
-    (plan,) = by_class(root, "plan")
+    (plan,) = by_class(root, "plan-line")
     drawn = points_of(plan)
     assert len(drawn) == len(PLAN_LINE)
     for (day, value), point in zip(PLAN_LINE, drawn, strict=True):
@@ -146,7 +151,7 @@ def test_the_straight_path_is_drawn_without_a_plan_and_not_with_one(
 ) -> None:
     straight = parse(kpi_chart(revenue["straight"], EN, "#000", "#f00"))
     assert len(straight_paths(straight, revenue["straight"])) == 1
-    assert by_class(straight, "plan") == []
+    assert by_class(straight, "plan-line") == []
     planned = parse(kpi_chart(revenue["planned"], EN, "#000", "#f00"))
     assert straight_paths(planned, revenue["planned"]) == []
 
@@ -159,7 +164,7 @@ def test_a_planned_value_beyond_the_target_is_inside_the_plot(
     root = parse(kpi_chart(revenue["planned"], EN, "#000", "#f00"))
     y = y_scale(root)
     assert TOP <= y(200.0) <= FOOT
-    (plan,) = by_class(root, "plan")
+    (plan,) = by_class(root, "plan-line")
     assert all(TOP <= py <= FOOT for _x, py in points_of(plan))
 
 
@@ -172,7 +177,7 @@ def test_the_plan_has_its_own_dash_pattern(revenue: dict[str, KpiResult]) -> Non
     patterns = [d for d in dashes if d is not None]
     assert len(patterns) == 4  # deadline, plan, target, forecast
     assert len(set(patterns)) == len(patterns)
-    (plan,) = by_class(root, "plan")
+    (plan,) = by_class(root, "plan-line")
     assert plan.get("stroke-dasharray") in patterns
 
 
@@ -292,7 +297,7 @@ def test_the_band_follows_a_seasonal_limit(
     root = parse(kpi_chart(result, EN, "#000", "#f00"))
     y = y_scale(root)
     (band,) = by_class(root, "limit-band")
-    (line,) = by_class(root, "limit")
+    (line,) = by_class(root, "limit-line")
     for day, limit in [
         (D(2026, 1, 15), target + sign),
         (D(2026, 2, 14), target + sign),
@@ -353,3 +358,41 @@ def test_the_limit_is_labelled_limit(
     assert limit in labels
     assert target not in labels
     assert "plan" not in labels  # a keep KPI's plan is its limits: the band, not a line
+
+
+# -- any plan, any limits: everything drawn stays inside ------------------------------------------
+
+
+@given(
+    planned=st.lists(st.floats(-1e7, 1e7, allow_nan=False), min_size=1, max_size=12),
+    goal=st.sampled_from(["reach", "keep"]),
+    direction=st.sampled_from(["higher", "lower"]),
+)
+def test_any_plan_is_drawn_inside_the_plot(
+    revenue: dict[str, KpiResult], planned: list[float], goal: str, direction: str
+) -> None:
+    """Planned values (or limits) anywhere, for either goal and direction: the plan's line, the
+    limit's line and band stay inside the plot, and the band reaches the allowed edge."""
+    starts = [D(2026, m, 1) for m in range(1, len(planned) + 1)]
+    months = [(start, period_end(start, "monthly")) for start in starts]
+    if goal == "keep":  # a step: each period's limit on its first and last day
+        line = [PlanPoint(day, v) for days, v in zip(months, planned, strict=True) for day in days]
+    else:
+        line = [PlanPoint(START, 100.0)] + [
+            PlanPoint(end, v) for (_, end), v in zip(months, planned, strict=True)
+        ]
+    base = revenue["planned"]
+    assert base.plan is not None
+    result = replace(base, goal=goal, direction=direction, plan=replace(base.plan, line=line))
+    root = parse(kpi_chart(result, EN, "#000", "#f00"))
+    shapes = (
+        by_class(root, "plan-line") + by_class(root, "limit-line") + by_class(root, "limit-band")
+    )
+    assert len(shapes) == (1 if goal == "reach" else 2)
+    for shape in shapes:
+        for px, py in points_of(shape):
+            assert LEFT - NEAR <= px <= LEFT + PLOT_W + NEAR, (px, py)
+            assert TOP - NEAR <= py <= FOOT + NEAR, (px, py)
+    for band in by_class(root, "limit-band"):
+        edge = TOP if direction == "higher" else FOOT
+        assert [py for _px, py in points_of(band)][-2:] == [pytest.approx(edge, abs=NEAR)] * 2
