@@ -224,11 +224,11 @@ class Workbook:
 
     def loc(self, sheet_key: str, row: int, column: str | None = None) -> Loc:
         """The cell of ``column`` in Excel row ``row`` of the contract sheet ``sheet_key``."""
-        from kpireport.schema import ALL_SHEETS
+        from kpireport.schema import SHEETS
 
         info = self.sheets.get(sheet_key)
         if info is None:
-            spec = next(s for s in ALL_SHEETS if s.key == sheet_key)
+            spec = next(s for s in SHEETS if s.key == sheet_key)
             return Loc(spec.title(self.language))
         return info.loc(row, column)
 

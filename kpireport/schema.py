@@ -158,17 +158,14 @@ PLAN = SheetSpec(
     ),
 )
 
-# The sheets of `kpireport init`'s template; the Plan sheet joins them with the second half of
-# issue 14 (the template's example rows and instructions), until then it is read but not written.
-SHEETS: tuple[SheetSpec, ...] = (SETTINGS, DEPARTMENTS, KPIS, MEASUREMENTS, BENCHMARKS)
-# Every sheet kpireport reads.
-ALL_SHEETS: tuple[SheetSpec, ...] = (*SHEETS, PLAN)
+# Every sheet kpireport reads, in the order `kpireport init` writes them.
+SHEETS: tuple[SheetSpec, ...] = (SETTINGS, DEPARTMENTS, KPIS, MEASUREMENTS, BENCHMARKS, PLAN)
 
 
 def find_sheet_spec(name: str) -> SheetSpec | None:
     """The contract sheet a workbook sheet name stands for, or None for any other sheet."""
     wanted = normalize_sheet(name)
-    for spec in ALL_SHEETS:
+    for spec in SHEETS:
         if any(normalize_sheet(n) == wanted for n in spec.names()):
             return spec
     return None
@@ -199,10 +196,6 @@ SETTING_KEYS: tuple[SettingKey, ...] = (
     SettingKey("on_track", "on_track", "på sporet"),
     SettingKey("at_risk", "at_risk", "i risiko"),
     SettingKey("board_recipients", "board_recipients", "bestyrelse"),
-)
-# Keys read but not yet in `kpireport init`'s template (the second half of issue 14 adds them).
-ALL_SETTING_KEYS: tuple[SettingKey, ...] = (
-    *SETTING_KEYS,
     SettingKey("fiscal_year_start", "fiscal_year_start", "regnskabsår start"),
 )
 
@@ -214,7 +207,7 @@ SETTINGS_HEADERS = frozenset(
 
 def match_setting(text: str) -> SettingKey | None:
     wanted = normalize(text)
-    for key in ALL_SETTING_KEYS:
+    for key in SETTING_KEYS:
         if any(normalize(n) == wanted for n in key.names()):
             return key
     return None
@@ -319,6 +312,15 @@ CHOICE_LABELS: dict[str, dict[str, dict[str, str]]] = {
     "unit": {
         "en": {unit: unit for unit in _LISTED_UNITS},
         "da": {unit: _UNITS_DA.get(unit, unit) for unit in _LISTED_UNITS},
+    },
+    "goal": {
+        "en": {"reach": "reach", "keep": "keep"},
+        "da": {"reach": "nå", "keep": "hold"},
+    },
+    # The fiscal year's first month, by its number ("1" to "12"), as MONTHS spells it.
+    "month": {
+        "en": {number: names[1] for number, names in MONTHS.items()},
+        "da": {number: names[3] for number, names in MONTHS.items()},
     },
     "kind": {
         "en": {

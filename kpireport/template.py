@@ -16,6 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from kpireport.errors import OutputError, UsageError
 from kpireport.i18n import get_locale
 from kpireport.schema import (
+    CHOICE_LABELS,
     LANGUAGES,
     SETTING_KEYS,
     SETTINGS,
@@ -30,8 +31,8 @@ from kpireport.template_guides import (
     REPORT_DATE_RULE,
     VALIDATION_ROWS,
     add_dropdowns,
-    add_language_dropdown,
     add_percent_notes,
+    add_setting_dropdown,
     write_instructions,
     write_rule,
 )
@@ -46,13 +47,17 @@ __all__ = [
 ]
 
 DATE_FORMAT = "yyyy-mm-dd"
+# A plan's period is a month: shown as one, whatever day of it is typed.
+MONTH_FORMAT = "yyyy-mm"
 
 _DEFAULT_NAMES = {"en": "kpi-workbook.xlsx", "da": "kpi-projektmappe.xlsx"}
 _SETTINGS_HEADER = {"en": ("key", "value"), "da": ("indstilling", "værdi")}
+# Sheet key -> column key -> the number format of its dates.
 _DATE_COLUMNS = {
-    "kpis": ("deadline", "baseline_date"),
-    "measurements": ("date",),
-    "benchmarks": ("date",),
+    "kpis": {"deadline": DATE_FORMAT, "baseline_date": DATE_FORMAT},
+    "measurements": {"date": DATE_FORMAT},
+    "benchmarks": {"date": DATE_FORMAT},
+    "plan": {"period": MONTH_FORMAT},
 }
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDE3EA")
@@ -147,7 +152,7 @@ def _style_header(sheet: Worksheet) -> None:
     sheet.freeze_panes = "A2"
 
 
-def _put(sheet: Worksheet, row: int, col: int, value: Any) -> int:
+def _put(sheet: Worksheet, row: int, col: int, value: Any, date_format: str = DATE_FORMAT) -> int:
     """Write one value with the number format its type calls for; return its display width."""
     if value is None:
         return 0
@@ -158,8 +163,8 @@ def _put(sheet: Worksheet, row: int, col: int, value: Any) -> int:
         return 7
     cell.value = value
     if isinstance(value, dt.date):
-        cell.number_format = DATE_FORMAT
-        return len(DATE_FORMAT)
+        cell.number_format = date_format
+        return len(date_format)
     return len(str(value))
 
 
@@ -170,17 +175,18 @@ def _fit_width(sheet: Worksheet, col: int, width: int) -> None:
 
 
 def _write_table(sheet: Worksheet, spec: SheetSpec, lang: str, rows: list[dict[str, Any]]) -> None:
-    date_columns = _DATE_COLUMNS.get(spec.key, ())
+    date_formats = _DATE_COLUMNS.get(spec.key, {})
     for col, column in enumerate(spec.columns, start=1):
         header = _header(column, lang)
         sheet.cell(row=1, column=col, value=header)
         width = len(header)
+        date_format = date_formats.get(column.key, DATE_FORMAT)
         for row, values in enumerate(rows, start=2):
-            width = max(width, _put(sheet, row, col, values.get(column.key)))
+            width = max(width, _put(sheet, row, col, values.get(column.key), date_format))
         _fit_width(sheet, col, width)
-        if column.key in date_columns:
+        if column.key in date_formats:
             # A column style, so dates typed in new rows show the same way without pre-made cells.
-            sheet.column_dimensions[get_column_letter(col)].number_format = DATE_FORMAT
+            sheet.column_dimensions[get_column_letter(col)].number_format = date_format
     _style_header(sheet)
 
 
@@ -203,7 +209,9 @@ def _write_settings(sheet: Worksheet, lang: str) -> None:
     row = _setting_row("report_date")
     sheet.cell(row=row, column=2).number_format = DATE_FORMAT
     write_rule(sheet, row, 3, get_locale(lang).gettext(REPORT_DATE_RULE))
-    add_language_dropdown(sheet, f"B{_setting_row('language')}", lang)
+    add_setting_dropdown(sheet, f"B{_setting_row('language')}", LANGUAGES, lang)
+    months = CHOICE_LABELS["month"][lang].values()
+    add_setting_dropdown(sheet, f"B{_setting_row('fiscal_year_start')}", months, lang)
 
 
 def _setting_row(key: str) -> int:

@@ -17,6 +17,9 @@ SHARE_FORMAT = "0%"
 _BASELINE_DATE = dt.date(2025, 12, 31)
 _DEADLINE = dt.date(2026, 12, 31)
 _MONTHS = (dt.date(2026, 1, 31), dt.date(2026, 2, 28), dt.date(2026, 3, 31))
+# The new-customers KPI's plan for 2026, month by month, from its baseline of 30 to its target of
+# 60 in December (so no plan-target-mismatch): a quiet July, a Black Friday November.
+_PLAN = (33, 36, 40, 43, 46, 48, 42, 49, 52, 55, 64, 60)
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,7 @@ def examples(lang: str) -> dict[str, list[dict[str, Any]]]:
             "owner": "Anna Jensen",
             "data_source": t("CRM, report 'New accounts'", "CRM, rapporten 'Nye konti'"),
             "weight": 2,
+            "goal": choice("goal", "reach"),
         },
         {
             "id": win_rate,
@@ -97,6 +101,7 @@ def examples(lang: str) -> dict[str, list[dict[str, Any]]]:
             "owner": "Mikkel Holm",
             "data_source": t("CRM, offer pipeline", "CRM, tilbudspipeline"),
             "weight": 1,
+            "goal": choice("goal", "reach"),
         },
         {
             "id": response,
@@ -118,6 +123,7 @@ def examples(lang: str) -> dict[str, list[dict[str, Any]]]:
             "owner": "Peter Nielsen",
             "data_source": t("Helpdesk system, ticket log", "Helpdesksystem, sagslog"),
             "weight": 1,
+            "goal": choice("goal", "reach"),
         },
     ]
     series: list[tuple[str, tuple[Any, ...]]] = [
@@ -154,11 +160,18 @@ def examples(lang: str) -> dict[str, list[dict[str, Any]]]:
             "date": _BASELINE_DATE,
         },
     ]
+    plan: list[dict[str, Any]] = [
+        {"kpi": customers, "period": dt.date(2026, month, 1), "target": target}
+        for month, target in enumerate(_PLAN, start=1)
+    ]
+    plan[6]["note"] = t("Summer holidays", "Sommerferie")
+    plan[10]["note"] = "Black Friday"
     return {
         "departments": departments,
         "kpis": kpis,
         "measurements": measurements,
         "benchmarks": benchmarks,
+        "plan": plan,
     }
 
 
@@ -178,4 +191,6 @@ def settings_values(lang: str) -> dict[str, Any]:
         "on_track": PercentCell(0.95, SHARE_FORMAT),
         "at_risk": PercentCell(0.80, SHARE_FORMAT),
         "board_recipients": "bestyrelse@example.com" if da else "board@example.com",
+        # January: the calendar year, as when left empty, named so the dropdown shows the choice
+        "fiscal_year_start": CHOICE_LABELS["month"][lang]["1"],
     }

@@ -23,8 +23,8 @@ from kpireport.schema import (
     CHOICE_LABELS,
     DEPARTMENTS,
     KPIS,
-    LANGUAGES,
     MEASUREMENTS,
+    PLAN,
     SHEETS,
     SheetSpec,
 )
@@ -44,7 +44,12 @@ NOTE_WIDTH = 60
 
 # Sheet key -> column key -> the CHOICE_LABELS entry its dropdown lists.
 _CHOICE_COLUMNS = {
-    "kpis": {"direction": "direction", "frequency": "frequency", "aggregation": "aggregation"},
+    "kpis": {
+        "direction": "direction",
+        "frequency": "frequency",
+        "aggregation": "aggregation",
+        "goal": "goal",
+    },
     "benchmarks": {"kind": "kind"},
 }
 # The number columns the percent rule applies to in a % KPI: their headers carry a note.
@@ -53,6 +58,7 @@ _PERCENT_COLUMNS = (
     (KPIS, "baseline"),
     (MEASUREMENTS, "value"),
     (BENCHMARKS, "value"),
+    (PLAN, "target"),
 )
 _PER_KPI = tuple(spec for spec in SHEETS if any(column.key == "kpi" for column in spec.columns))
 
@@ -186,11 +192,12 @@ def add_dropdowns(workbook: Workbook, lang: str) -> None:
         _add(workbook, spec, "kpi", lang, _list_validation(ids, _translated(_UNKNOWN_KPI, lang)))
 
 
-def add_language_dropdown(sheet: Worksheet, cell: str, lang: str) -> None:
-    """The Settings language: every language a report can be written in."""
-    language = _list_validation(_choice_list(LANGUAGES), _translated(_NOT_IN_LIST, lang))
-    language.add(cell)
-    sheet.add_data_validation(language)
+def add_setting_dropdown(sheet: Worksheet, cell: str, labels: Iterable[str], lang: str) -> None:
+    """A dropdown on one setting's value cell, such as the language or the fiscal year's first
+    month."""
+    dropdown = _list_validation(_choice_list(labels), _translated(_NOT_IN_LIST, lang))
+    dropdown.add(cell)
+    sheet.add_data_validation(dropdown)
 
 
 def add_percent_notes(workbook: Workbook, lang: str) -> None:
@@ -258,8 +265,8 @@ __all__ = [
     "REPORT_DATE_RULE",
     "VALIDATION_ROWS",
     "add_dropdowns",
-    "add_language_dropdown",
     "add_percent_notes",
+    "add_setting_dropdown",
     "lines_needed",
     "write_instructions",
     "write_rule",

@@ -61,6 +61,7 @@ SHEET_NAMES: dict[str, dict[str, str]] = {
         "kpis": "KPIs",
         "measurements": "Measurements",
         "benchmarks": "Benchmarks",
+        "plan": "Plan",
     },
     "da": {
         "settings": "Indstillinger",
@@ -68,6 +69,7 @@ SHEET_NAMES: dict[str, dict[str, str]] = {
         "kpis": "KPI'er",
         "measurements": "Målinger",
         "benchmarks": "Benchmarks",
+        "plan": "Plan",
     },
 }
 
@@ -78,10 +80,11 @@ HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
         "kpis": (
             "id", "department", "name", "description", "unit", "direction", "target",
             "deadline", "baseline", "baseline_date", "frequency", "aggregation", "objective",
-            "owner", "data_source", "weight",
+            "owner", "data_source", "weight", "goal",
         ),
         "measurements": ("kpi", "date", "value", "note"),
         "benchmarks": ("kpi", "source", "value", "kind", "date"),
+        "plan": ("kpi", "period", "target", "note"),
     },
     "da": {
         "settings": ("indstilling", "værdi"),
@@ -89,10 +92,11 @@ HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
         "kpis": (
             "id", "afdeling", "navn", "beskrivelse", "enhed", "retning", "mål", "deadline",
             "udgangspunkt", "udgangsdato", "frekvens", "sammenlægning", "formål", "ansvarlig",
-            "datakilde", "vægt",
+            "datakilde", "vægt", "måltype",
         ),
         "measurements": ("kpi", "dato", "værdi", "note"),
         "benchmarks": ("kpi", "kilde", "værdi", "type", "dato"),
+        "plan": ("kpi", "periode", "mål", "note"),
     },
 }  # fmt: skip
 
@@ -105,6 +109,7 @@ CHOICES: dict[str, dict[str, str]] = {
         "sum": "sum", "mean": "mean", "last": "last", "min": "min", "max": "max",
         "industry": "industry", "competitor": "competitor", "internal": "internal",
         "best_practice": "best practice",
+        "reach": "reach", "keep": "keep",
     },
     "da": {
         "higher": "højere", "lower": "lavere",
@@ -113,10 +118,12 @@ CHOICES: dict[str, dict[str, str]] = {
         "sum": "sum", "mean": "gennemsnit", "last": "seneste", "min": "min", "max": "maks",
         "industry": "branche", "competitor": "konkurrent", "internal": "intern",
         "best_practice": "bedste praksis",
+        "reach": "nå", "keep": "hold",
     },
 }  # fmt: skip
 
 DATE_FORMATS = {"en": "yyyy-mm-dd", "da": "dd-mm-yyyy"}
+MONTH_FORMAT = "yyyy-mm"  # a plan's period
 
 # --------------------------------------------------------------------------------------------
 # Sample content
@@ -159,6 +166,13 @@ class SampleKpi:
     season: dict[int, float] = field(default_factory=dict)  # month -> factor
     decimals: int = 0
     notes: tuple[Note, ...] = ()
+    goal: str = "reach"  # canonical: reach | keep (the target is a limit held to the deadline)
+    start: dt.date | None = None  # the first measurement, when later than the sample's first
+    # A monthly plan from this month to the deadline's: the straight line from the baseline to
+    # the target, shaped by `season` and scaled so that the deadline's month plans the target.
+    plan_from: dt.date | None = None
+    plan_notes: tuple[Note, ...] = ()
+    intended_without_plan: str | None = None  # the status the straight line gives, if different
 
     @property
     def percent(self) -> bool:
@@ -190,6 +204,9 @@ WEB_SEASON = {1: 1.03, 7: 0.86, 8: 0.95, 12: 0.9}
 SUPPORT_SEASON = {1: 1.06, 7: 0.86, 12: 0.92}
 SLOW_SUMMER = {7: 1.18, 8: 1.06, 12: 1.08}  # response times grow in holiday months
 SOLAR_SEASON = {1: 0.82, 2: 0.88, 3: 1.08, 4: 1.16, 5: 1.18, 6: 1.1, 7: 0.9, 8: 1.04, 12: 0.8}
+# Revenue: service contracts renewed at the year's end, a quieter October, Black Friday offers
+SOLAR_REVENUE = {**SOLAR_SEASON, 10: 0.97, 11: 1.06, 12: 1.0}
+FLU_SEASON = {1: 1.04, 2: 1.2, 3: 1.04}  # sick leave peaks in February
 
 ACME_KPIS = (
     SampleKpi(
@@ -225,6 +242,8 @@ ACME_KPIS = (
             Note("2025-11", "Black Friday"),
             Note("2026-02", "Lost key account"),
         ),
+        plan_from=D(2026, 1, 1),
+        plan_notes=(Note("2026-07", "Summer holidays"), Note("2026-11", "Black Friday")),
     ),
     SampleKpi(
         "MKT-01", "Digital marketing", "Organic traffic",
@@ -327,6 +346,15 @@ ACME_KPIS = (
         measured="quarterly", knots=((0, 0), (0.5, 0.3), (1, 0.08)), noise=0.01, decimals=1,
         notes=(Note("2025-09", "Moved to new office"), Note("2026-09", "Reorganisation")),
     ),
+    SampleKpi(
+        "HR-04", "HR", "Sick leave",
+        "Days of sick leave as a share of the working days of all employees in the month.",
+        "%", "lower", 0.03, D(2026, 12, 31), 0.027, D(2025, 12, 1), "monthly", "mean",
+        "Keep sick leave at most 3 %: a healthy workplace.",
+        "Anders Dahl", "HR system (Danløn), absence report", 1, "on track",
+        goal="keep", start=D(2025, 12, 1), knots=((0, 0), (1, 0)), noise=0.03,
+        season=FLU_SEASON, decimals=3, notes=(Note("2026-02", "Flu season"),),
+    ),
 )  # fmt: skip
 
 ACME = Sample(
@@ -398,10 +426,16 @@ FJORDSOL_KPIS = (
         "kr.", "higher", 3_200_000, D(2026, 12, 31), 2_400_000, D(2024, 11, 1), "monthly",
         "sum",
         "Nå en årlig omsætning på 38 mio. kr. i 2027.",
-        "Lars Mikkelsen", "e-conomic, resultatopgørelse pr. måned", 2, "at risk",
-        knots=((0, 0), (0.45, 0.58), (0.75, 0.76), (1, 0.81)), noise=0.012,
-        season=SOLAR_SEASON, decimals=-3,
+        "Lars Mikkelsen", "e-conomic, resultatopgørelse pr. måned", 2, "on track",
+        knots=((0, 0), (0.45, 0.48), (1, 0.97)), noise=0.012,
+        season=SOLAR_REVENUE, decimals=-3,
         notes=(Note("2025-03", "Prisstigning"), Note("2025-11", "Black Friday")),
+        plan_from=D(2025, 7, 1),
+        plan_notes=(
+            Note("2025-07", "Sommerferie"), Note("2025-11", "Black Friday"),
+            Note("2026-07", "Sommerferie"), Note("2026-11", "Black Friday"),
+        ),
+        intended_without_plan="at risk",
     ),
     SampleKpi(
         "MARK-01", "Digital marketing", "Organisk trafik til hjemmesiden",
@@ -493,6 +527,15 @@ FJORDSOL_KPIS = (
         decimals=2,
         notes=(Note("2026-03", "Ny overenskomst"),),
     ),
+    SampleKpi(
+        "HR-04", "HR", "Sygefravær",
+        "Sygedage i procent af alle medarbejderes arbejdsdage i måneden.",
+        "%", "lower", 0.03, D(2026, 12, 31), 0.026, D(2026, 1, 1), "monthly", "mean",
+        "Holde sygefraværet på højst 3 %: en sund arbejdsplads.",
+        "Henriette Juhl", "Danløn, fraværsoversigt", 1, "on track",
+        goal="keep", start=D(2026, 1, 1), knots=((0, 0), (1, 0)), noise=0.03,
+        season=FLU_SEASON, decimals=3, notes=(Note("2026-02", "Influenzasæson"),),
+    ),
 )  # fmt: skip
 
 FJORDSOL = Sample(
@@ -511,6 +554,7 @@ FJORDSOL = Sample(
         ("på sporet", 0.95),
         ("i risiko", 0.80),
         ("bestyrelse", "bestyrelse@fjordsol.example.com; formand@fjordsol.example.com"),
+        ("regnskabsår start", "juli"),
     ),
     departments=(
         ("Salg", "Lars Mikkelsen", "lars.mikkelsen@example.com", "#0B4F6C"),
@@ -625,7 +669,7 @@ def round_value(value: float, decimals: int) -> float:
 def generate(kpi: SampleKpi, first: dt.date, report_date: dt.date) -> list[Point]:
     """Measurements for one KPI: trend from baseline towards target, seasonality and noise."""
     rng = random.Random(f"{SEED}:{kpi.id}:{report_date.isoformat()}")
-    dates = cadence_dates(kpi.measured, first, report_date)
+    dates = cadence_dates(kpi.measured, max(first, kpi.start or first), report_date)
     span = (report_date - kpi.baseline_date).days
     notes: dict[dt.date, Note] = {}
     for note in kpi.notes:
@@ -648,6 +692,48 @@ def generate(kpi: SampleKpi, first: dt.date, report_date: dt.date) -> list[Point
         text = marked.text if marked else None
         points.append(Point(day, round_value(value, kpi.decimals), text))
     return points
+
+
+def month_end(month: dt.date) -> dt.date:
+    """The last day of month's month."""
+    return add_months(month, 1) - dt.timedelta(days=1)
+
+
+def straight_line(kpi: SampleKpi, day: dt.date) -> float:
+    """The straight line from the baseline on the baseline date to the target on the deadline."""
+    share = (day - kpi.baseline_date).days / (kpi.deadline - kpi.baseline_date).days
+    return kpi.baseline + (kpi.target - kpi.baseline) * share
+
+
+def plan_rows(kpi: SampleKpi) -> list[Point]:
+    """The KPI's monthly plan, from `plan_from` to the deadline's month: the straight line on each
+    month's last day times the month's season, over the deadline month's season, so that the
+    deadline's month plans exactly the target (no plan-target-mismatch). Dated the first of the
+    month."""
+    if kpi.plan_from is None:
+        return []
+    notes = {n.when: n.text for n in kpi.plan_notes}
+    last_season = kpi.season.get(kpi.deadline.month, 1.0)
+    rows, month = [], kpi.plan_from
+    while month <= kpi.deadline:
+        end = min(month_end(month), kpi.deadline)
+        value = straight_line(kpi, end) * kpi.season.get(month.month, 1.0) / last_season
+        rows.append(Point(month, round_value(value, -4), notes.get(month.isoformat()[:7])))
+        month = add_months(month, 1)
+    return rows
+
+
+def expected_value(kpi: SampleKpi, day: dt.date) -> float:
+    """The plan line on day: the baseline on the baseline date, each planned month's value on its
+    last day, straight in between (the workbook contract's "Expected progress from a plan")."""
+    points = [(kpi.baseline_date, kpi.baseline)]
+    points += [(min(month_end(p.date), kpi.deadline), p.value) for p in plan_rows(kpi)]
+    if day <= points[0][0]:
+        return points[0][1]
+    for (d0, v0), (d1, v1) in itertools.pairwise(points):
+        if day <= d1:
+            return v0 + (v1 - v0) * (day - d0).days / (d1 - d0).days
+    return points[-1][1]
 
 
 # --------------------------------------------------------------------------------------------
@@ -709,8 +795,10 @@ def kpi_status(
     on_track: float = 0.95,
     at_risk: float = 0.80,
     recent: int = 6,
+    with_plan: bool = True,
 ) -> StatusRow:
-    """Current value, progress, expected progress and status of one KPI as of report_date."""
+    """Current value, progress, expected progress and status of one KPI as of report_date (with
+    its plan, unless ``with_plan`` is False: then by the straight line)."""
     grouped: dict[dt.date, list[float]] = {}
     for point in sorted(points, key=lambda p: p.date):
         if point.date <= report_date:
@@ -724,19 +812,34 @@ def kpi_status(
     if not periods:
         return StatusRow(kpi.id, None, kpi.target, None, expected, None, "no data")
     current = periods[-1][1]
-    baseline = kpi.baseline if kpi.baseline is not None else periods[0][1]
-    progress = (current - baseline) / (kpi.target - baseline)
     forecast = linear_forecast(periods[-recent:], kpi.deadline)
     sign = 1 if kpi.direction == "higher" else -1
+    if kpi.goal == "keep":  # the target is a limit: within it at or beyond for "higher"
+        within = sign * (current - kpi.target) >= 0
+        if report_date >= kpi.deadline:
+            status = "achieved" if within else "missed"
+        elif not within:
+            status = "off track"
+        elif forecast is not None and sign * (forecast - kpi.target) < 0:
+            status = "at risk"
+        else:
+            status = "on track"
+        return StatusRow(kpi.id, current, kpi.target, None, expected, forecast, status)
+    baseline = kpi.baseline if kpi.baseline is not None else periods[0][1]
+    progress = (current - baseline) / (kpi.target - baseline)
+    on_track_bar, at_risk_bar = expected * on_track, expected * at_risk
+    if with_plan and kpi.plan_from is not None:
+        expected = (expected_value(kpi, report_date) - baseline) / (kpi.target - baseline)
+        # below zero the bars are measured outwards, so that progress as planned is on track
+        factors = (on_track, at_risk) if expected >= 0 else (2 - on_track, 2 - at_risk)
+        on_track_bar, at_risk_bar = expected * factors[0], expected * factors[1]
     if sign * (current - kpi.target) >= 0:
         status = "achieved"
     elif report_date > kpi.deadline:
         status = "missed"
-    elif progress >= expected * on_track or (
-        forecast is not None and sign * (forecast - kpi.target) >= 0
-    ):
+    elif progress >= on_track_bar or (forecast is not None and sign * (forecast - kpi.target) >= 0):
         status = "on track"
-    elif progress >= expected * at_risk:
+    elif progress >= at_risk_bar:
         status = "at risk"
     else:
         status = "off track"
@@ -896,7 +999,7 @@ def write_sample(sample: Sample, points: dict[str, list[Point]]) -> Path:
                 k.id, k.department, k.name, k.description, k.unit, choices[k.direction],
                 typed(k, k.target, lang), k.deadline, typed(k, k.baseline, lang),
                 k.baseline_date, choices[k.frequency], choices[k.aggregation], k.objective,
-                k.owner, k.data_source, k.weight,
+                k.owner, k.data_source, k.weight, choices[k.goal],
             ]
         )  # fmt: skip
     write_table(ws, headers["kpis"], kpi_rows, date_format, color, freeze="B2")
@@ -904,6 +1007,7 @@ def write_sample(sample: Sample, points: dict[str, list[Point]]) -> Path:
         (6, ("higher", "lower")),
         (11, ("daily", "weekly", "monthly", "quarterly", "yearly")),
         (12, ("sum", "mean", "last", "min", "max")),
+        (17, ("reach", "keep")),
     ):
         add_list_validation(ws, column, [choices[o] for o in options], len(kpi_rows))
 
@@ -924,6 +1028,14 @@ def write_sample(sample: Sample, points: dict[str, list[Point]]) -> Path:
     write_table(ws, headers["benchmarks"], rows, date_format, color)
     kinds = ("industry", "competitor", "internal", "best_practice")
     add_list_validation(ws, 4, [choices[o] for o in kinds], len(rows))
+
+    ws = wb.create_sheet(names["plan"])
+    rows = [
+        [k.id, Fmt(p.date, MONTH_FORMAT), typed(k, p.value, lang), p.note]
+        for k in sample.kpis
+        for p in plan_rows(k)
+    ]
+    write_table(ws, headers["plan"], rows, date_format, color)
 
     for title, lines in sample.extra_sheets.items():
         ws = wb.create_sheet(title)
@@ -1071,6 +1183,19 @@ def main() -> int:
         for kpi, row in zip(sample.kpis, rows, strict=True):
             if row.status != kpi.intended:
                 failures.append(f"{sample.file} {kpi.id}: {row.status}, meant {kpi.intended}")
+            if kpi.plan_from is None:
+                continue
+            straight = kpi_status(
+                kpi, points[kpi.id], sample.report_date, sample.on_track, sample.at_risk,
+                with_plan=False,
+            )  # fmt: skip
+            print(
+                f"{kpi.id} by the straight line instead of its plan: expected "
+                f"{straight.expected:.0%}, {straight.status}"
+            )
+            meant = kpi.intended_without_plan or kpi.intended
+            if straight.status != meant:
+                failures.append(f"{sample.file} {kpi.id} without its plan: {straight.status}")
         written.append(write_sample(sample, points))
     written.append(write_broken())
     print("\nbroken-en.xlsx deliberate problems:")

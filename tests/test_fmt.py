@@ -327,7 +327,7 @@ def summary(kpi_count: int, score: float | None, counts: dict[str, int]) -> Comp
     [
         (EN, "12 KPIs: 2 achieved, 4 on track, 3 at risk, 3 off track; score 50%"),
         (DA, f"12 KPI'er: 2 nået, 4 på sporet, 3 i risiko, 3 bagud; score 50{NBSP}%"),
-        (SV, f"12 KPI:er: 2 uppnått, 4 enligt plan, 3 i riskzonen, 3 avviker; poäng 50{NBSP}%"),
+        (SV, f"12 KPI:er: 2 uppnått, 4 i fas, 3 i riskzonen, 3 avviker; poäng 50{NBSP}%"),
     ],
     ids=["en", "da", "sv"],
 )

@@ -38,6 +38,7 @@ from kpireport.schema import (
     FREQUENCIES,
     KPIS,
     MEASUREMENTS,
+    PLAN,
     SETTING_KEYS,
     SETTINGS,
     SHEETS,
@@ -52,7 +53,7 @@ from tests.workbook.test_libreoffice import SOFFICE, _fixture_script, needs_soff
 
 LANGS = ("en", "da")
 INSTRUCTIONS = {"en": "Instructions", "da": "Vejledning"}
-TABLES = (DEPARTMENTS, KPIS, MEASUREMENTS, BENCHMARKS)
+TABLES = (DEPARTMENTS, KPIS, MEASUREMENTS, BENCHMARKS, PLAN)
 DATE_COLUMNS = {
     KPIS: ("deadline", "baseline_date"),
     MEASUREMENTS: ("date",),
@@ -334,6 +335,116 @@ def test_instruction_files_mention_every_sheet(lang: str) -> None:
         assert f"## {spec.title(lang)}" in text
 
 
+def test_the_written_workbook_validates_without_an_issue(written) -> None:
+    lang, wb = written
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / default_name(lang)
+        wb.save(path)
+        _, report = check(path)
+    assert report.issues == []  # no error, and no warning either
+
+
+# --- plans, keep KPIs and the fiscal year (issue 14) ---------------------------------------------
+
+PLAN_HEADERS = {"en": ["kpi", "period", "target", "note"], "da": ["kpi", "periode", "mål", "note"]}
+GOAL_LABELS = {"en": ["reach", "keep"], "da": ["nå", "hold"]}
+MONTHS = {
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"],
+    "da": ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
+           "oktober", "november", "december"],
+}  # fmt: skip
+
+
+def test_plan_sheet_comes_last_with_headers_in_the_chosen_language(written) -> None:
+    lang, wb = written
+    assert wb.sheetnames[-1] == "Plan"
+    assert [cell.value for cell in wb["Plan"][1]] == PLAN_HEADERS[lang]
+
+
+def test_plan_example_is_a_seasonal_monthly_plan_for_one_kpi_ending_at_its_target(written) -> None:
+    lang, wb = written
+    plan = rows(wb["Plan"], PLAN)
+    kpis = {k["id"]: k for k in rows(wb[KPIS.title(lang)], KPIS)}
+    (kpi_id,) = {row["kpi"] for row in plan}
+    kpi = kpis[kpi_id]
+    assert match_choice(AGGREGATIONS, kpi["aggregation"]) == "sum"
+    assert match_choice(FREQUENCIES, kpi["frequency"]) == "monthly"
+    months = [as_date(row["period"]) for row in plan]
+    assert months == [dt.date(2026, month, 1) for month in range(1, 13)]
+    assert {wb["Plan"].cell(r, 2).number_format for r in range(2, len(plan) + 2)} == {"yyyy-mm"}
+    planned = [row["target"] for row in plan]
+    assert planned[-1] == kpi["target"]  # December's plan is the target: no mismatch
+    assert planned[6] < min(planned[5], planned[7])  # a quiet July
+    assert planned[10] > max(planned[9], planned[11])  # a Black Friday November
+    assert sum(1 for row in plan if row.get("note")) == 2
+
+
+def test_plan_sheet_kpi_and_target_guides(written) -> None:
+    lang, wb = written
+    sheet = wb["Plan"]
+    assert validation_at(sheet, "A2:A1000").formula1.startswith(quoted(KPIS.title(lang)))
+    assert sheet["C1"].comment is not None
+    assert sheet.column_dimensions["B"].number_format == "yyyy-mm"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_example_kpi_computes_with_its_plan(tmp_path: Path, lang: str) -> None:
+    import kpireport
+
+    path = write_template(tmp_path / default_name(lang), lang)
+    results = kpireport.compute(kpireport.load(path))
+    kpis = {k.id: k for d in results.departments for k in d.kpis}
+    planned = {k for k, result in kpis.items() if result.plan is not None}
+    assert planned == {"SALES-01" if lang == "en" else "SALG-01"}
+    result = kpis[planned.pop()]
+    assert result.plan is not None and result.plan.current is not None
+    assert len(result.plan.periods) == 12
+    assert result.plan.current.period == "2026-03" and result.plan.current.explicit
+    assert result.plan.year_to_date is not None
+    assert result.status == "on_track"
+
+
+def test_goal_column_is_filled_from_its_dropdown(written) -> None:
+    lang, wb = written
+    sheet = wb[KPIS.title(lang)]
+    letter = get_column_letter(header_index(sheet, KPIS)["goal"])
+    source = validations(sheet)[f"{letter}2:{letter}1000"]
+    assert source == '"' + ",".join(GOAL_LABELS[lang]) + '"'
+    assert {row["goal"] for row in rows(sheet, KPIS)} == {GOAL_LABELS[lang][0]}
+
+
+def test_fiscal_year_start_setting_with_a_month_dropdown(written) -> None:
+    lang, wb = written
+    sheet = wb[SETTINGS.title(lang)]
+    row = setting_row(sheet, "fiscal_year_start")
+    assert sheet.cell(row, 1).value == (
+        "fiscal_year_start" if lang == "en" else "regnskabsår start"
+    )
+    assert sheet.cell(row, 2).value == MONTHS[lang][0]
+    assert validations(sheet)[f"B{row}"] == '"' + ",".join(MONTHS[lang]) + '"'
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", ("## Plan", "goal", "keep", "reach", "fiscal_year_start", "year to date")),
+        ("da", ("## Plan", "måltype", "hold", "nå", "regnskabsår start", "år til dato")),
+    ],
+)
+def test_instructions_explain_plans_keep_goals_and_the_fiscal_year(
+    lang: str, words: tuple[str, ...]
+) -> None:
+    text = template_text(f"init/instructions.{lang}.md")
+    for word in words:
+        assert word in text, word
+    plan = text.split("## Plan", 1)[1].split("\n## ", 1)[0]
+    # what a plan is, that it wins for expected values and the target for achieved
+    assert len([ln for ln in plan.splitlines() if ln.startswith("- ")]) >= 4
+    for lines_about in ("expected", "achieved") if lang == "en" else ("forventede", "nået"):
+        assert lines_about in plan, lines_about
+
+
 # --- dropdowns ----------------------------------------------------------------------------------
 
 
@@ -343,6 +454,7 @@ def test_instruction_files_mention_every_sheet(lang: str) -> None:
         (KPIS, "direction", "direction"),
         (KPIS, "frequency", "frequency"),
         (KPIS, "aggregation", "aggregation"),
+        (KPIS, "goal", "goal"),
         (BENCHMARKS, "kind", "kind"),
     ],
 )
@@ -370,7 +482,7 @@ def test_no_dropdowns_on_free_text_columns(written) -> None:
     sheet = wb[KPIS.title(lang)]
     index = header_index(sheet, KPIS)
     dropdown_letters = {rng[0] for rng in validations(sheet)}
-    expected = {"department", "unit", "direction", "frequency", "aggregation"}
+    expected = {"department", "unit", "direction", "frequency", "aggregation", "goal"}
     assert dropdown_letters == {get_column_letter(index[k]) for k in expected}
 
 
@@ -387,6 +499,7 @@ def test_example_values_are_in_their_dropdowns(written) -> None:
         (KPIS, "direction", "direction"),
         (KPIS, "frequency", "frequency"),
         (KPIS, "aggregation", "aggregation"),
+        (KPIS, "goal", "goal"),
         (BENCHMARKS, "kind", "kind"),
     ):
         allowed = set(CHOICE_LABELS[field][lang].values())
@@ -414,7 +527,7 @@ def list_values(wb: Workbook, source: str) -> list[Any]:
 
 def test_every_per_kpi_sheet_has_a_kpi_dropdown_from_the_kpis_sheet(written) -> None:
     lang, wb = written
-    assert {spec.key for spec in PER_KPI} == {"measurements", "benchmarks"}
+    assert {spec.key for spec in PER_KPI} == {"measurements", "benchmarks", "plan"}
     kpis = wb[KPIS.title(lang)]
     id_letter = get_column_letter(header_index(kpis, KPIS)["id"])
     example_ids = [row["id"] for row in rows(kpis, KPIS)]
@@ -437,8 +550,8 @@ def test_every_per_kpi_sheet_has_a_kpi_dropdown_from_the_kpis_sheet(written) -> 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_kpi_dropdown_takes_in_a_kpi_added_below_the_examples(tmp_path: Path, lang: str) -> None:
-    """As a user fills in the workbook: a new KPI row under the examples, then a measurement
-    and a benchmark for it, each in the first empty row of its sheet."""
+    """As a user fills in the workbook: a new KPI row under the examples, then a measurement,
+    a benchmark and a plan row for it, each in the first empty row of its sheet."""
     path = write_template(tmp_path / default_name(lang), lang)
     wb = openpyxl.load_workbook(path)
     kpis = wb[KPIS.title(lang)]
@@ -451,6 +564,7 @@ def test_kpi_dropdown_takes_in_a_kpi_added_below_the_examples(tmp_path: Path, la
     for spec, values in (
         (MEASUREMENTS, {"kpi": "NEW-01", "date": dt.date(2026, 3, 31), "value": 12}),
         (BENCHMARKS, {"kpi": "NEW-01", "source": "Board target", "value": 20}),
+        (PLAN, {"kpi": "NEW-01", "period": dt.date(2026, 12, 1), "target": 60}),
     ):
         sheet = wb[spec.title(lang)]
         row, index = sheet.max_row + 1, header_index(sheet, spec)
@@ -581,6 +695,7 @@ PERCENT_COLUMNS = (
     (KPIS, "baseline"),
     (MEASUREMENTS, "value"),
     (BENCHMARKS, "value"),
+    (PLAN, "target"),
 )
 
 
@@ -705,7 +820,7 @@ def test_libreoffice_copy_validates_and_keeps_every_guide(
     _, report = check(copy)
     assert report.issues == []  # no error, and no warning either
     expected = guides(original)
-    assert len(expected) >= 13  # 9 dropdowns, 4 notes
+    assert len(expected) >= 17  # 12 dropdowns, 5 notes
     assert guides(copy) == expected
     sheet = openpyxl.load_workbook(copy)[SETTINGS.title(lang)]
     row = setting_row(sheet, "report_date")
@@ -733,18 +848,14 @@ def pdf_lines(pdf: Path) -> list[list[tuple[float, float, float, float, str]]]:
     return pages
 
 
-@pytest.mark.slow
-@needs_soffice
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is not installed")
-@pytest.mark.parametrize("lang", LANGS)
-def test_instructions_print_whole_and_unclipped_from_libreoffice(tmp_path: Path, lang: str) -> None:
-    """The Instructions sheet alone, printed to PDF by LibreOffice: every instruction is there in
-    full (no text cut off at the page's edge) and no line is drawn over another (no row too low
-    for its wrapped text)."""
+def print_one_sheet(tmp_path: Path, lang: str, title: str) -> tuple[Workbook, Path]:
+    """A new workbook with only its sheet ``title`` left, and that sheet printed to PDF by
+    LibreOffice."""
     path = write_template(tmp_path / "kpis.xlsx", lang)
     wb = openpyxl.load_workbook(path)
-    for title in wb.sheetnames[1:]:
-        del wb[title]
+    for other in wb.sheetnames:
+        if other != title:
+            del wb[other]
     wb.save(path)
     with tempfile.TemporaryDirectory(prefix="lo-profile-") as profile:
         subprocess.run(
@@ -764,7 +875,24 @@ def test_instructions_print_whole_and_unclipped_from_libreoffice(tmp_path: Path,
             timeout=120,
             check=True,
         )
-    pages = pdf_lines(tmp_path / "kpis.pdf")
+    return wb, tmp_path / "kpis.pdf"
+
+
+needs_pdftotext = pytest.mark.skipif(
+    shutil.which("pdftotext") is None, reason="poppler-utils is not installed"
+)
+
+
+@pytest.mark.slow
+@needs_soffice
+@needs_pdftotext
+@pytest.mark.parametrize("lang", LANGS)
+def test_instructions_print_whole_and_unclipped_from_libreoffice(tmp_path: Path, lang: str) -> None:
+    """The Instructions sheet alone, printed to PDF by LibreOffice: every instruction is there in
+    full (no text cut off at the page's edge) and no line is drawn over another (no row too low
+    for its wrapped text)."""
+    wb, pdf = print_one_sheet(tmp_path, lang, INSTRUCTIONS[lang])
+    pages = pdf_lines(pdf)
     printed = " ".join(text for lines in pages for *_, text in lines)
     for (cell,) in wb[INSTRUCTIONS[lang]].iter_rows(max_col=1):
         if cell.value:
@@ -778,6 +906,27 @@ def test_instructions_print_whole_and_unclipped_from_libreoffice(tmp_path: Path,
             # one line over another by far more.
             tolerance = 0.25 * min(a[3] - a[1], b[3] - b[1])
             assert overlap_x <= 0 or overlap_y <= tolerance, (a, b)
+
+
+@pytest.mark.slow
+@needs_soffice
+@needs_pdftotext
+@pytest.mark.parametrize("lang", LANGS)
+def test_plan_sheet_prints_a_row_per_month_from_libreoffice(tmp_path: Path, lang: str) -> None:
+    """The Plan sheet as LibreOffice prints it: one line per planned month, the period shown as
+    the month (2026-07), not a day or a date serial, beside its KPI, its value and its note."""
+    wb, pdf = print_one_sheet(tmp_path, lang, "Plan")
+    layout = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, check=True, timeout=60
+    ).stdout.decode()
+    printed = [" ".join(line.split()) for line in layout.splitlines() if line.strip()]
+    assert printed[0] == " ".join(PLAN_HEADERS[lang])
+    wanted = [
+        " ".join(str(v) for v in (row["kpi"], f"{as_date(row['period']):%Y-%m}", row["target"]))
+        + (f" {row['note']}" if row.get("note") else "")
+        for row in rows(wb["Plan"], PLAN)
+    ]
+    assert printed[1:] == wanted
 
 
 # --- writing safely -----------------------------------------------------------------------------

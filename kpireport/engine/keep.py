@@ -25,9 +25,9 @@ def keep_status(
     stale: bool,
 ) -> tuple[str, Held]:
     """The status of a keep KPI and how it has held its limit: at or after the deadline achieved
-    when the deadline's period (or the latest before it) is within its limit, else missed; before
-    it no data, too early, off track beyond the limit, at risk when the forecast at the deadline
-    crosses the deadline's limit, else on track (a stale KPI at best at risk)."""
+    when the deadline's period (or the latest before it) is within the target, else missed;
+    before it no data, too early, off track beyond the current period's limit, at risk when the
+    forecast at the deadline crosses the target, else on track (a stale KPI at best at risk)."""
     assert kpi.frequency is not None and kpi.deadline is not None and kpi.target is not None
     sign = 1.0 if kpi.direction == "higher" else -1.0
     target = kpi.target
@@ -44,8 +44,10 @@ def keep_status(
     margin = sign * (last.value - now) if last else None
     deadline_start = period_start(kpi.deadline, kpi.frequency)
     if as_of >= kpi.deadline:
+        # the target decides, as for reach KPIs: a plan row for the deadline's period that
+        # differs from it is warned about (plan-target-mismatch)
         final = next((p for p in reversed(points) if p.start <= deadline_start), None)
-        ok = final is not None and reached(final.value, limit(final.start), sign)
+        ok = final is not None and reached(final.value, target, sign)
         status = "achieved" if ok else "missed"
     elif last is None:
         status = "no_data"
@@ -53,7 +55,7 @@ def keep_status(
         status = "too_early"
     elif not reached(last.value, now, sign):
         status = "off_track"
-    elif forecast_value is not None and not reached(forecast_value, limit(deadline_start), sign):
+    elif forecast_value is not None and not reached(forecast_value, target, sign):
         status = "at_risk"
     else:
         status = "at_risk" if stale else "on_track"

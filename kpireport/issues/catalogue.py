@@ -344,7 +344,7 @@ CATALOG: dict[str, Message] = {
         N_(
             "Achievable: reaching {target} by {deadline} needs {required} per {period}, but the KPI has not improved in any period so far."
         ),
-        N_("Check the target or the deadline, or the plan that will change the trend."),
+        N_("Check the target or the deadline, or the actions that will change the trend."),
     ),
     "A-met-at-baseline": Message(
         ERROR,

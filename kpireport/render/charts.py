@@ -4,13 +4,13 @@ printed in greyscale)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from html import escape
 
 from kpireport import fmt
 from kpireport.engine import KpiResult
 from kpireport.i18n import Locale
+from kpireport.render.guides import INK, MUTED, Scale, guide_values, keep_limit, reach_path
 
 WIDTH, HEIGHT = 400, 170
 LEFT, RIGHT, TOP, BOTTOM = 44, 62, 8, 20
@@ -19,9 +19,7 @@ FONT = 'font-family="Inter, DejaVu Sans, sans-serif"'
 TICK = f'{FONT} font-size="8" fill="#6b7785"'
 SERIES = f'{FONT} font-size="8.5" font-weight="600"'
 
-INK = "#1f2933"
 GRID = "#d9dee3"
-MUTED = "#6b7785"
 
 
 def axis_value(value: float, result: KpiResult, locale: Locale, digits: int) -> str:
@@ -76,16 +74,15 @@ def _nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
 
 
 def kpi_chart(result: KpiResult, locale: Locale, color: str, accent: str) -> str:
-    """The KPI's chart: measured values, target, the expected path (a straight line from the
-    baseline to the target), benchmark, forecast."""
+    """The KPI's chart: measured values, target, the plan or else the expected path (a straight
+    line from the baseline to the target), benchmark, forecast; for a keep KPI its limit and the
+    band it allows, in place of the target and the path."""
     points = result.series
     if not points:
         return ""
     start = min(points[0].end, result.baseline_date or points[0].end)
     end = max(result.deadline, points[-1].end)
-    values = [p.value for p in points] + [result.target]
-    if result.baseline is not None:
-        values.append(result.baseline)
+    values = [p.value for p in points] + [result.target] + guide_values(result)
     benchmark = result.benchmarks[0] if result.benchmarks else None
     if benchmark is not None:
         values.append(benchmark.value)
@@ -105,18 +102,16 @@ def kpi_chart(result: KpiResult, locale: Locale, color: str, accent: str) -> str
     low, high = min(low, ticks[0]), max(high, ticks[-1])
 
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    days = max((end - start).days, 1)
-
-    def x(date: dt.date) -> float:
-        return LEFT + plot_w * (date - start).days / days
-
-    def y(value: float) -> float:
-        return TOP + plot_h * (1 - (value - low) / (high - low))
+    scale = Scale(LEFT, TOP, plot_w, plot_h, start, max((end - start).days, 1), low, high)
+    x, y = scale.x, scale.y
 
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'role="img" aria-label="{escape(result.name)}">'
     ]
+    keep = keep_limit(result, scale, locale) if result.goal == "keep" else None
+    if keep is not None:
+        out.append(keep[0])  # the band, under the grid and every line
     digits = _decimals(ticks)
     for tick in ticks:
         out.append(
@@ -131,19 +126,20 @@ def kpi_chart(result: KpiResult, locale: Locale, color: str, accent: str) -> str
         f'y2="{TOP + plot_h}" stroke="{MUTED}" stroke-width="0.8" stroke-dasharray="2 3"/>'
     )
     labels_right: list[tuple[float, str, str]] = []
-    # the expected path: a straight line from the baseline to the target at the deadline
-    if result.baseline is not None and result.baseline_date is not None:
+    if keep is not None:
+        # a limit held, not a target travelled to: no path from the baseline
+        out.append(keep[1])
+        labels_right.append(keep[2])
+    else:
+        path, labels = reach_path(result, scale, locale)
+        out.extend(path)
+        labels_right.extend(labels)
         out.append(
-            f'<line x1="{x(result.baseline_date):.1f}" y1="{y(result.baseline):.1f}" '
-            f'x2="{x(result.deadline):.1f}" y2="{y(result.target):.1f}" stroke="{MUTED}" '
-            f'stroke-width="1.2" stroke-dasharray="1 3" stroke-linecap="round"/>'
+            f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(result.target):.1f}" '
+            f'y2="{y(result.target):.1f}" stroke="{INK}" stroke-width="1.3" '
+            f'stroke-dasharray="7 4"/>'
         )
-    # target
-    out.append(
-        f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(result.target):.1f}" '
-        f'y2="{y(result.target):.1f}" stroke="{INK}" stroke-width="1.3" stroke-dasharray="7 4"/>'
-    )
-    labels_right.append((y(result.target), locale.pgettext("chart", "target"), INK))
+        labels_right.append((y(result.target), locale.pgettext("chart", "target"), INK))
     if benchmark is not None:
         out.append(
             f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(benchmark.value):.1f}" '
@@ -194,8 +190,9 @@ def kpi_chart(result: KpiResult, locale: Locale, color: str, accent: str) -> str
 def _right_labels(
     items: list[tuple[float, str, str]], x: float, top: float, bottom: float
 ) -> list[str]:
-    """Labels beside the plot's right edge, nudged apart so they never overlap."""
-    items = sorted(items)
+    """Labels beside the plot's right edge, nudged apart so they never overlap; lines ending at
+    one height keep the order they are given in (not their words', which differs by language)."""
+    items = sorted(items, key=lambda item: item[0])
     gap = 11.0
     placed: list[float] = []
     for y, _text, _color in items:

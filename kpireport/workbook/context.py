@@ -110,7 +110,7 @@ class ReadContext:
 
     def label(self, key: str, column: str) -> Word:
         """A column's name in both languages, for a message."""
-        spec = next(s for s in schema.ALL_SHEETS if s.key == key)
+        spec = next(s for s in schema.SHEETS if s.key == key)
         col = spec.column(column)
         return Word(col.en, col.da)
 

@@ -17,7 +17,7 @@ HEADER_SEARCH_ROWS = 10
 def read_headers(ctx: ReadContext) -> None:
     """Record the header row and columns of every table sheet (all but Settings) in
     ``ctx.sheets``; a required sheet that is missing is reported."""
-    for spec in schema.ALL_SHEETS:
+    for spec in schema.SHEETS:
         if spec.key == "settings":
             continue
         if spec.key not in ctx.raw:

@@ -1238,9 +1238,9 @@ def test_sample_workbooks_build_with_a_mix_of_statuses(tmp_path: Path, name: str
     data = json.loads(written.read_text(encoding="utf-8"))
     assert data["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     statuses = [k["status"] for d in data["departments"] for k in d["kpis"]]
-    assert len(statuses) == 12
+    assert len(statuses) == 13  # 12, and a keep KPI since issue 14
     assert len(set(statuses)) >= 4, statuses
-    assert sum(data["summary"]["counts"].values()) == 12
+    assert sum(data["summary"]["counts"].values()) == 13
 
 
 # --- properties --------------------------------------------------------------------------------

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from kpireport.engine import KpiResult, compute_kpi, to_dict
+from kpireport.engine import KpiResult, compute, compute_kpi, to_dict
 from kpireport.model import KPI, Measurement, PlanRow
-from tests.conftest import schema_problems
+from kpireport.validate import check
+from tests.conftest import schema_problems, write_workbook
 from tests.engine.test_engine import make_kpi
-from tests.engine.user_workbooks import compute_sheets, user_sheets
+from tests.engine.user_workbooks import compute_sheets, only_kpi, user_sheets
 
 D = dt.date
 
@@ -119,3 +120,21 @@ def test_a_keep_kpi_from_a_workbook_in_results_json(tmp_path: Path) -> None:
     assert kpi["keep"]["limit"] == pytest.approx(0.03)
     assert kpi["keep"]["margin"] == pytest.approx(0.005)
     assert (kpi["keep"]["periods_held"], kpi["keep"]["periods"]) == (6, 6)
+
+
+def test_the_target_decides_achieved_even_where_the_plan_allows_more(tmp_path: Path) -> None:
+    # Sick leave at most 3 %, the plan allows 3.5 % in December (validation warns that the plan
+    # ends away from the target, at the plan row's target cell). December 3.2 %: within
+    # December's limit, so the margin is +0.3 pp, but beyond the target: missed on 31 December.
+    sheets = user_sheets(
+        {"unit": "%", "direction": "lower", "target": 3, "baseline": None, "aggregation": "last"},
+        [(D(2026, m, 28), 2.5) for m in range(1, 12)] + [(D(2026, 12, 28), 3.2)],
+        report_date=D(2026, 12, 31),
+    )
+    sheets["KPIs"] = [[*row, "goal" if n == 0 else "keep"] for n, row in enumerate(sheets["KPIs"])]
+    sheets["Plan"] = [["kpi", "period", "target"], ["SALES-01", "2026-12", 3.5]]
+    workbook, report = check(write_workbook(tmp_path / "keep.xlsx", sheets))
+    assert ("plan-target-mismatch", "C2") in [(i.code, i.cell) for i in report.warnings]
+    kpi = only_kpi(compute(workbook, report))
+    assert kpi.status == "missed"
+    assert kpi.keep is not None and kpi.keep.margin == pytest.approx(0.003)

@@ -96,7 +96,7 @@ def result(values: list[float], **overrides: Any) -> KpiResult:
 
 
 def full(values: list[float], **overrides: Any) -> KpiResult:
-    """With a baseline (plan line), a benchmark and a forecast."""
+    """With a baseline (the straight expected path), a benchmark and a forecast."""
     return result(
         values,
         baseline=40.0,
@@ -178,7 +178,7 @@ def test_lines_differ_by_their_dash_pattern() -> None:
     root = parse(kpi_chart(full([41, 43, 47]), EN, "#1F4E79", "#C00000"))
     lines = [ln for ln in root.findall(f"{SVG}line") if ln.get("stroke") != "#d9dee3"]  # not grid
     dashes = [ln.get("stroke-dasharray") for ln in lines]
-    assert len(lines) == 5  # deadline, plan, target, benchmark, forecast
+    assert len(lines) == 5  # deadline, expected path, target, benchmark, forecast
     assert None not in dashes
     assert len(set(dashes)) == len(dashes)
     line = root.find(f"{SVG}polyline")

@@ -485,7 +485,9 @@ LABELS = (
 
 
 def raw_number(value: float) -> str:
-    return rf"(?<![\d.,]){re.escape(repr(value))}(?![\d.,]*\d)"
+    # Not after a minus sign (U+2212): Python never writes one, so "−0.03 pp" is another number
+    # formatted, not this one raw.
+    return rf"(?<![\d.,\u2212]){re.escape(repr(value))}(?![\d.,]*\d)"
 
 
 def _unit(kpi: dict[str, Any]) -> Unit:

@@ -49,8 +49,8 @@ def read_settings(ctx: ReadContext) -> Settings:
                 settings.language = lang
                 ctx.lang = lang
     expected = Word(
-        ", ".join(k.en for k in schema.ALL_SETTING_KEYS),
-        ", ".join(k.da for k in schema.ALL_SETTING_KEYS),
+        ", ".join(k.en for k in schema.SETTING_KEYS),
+        ", ".join(k.da for k in schema.SETTING_KEYS),
     )
     for row, key, value in entries:
         cell = cell_name(row, key_col + 1)
@@ -92,7 +92,7 @@ def _setting(
     if blank(value):
         return
     text = str(value).strip()
-    spec = next(k for k in schema.ALL_SETTING_KEYS if k.key == key)
+    spec = next(k for k in schema.SETTING_KEYS if k.key == key)
 
     def bad(default: Any, expected: Text) -> None:
         ctx.issues.append(
