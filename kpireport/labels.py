@@ -35,6 +35,16 @@ HELD = {
 
 GOAL = {"reach": N_("reach"), "keep": N_("keep")}
 
+# A KPI's move since the previous report (docs/metrics.md, "Since the last report").
+MOVE = {
+    "worsened": N_("worsened"),
+    "improved": N_("improved"),
+    "changed": N_("changed"),
+    "new": N_("new"),
+    "gone": N_("gone"),
+    "held": N_("held"),
+}
+
 DIRECTION = {"higher": N_("higher is better"), "lower": N_("lower is better")}
 
 # What a comparison with an earlier period or a benchmark means, in words: colour is never the
@@ -58,6 +68,11 @@ def direction(code: str, locale: Locale) -> str:
 def goal(code: str, locale: Locale) -> str:
     """``reach`` or ``keep`` (``nå`` / ``hold``): the KPIs sheet's goal column."""
     return locale.gettext(GOAL[code])
+
+
+def move(code: str, locale: Locale) -> str:
+    """``worsened``, ``improved``, ``changed``, ``new``, ``gone`` or ``held``."""
+    return locale.gettext(MOVE[code])
 
 
 def verdict(difference: float, locale: Locale) -> str:

@@ -30,8 +30,9 @@ from kpireport.engine import (
     unit_of,
 )
 from kpireport.errors import TemplateError
+from kpireport.headlines import headlines
 from kpireport.i18n import Locale, get_locale
-from kpireport.render import charts
+from kpireport.render import charts, since
 from kpireport.resources import templates_dir
 
 if TYPE_CHECKING:
@@ -227,6 +228,47 @@ class View:
     def any_plan(self, entries: list[Attention]) -> bool:
         """Whether a KPI of these attention entries has a plan (the list's "vs plan" column)."""
         return any((k := self.kpi(a.id)) is not None and k.plan is not None for a in entries)
+
+    # -- since the last report (issue 15) ------------------------------------------------------
+
+    def headlines(self, dept: DepartmentResult | None = None) -> list[str]:
+        """The headline sentences of the company, or of ``dept``."""
+        results = self.r
+        if not isinstance(results, Results):
+            return []
+        if dept is None:
+            kpis = [k for d in results.departments for k in d.kpis]
+            return headlines(
+                kpis,
+                results.summary.changes,
+                results.summary.attention,
+                results.compared_with,
+                self.locale,
+            )
+        return headlines(
+            dept.kpis, dept.changes, dept.attention, results.compared_with, self.locale
+        )
+
+    def since(self) -> str:
+        """``Since the last report (31 May 2026)``; empty without a comparison."""
+        compared = getattr(self.r, "compared_with", None)
+        if compared is None:
+            return ""
+        return self.locale.gettext("Since the last report ({date})").format(
+            date=self.date(compared.report_date)
+        )
+
+    def move(self, code: str) -> Markup:
+        """A move's sign and word: ``▼ worsened``."""
+        return Markup('<span class="move m-{0}">{1} {2}</span>').format(
+            code, since.MOVE_SIGN[code], labels.move(code, self.locale)
+        )
+
+    def spark(self, kpi: KpiResult | None, dept: DepartmentResult | None = None) -> Markup:
+        """The KPI's sparkline of its latest periods (:func:`since.sparkline`)."""
+        if kpi is None:
+            return Markup("")
+        return Markup(since.sparkline(kpi, self.color(dept)))
 
     # -- keep KPIs and plans ------------------------------------------------------------------
 

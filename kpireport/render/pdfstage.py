@@ -257,8 +257,16 @@ class PdfStage:
         a layer rendered before from the same HTML is taken from ``.pages/`` (a board pack's,
         when one department changed and its page count did not)."""
         layers = []
-        for first in range(1, total + 1, FURNITURE_CHUNK):
-            count = min(FURNITURE_CHUNK, total - first + 1)
+        # a board pack's last page, which carries the workbook's SHA-256, is a layer of its own,
+        # so that a change to the workbook renders one page of furniture again, not a chunk
+        last = total - 1 if cover and total > 1 else total
+        chunks = [
+            (first, min(FURNITURE_CHUNK, last - first + 1))
+            for first in range(1, last + 1, FURNITURE_CHUNK)
+        ]
+        if last < total:
+            chunks.append((total, 1))
+        for first, count in chunks:
             html = furniture_html(self.rs, first, count, total, cover)
             label = f"{name} (header and footer, page {first})"
             path = self.folder / PAGES / f"furniture-{digest(html, self.variant)[:32]}.pdf"

@@ -75,8 +75,12 @@ def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     source = write_workbook(root / "plans.xlsx", plan_sheets(lang))
     out = root / "out"
     command = [sys.executable, "-m", "kpireport", "build", str(source), "-o", str(out)]
+    # no comparison with a previous report: its column is issue 15's, tested there
     done = subprocess.run(
-        [*command, "--format", "html,json"], capture_output=True, text=True, timeout=300
+        [*command, "--format", "html,json", "--compare-to", "none"],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     (folder,) = out.glob("plans/*")
