@@ -23,6 +23,17 @@ from kpireport.mail.records import MailText, Outgoing
 
 
 @dataclass(frozen=True)
+class Worse:
+    """A KPI whose status worsened since the previous report, as the body lists it."""
+
+    id: str
+    name: str
+    before: str  # the statuses in the mail's language
+    after: str
+    department: str | None  # its department, in the board pack's message; None in a department's
+
+
+@dataclass(frozen=True)
 class Behind:
     """A KPI that needs attention, as the body lists it."""
 
@@ -75,16 +86,30 @@ def _context(results: Results, message: Outgoing) -> dict[str, Any]:
     characters shown as escapes (``\\x1b``, ``\\n``, ``\\u202e``): whatever a cell holds, it cannot
     break a header, drive a terminal or reorder the subject around it."""
     from kpireport import fmt, labels
+    from kpireport.headlines import headlines
 
     locale = get_locale(results.language)
     dept = message.department
     tally: fmt.Tally
     if dept is not None:
         report = visible(dept.name)
-        tally, attention = dept, dept.attention
+        tally, attention, changes, kpis = dept, dept.attention, dept.changes, dept.kpis
     else:
         report = locale.gettext("Board pack")
         tally, attention = results.summary, results.summary.attention
+        changes, kpis = results.summary.changes, [k for d in results.departments for k in d.kpis]
+    said = headlines(kpis, changes, attention, results.compared_with, locale)
+    worse = [
+        Worse(
+            id=visible(c.id),
+            name=visible(c.name),
+            before=labels.status(c.before, locale) if c.before else "",
+            after=labels.status(c.after, locale) if c.after else "",
+            department=visible(c.department) if dept is None else None,
+        )
+        for c in changes
+        if c.move == "worsened"
+    ]
     behind = [
         Behind(
             id=visible(entry.id),
@@ -107,6 +132,12 @@ def _context(results: Results, message: Outgoing) -> dict[str, Any]:
         "department": report if dept is not None else None,
         "status": fmt.status_summary(tally, locale),
         "behind": behind,
+        # the headline sentences (issue 15), workbook text in them shown as in the rest
+        "headlines": [visible(line) for line in said],
+        "since": fmt.date(results.compared_with.report_date, locale)
+        if results.compared_with
+        else None,
+        "worsened": worse,
     }
 
 
