@@ -92,6 +92,9 @@ test-fast: venv sysdeps test-sysdeps ## Run the tests not marked slow
 demo: venv sysdeps ## Validate the samples, build their reports into reports/, show a broken one
 	$(BIN)/kpireport validate sample_workbooks/*.xlsx
 	@echo
+	@echo "Building last month's reports first, so that the reports show what changed since ..."
+	$(BIN)/kpireport build sample_workbooks/acme-en.xlsx -o reports --report-date 2026-08-31 -q >/dev/null
+	$(BIN)/kpireport build sample_workbooks/fjordsol-da.xlsx -o reports --report-date 2026-09-30 -q >/dev/null
 	@echo "Building the reports (PDF, HTML, results.json) into reports/ ..."
 	$(BIN)/kpireport build sample_workbooks/ -o reports
 	@echo
