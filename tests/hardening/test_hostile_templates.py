@@ -172,6 +172,11 @@ def test_the_mail_templates_render_exactly_as_without_the_sandbox() -> None:
         "behind": [
             {"id": "S-1", "name": "Ny", "status": "bagud", "stale": True, "department": "Salg"}
         ],
+        "headlines": ["1 af 2 KPI'er er nået eller på sporet."],
+        "since": "31. maj 2026",
+        "worsened": [
+            {"id": "S-1", "name": "Ny", "before": "på sporet", "after": "bagud", "department": None}
+        ],
     }
     context["locale"] = get_locale("da")
     for name in ("subject.txt", "body.txt"):
