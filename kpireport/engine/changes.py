@@ -5,6 +5,9 @@ in its value, and per department and for the company the KPIs whose status moved
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 from kpireport.engine.formulas import difference
 from kpireport.engine.results import (
     ComparedWith,
@@ -31,11 +34,49 @@ def move(before: str, after: str) -> str:
     return "improved" if ORDER.index(after) < ORDER.index(before) else "worsened"
 
 
-def compare(results: Results, previous: Results, source: str) -> None:
+@dataclass(frozen=True)
+class Before:
+    """A KPI in the previous report: what a comparison needs of it."""
+
+    id: str
+    name: str
+    department: str
+    status: str
+    current: float | None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The previous report, as much of it as a comparison needs: read from an earlier set's
+    results.json without its series (kpireport/previous.py), or taken from results computed
+    as of an earlier date."""
+
+    report_date: dt.date
+    company: str
+    kpis: list[Before]
+
+
+def snapshot(results: Results) -> Snapshot:
+    """What a comparison needs of ``results``."""
+    kpis = [
+        Before(k.id, k.name, k.department, k.status, k.current)
+        for d in results.departments
+        for k in d.kpis
+    ]
+    return Snapshot(results.report_date, results.company, kpis)
+
+
+def compare(results: Results, previous: Snapshot | Results, source: str) -> None:
     """Fill in ``results``: each KPI's ``previous`` (from ``previous``, the KPI of the same id),
     each department's and the company's ``changes``, and ``compared_with``."""
-    earlier = {k.id: k for d in previous.departments for k in d.kpis}
+    if isinstance(previous, Results):
+        previous = snapshot(previous)
+    earlier = {k.id: k for k in previous.kpis}
     now = {k.id for d in results.departments for k in d.kpis}
+    gone: dict[str, list[Before]] = {}  # by department, casefolded
+    for k in previous.kpis:
+        if k.id not in now:
+            gone.setdefault(k.department.casefold(), []).append(k)
     everything: list[StatusChange] = []
     for dept in results.departments:
         changes = []
@@ -46,7 +87,7 @@ def compare(results: Results, previous: Results, source: str) -> None:
                     StatusChange(kpi.id, kpi.name, kpi.department, "new", None, kpi.status)
                 )
                 continue
-            kpi.previous = _previous(kpi, before, previous, source)
+            kpi.previous = _previous(kpi, before, previous.report_date, source)
             if kpi.previous.move != "held":
                 changes.append(
                     StatusChange(
@@ -58,33 +99,26 @@ def compare(results: Results, previous: Results, source: str) -> None:
                         kpi.status,
                     )
                 )
-        for gone in (k for d in previous.departments for k in d.kpis):
-            if gone.id not in now and gone.department.casefold() == dept.name.casefold():
-                changes.append(
-                    StatusChange(gone.id, gone.name, gone.department, "gone", gone.status, None)
-                )
+        changes += [_gone(k) for k in gone.pop(dept.name.casefold(), [])]
         dept.changes = _ordered(changes)
         everything += dept.changes
     # KPIs gone with their whole department
-    departments = {d.name.casefold() for d in results.departments}
-    everything += [
-        StatusChange(k.id, k.name, k.department, "gone", k.status, None)
-        for d in previous.departments
-        if d.name.casefold() not in departments
-        for k in d.kpis
-        if k.id not in now
-    ]
+    everything += [_gone(k) for ks in gone.values() for k in ks]
     results.summary.changes = _ordered(everything)
     results.compared_with = ComparedWith(previous.report_date, source)
 
 
-def _previous(kpi: KpiResult, before: KpiResult, previous: Results, source: str) -> Previous:
+def _gone(kpi: Before) -> StatusChange:
+    return StatusChange(kpi.id, kpi.name, kpi.department, "gone", kpi.status, None)
+
+
+def _previous(kpi: KpiResult, before: Before, report_date: dt.date, source: str) -> Previous:
     sign = 1.0 if kpi.direction == "higher" else -1.0
     diff = None
     if kpi.current is not None and before.current is not None:
         diff = difference(kpi.current, before.current, sign)
     return Previous(
-        report_date=previous.report_date,
+        report_date=report_date,
         source=source,
         status=before.status,
         current=before.current,
