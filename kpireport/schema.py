@@ -158,11 +158,25 @@ PLAN = SheetSpec(
     ),
 )
 
+COMMENTS = SheetSpec(
+    "comments",
+    "Comments",
+    "Kommentarer",
+    columns=(
+        Column("kpi", "kpi", "kpi", aliases=("kpi_id",), required=True),
+        Column("report_date", "report_date", "rapportdato"),
+        Column("comment", "comment", "kommentar", required=True),
+        Column("action", "action", "handling"),
+        Column("owner", "owner", "ansvarlig"),
+        Column("due", "due", "frist", aliases=("due_date",)),
+    ),
+)
+
 # The sheets of `kpireport init`'s template; the Plan sheet joins them with the second half of
 # issue 14 (the template's example rows and instructions), until then it is read but not written.
 SHEETS: tuple[SheetSpec, ...] = (SETTINGS, DEPARTMENTS, KPIS, MEASUREMENTS, BENCHMARKS)
-# Every sheet kpireport reads.
-ALL_SHEETS: tuple[SheetSpec, ...] = (*SHEETS, PLAN)
+# Every sheet kpireport reads (the Comments sheet is not in the template yet either).
+ALL_SHEETS: tuple[SheetSpec, ...] = (*SHEETS, PLAN, COMMENTS)
 
 
 def find_sheet_spec(name: str) -> SheetSpec | None:

@@ -116,7 +116,7 @@ def validate(
     )
 
 
-_SHEET_ORDER = ["settings", "departments", "kpis", "measurements", "benchmarks", "plan"]
+_SHEET_ORDER = ["settings", "departments", "kpis", "measurements", "benchmarks", "plan", "comments"]
 
 
 class _Validator:
