@@ -1216,8 +1216,8 @@ def test_comment_checks_at_their_cells(run: Check, sheets: Sheets, lang: str) ->
     by_code = {i.code: n for n, i in enumerate(report.issues)}
     date = ("30 Jun 2026", "30. jun. 2026")
     assert_issue(report, WARNING, ("OPS-01", date), by_code["comment-missing"])
-    assert_issue(report, WARNING, ("SALES-01", ("15 Jun 2026", "15. jun. 2026"), date),
-                 by_code["action-overdue"])  # fmt: skip
+    due = ("15 Jun 2026", "15. jun. 2026")
+    assert_issue(report, WARNING, ("SALES-01", due, date), by_code["action-overdue"])
     assert_issue(report, ERROR, ("SALES-99",), by_code["unknown-kpi"])
     missing = report.issues[by_code["comment-missing"]]
     assert ("off track" if lang == "en" else "bagud") in missing.message(lang)
