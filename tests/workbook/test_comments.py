@@ -7,6 +7,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from kpireport.model import Workbook
 from kpireport.validate import check
 from kpireport.workbook import read_workbook
@@ -74,9 +76,16 @@ def test_a_comments_sheet_does_not_make_a_valid_workbook_invalid(tmp_path: Path)
     assert report.valid, [(i.code, i.cell) for i in report.issues]
 
 
-def test_bad_dates_and_empty_comments_are_reported_at_their_cells(tmp_path: Path) -> None:
-    sheets = comment_sheets()
-    sheets["Comments"] += [
+@pytest.mark.parametrize(
+    ("name", "header", "comment_word"),
+    [("Comments", HEADER, "comment"), ("Kommentarer", HEADER_DA, "kommentar")],
+)
+def test_bad_dates_and_empty_comments_are_reported_at_their_cells(
+    tmp_path: Path, name: str, header: list[str], comment_word: str
+) -> None:
+    sheets = comment_sheets(name, header)
+    sheets["Settings"][3][1] = "da" if name == "Kommentarer" else "en"
+    sheets[name] += [
         ["SALES-01", "next board", "Text", None, None, None],  # row 5: not a date
         ["SALES-01", None, "Text", "Act", None, "soon"],  # row 6: not a date
         ["SALES-01", D(2026, 6, 30), None, None, "Mette", None],  # row 7: nothing said
@@ -84,11 +93,14 @@ def test_bad_dates_and_empty_comments_are_reported_at_their_cells(tmp_path: Path
     ]
     workbook = read_workbook(write_workbook(tmp_path / "wb.xlsx", sheets))
     assert [(i.code, i.sheet, i.cell) for i in workbook.issues] == [
-        ("bad-date", "Comments", "B5"),
-        ("bad-date", "Comments", "F6"),
-        ("missing-value", "Comments", "C7"),
-        ("missing-value", "Comments", "A8"),
+        ("bad-date", name, "B5"),
+        ("bad-date", name, "F6"),
+        ("missing-value", name, "C7"),
+        ("missing-value", name, "A8"),
     ]
+    lang = workbook.language
+    assert f"'{comment_word}'" in workbook.issues[2].message(lang)
+    assert "SALES-01" in workbook.issues[2].message(lang)
     # rows that cannot be placed are left out; a bad due date leaves the comment without one
     kept = [(c.row, c.due) for c in workbook.comments]
     assert kept == [(2, D(2026, 7, 15)), (3, None), (4, D(2026, 9, 30)), (6, None)]
