@@ -4,11 +4,12 @@ off track or missed without a comment for this report (docs/workbook-format.md, 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterator
 
 from kpireport.issues import Date, Issue, Text
 from kpireport.labels import STATUS
-from kpireport.model import KPI, Measurement, Workbook
+from kpireport.model import KPI, Measurement, PlanRow, Workbook
 
 # The statuses a board asks to have explained.
 RED = ("off_track", "missed")
@@ -35,10 +36,13 @@ def comment_issues(
                 {"kpi": comment.kpi_id, "due": Date(comment.due), "report_date": Date(as_of)},
             )
     explained = {c.kpi_id for c in shown if c.written_for(as_of)}
+    plans: dict[str, list[PlanRow]] = defaultdict(list)
+    for row in workbook.plan:
+        plans[row.kpi_id].append(row)
     for kpi in workbook.kpis:
         if kpi.id in explained:
             continue
-        status = _status(workbook, kpi, by_kpi.get(kpi.id, []), as_of)
+        status = _status(workbook, kpi, by_kpi.get(kpi.id, []), plans.get(kpi.id), as_of)
         if status in RED:
             loc = workbook.loc("kpis", kpi.row, "id")
             yield Issue(
@@ -55,18 +59,19 @@ def comment_issues(
 
 
 def _status(
-    workbook: Workbook, kpi: KPI, measurements: list[Measurement], as_of: dt.date
+    workbook: Workbook,
+    kpi: KPI,
+    measurements: list[Measurement],
+    plan: list[PlanRow] | None,
+    as_of: dt.date,
 ) -> str | None:
     """The status the engine will give ``kpi`` as of ``as_of`` (benchmarks and warnings do
     not change it), or None for a KPI too incomplete to compute (reported already)."""
     from kpireport.engine import compute_kpi  # the engine is imported only when needed
 
-    if kpi.direction is None or kpi.frequency is None or kpi.target is None:
-        return None
-    if kpi.deadline is None:
+    if None in (kpi.direction, kpi.frequency, kpi.target, kpi.deadline):
         return None
     settings = workbook.settings
-    plan = [row for row in workbook.plan if row.kpi_id == kpi.id]
     result = compute_kpi(
         kpi,
         measurements,
@@ -74,7 +79,7 @@ def _status(
         as_of,
         on_track=settings.on_track,
         at_risk=settings.at_risk,
-        plan=plan or None,
+        plan=plan,
         fiscal_year_start=settings.fiscal_year_start,
     )
     return result.status
