@@ -174,6 +174,34 @@ class PlanRow:
 
 
 @dataclass
+class Comment:
+    """One row of the Comments sheet: what the people responsible say about a KPI, and what is
+    being done. ``report_date`` and ``granularity`` as in :class:`Measurement`, None for a
+    comment on every report; ``due`` is the last day of the period typed."""
+
+    kpi_id: str
+    report_date: dt.date | None
+    granularity: str | None
+    comment: str | None
+    action: str | None
+    owner: str | None
+    due: dt.date | None
+    row: int
+
+    def written_for(self, as_of: dt.date) -> bool:
+        """Whether the comment was written for the report as of ``as_of``: its report date is
+        that day, or a period (``2026-06``) that holds it."""
+        if self.report_date is None or self.granularity is None:
+            return False
+        return self.report_date <= as_of <= granularity_end(self.report_date, self.granularity)
+
+    def applies(self, as_of: dt.date) -> bool:
+        """Whether the report as of ``as_of`` shows the comment: written for it, or for every
+        report."""
+        return self.report_date is None or self.written_for(as_of)
+
+
+@dataclass
 class Workbook:
     """Everything read from one workbook file."""
 
@@ -186,6 +214,7 @@ class Workbook:
     measurements: list[Measurement]
     benchmarks: list[Benchmark]
     plan: list[PlanRow] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)  # problems found while reading
     # every problem, once the workbook is validated (kpireport.load does)
     validation: ValidationReport | None = field(default=None, repr=False)

@@ -158,8 +158,30 @@ PLAN = SheetSpec(
     ),
 )
 
+COMMENTS = SheetSpec(
+    "comments",
+    "Comments",
+    "Kommentarer",
+    columns=(
+        Column("kpi", "kpi", "kpi", aliases=("kpi_id",), required=True),
+        Column("report_date", "report_date", "rapportdato"),
+        Column("comment", "comment", "kommentar", required=True),
+        Column("action", "action", "handling"),
+        Column("owner", "owner", "ansvarlig"),
+        Column("due", "due", "frist", aliases=("due_date",)),
+    ),
+)
+
 # Every sheet kpireport reads, in the order `kpireport init` writes them.
-SHEETS: tuple[SheetSpec, ...] = (SETTINGS, DEPARTMENTS, KPIS, MEASUREMENTS, BENCHMARKS, PLAN)
+SHEETS: tuple[SheetSpec, ...] = (
+    SETTINGS,
+    DEPARTMENTS,
+    KPIS,
+    MEASUREMENTS,
+    BENCHMARKS,
+    PLAN,
+    COMMENTS,
+)
 
 
 def find_sheet_spec(name: str) -> SheetSpec | None:

@@ -58,6 +58,7 @@ _DATE_COLUMNS = {
     "measurements": {"date": DATE_FORMAT},
     "benchmarks": {"date": DATE_FORMAT},
     "plan": {"period": MONTH_FORMAT},
+    "comments": {"due": DATE_FORMAT},
 }
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDE3EA")

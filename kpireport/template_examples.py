@@ -166,12 +166,35 @@ def examples(lang: str) -> dict[str, list[dict[str, Any]]]:
     ]
     plan[6]["note"] = t("Summer holidays", "Sommerferie")
     plan[10]["note"] = "Black Friday"
+    comments = [
+        {
+            "kpi": win_rate,
+            "report_date": "2026-03",  # the report of any day in March
+            "comment": t(
+                "The win rate rose after the new offer template in February.",
+                "Hitraten steg efter den nye tilbudsskabelon i februar.",
+            ),
+            "action": t(
+                "Roll the template out to every seller", "Rul skabelonen ud til alle sælgere"
+            ),
+            "owner": "Mikkel Holm",
+            "due": dt.date(2026, 4, 30),
+        },
+        {
+            "kpi": response,
+            "comment": t(
+                "Ticket volume doubles in December; the target allows for it.",
+                "Antallet af sager fordobles i december; målet tager højde for det.",
+            ),
+        },
+    ]
     return {
         "departments": departments,
         "kpis": kpis,
         "measurements": measurements,
         "benchmarks": benchmarks,
         "plan": plan,
+        "comments": comments,
     }
 
 

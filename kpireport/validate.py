@@ -116,7 +116,7 @@ def validate(
     )
 
 
-_SHEET_ORDER = ["settings", "departments", "kpis", "measurements", "benchmarks", "plan"]
+_SHEET_ORDER = ["settings", "departments", "kpis", "measurements", "benchmarks", "plan", "comments"]
 
 
 class _Validator:
@@ -144,6 +144,9 @@ class _Validator:
         from kpireport.planchecks import plan_issues  # it uses this module's words
 
         yield from plan_issues(self.wb, self.baseline_date)
+        from kpireport.commentchecks import comment_issues
+
+        yield from comment_issues(self.wb, self.report_date, self.by_kpi)
 
     def at(self, sheet: str, row: int, column: str) -> tuple[str, str | None]:
         loc = self.wb.loc(sheet, row, column)
@@ -178,6 +181,7 @@ class _Validator:
             ("benchmarks", b.kpi_id, b.row) for b in self.wb.benchmarks if b.kpi_id not in known
         ]
         rows += [("plan", p.kpi_id, p.row) for p in self.wb.plan if p.kpi_id not in known]
+        rows += [("comments", c.kpi_id, c.row) for c in self.wb.comments if c.kpi_id not in known]
         for sheet, kpi_id, row in rows:
             close = difflib.get_close_matches(kpi_id, known, n=1, cutoff=0.6)
             suggestion: Text | str = ""

@@ -33,6 +33,7 @@ from kpireport.schema import (
     BENCHMARK_KINDS,
     BENCHMARKS,
     CHOICE_LABELS,
+    COMMENTS,
     DEPARTMENTS,
     DIRECTIONS,
     FREQUENCIES,
@@ -358,7 +359,8 @@ MONTHS = {
 
 def test_plan_sheet_comes_last_with_headers_in_the_chosen_language(written) -> None:
     lang, wb = written
-    assert wb.sheetnames[-1] == "Plan"
+    # the Plan sheet, then the Comments sheet (issue 15), last
+    assert wb.sheetnames[-2:] == ["Plan", COMMENTS.title(lang)]
     assert [cell.value for cell in wb["Plan"][1]] == PLAN_HEADERS[lang]
 
 
@@ -527,7 +529,7 @@ def list_values(wb: Workbook, source: str) -> list[Any]:
 
 def test_every_per_kpi_sheet_has_a_kpi_dropdown_from_the_kpis_sheet(written) -> None:
     lang, wb = written
-    assert {spec.key for spec in PER_KPI} == {"measurements", "benchmarks", "plan"}
+    assert {spec.key for spec in PER_KPI} == {"measurements", "benchmarks", "plan", "comments"}
     kpis = wb[KPIS.title(lang)]
     id_letter = get_column_letter(header_index(kpis, KPIS)["id"])
     example_ids = [row["id"] for row in rows(kpis, KPIS)]
@@ -565,6 +567,7 @@ def test_kpi_dropdown_takes_in_a_kpi_added_below_the_examples(tmp_path: Path, la
         (MEASUREMENTS, {"kpi": "NEW-01", "date": dt.date(2026, 3, 31), "value": 12}),
         (BENCHMARKS, {"kpi": "NEW-01", "source": "Board target", "value": 20}),
         (PLAN, {"kpi": "NEW-01", "period": dt.date(2026, 12, 1), "target": 60}),
+        (COMMENTS, {"kpi": "NEW-01", "comment": "A new KPI from April"}),
     ):
         sheet = wb[spec.title(lang)]
         row, index = sheet.max_row + 1, header_index(sheet, spec)
@@ -1003,3 +1006,23 @@ def test_failed_save_leaves_the_old_file_and_no_temporary_file(
         write_template(path, force=True)
     assert path.read_bytes() == b"precious"
     assert [p.name for p in tmp_path.iterdir()] == ["kpi.xlsx"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_comments_sheet_has_a_dated_and_a_general_example(tmp_path: Path, lang: str) -> None:
+    """Issue 15: the Comments sheet's headers in the workbook's language, one comment written for
+    the report of March (its report date is the latest measurement, 31 March 2026) with an
+    action due after it, and one for every report; both reach the KPIs they name."""
+    path = write_template(tmp_path / default_name(lang), lang)
+    wb = openpyxl.load_workbook(path)
+    sheet = wb[COMMENTS.title(lang)]
+    assert [c.value for c in sheet[1]] == [c.da if lang == "da" else c.en for c in COMMENTS.columns]
+    from kpireport import api
+
+    results = api.compute(api.load(path))
+    comments = {k.id: k.comments for d in results.departments for k in d.kpis}
+    dated = [c for cs in comments.values() for c in cs if c.report_date is not None]
+    general = [c for cs in comments.values() for c in cs if c.report_date is None]
+    assert len(dated) == 1 and len(general) == 1
+    assert dated[0].report_date == results.report_date == dt.date(2026, 3, 31)
+    assert dated[0].action and dated[0].owner and dated[0].due > results.report_date

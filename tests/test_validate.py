@@ -1136,6 +1136,117 @@ def test_T_deadline_passed(run: Check, sheets: Sheets) -> None:
     assert report.issues[0].smart == "T"
 
 
+# -- the Comments sheet (issue 15, point 2) -----------------------------------------------------
+
+COMMENT_HEADERS = {
+    "en": ("Comments", ["kpi", "report_date", "comment", "action", "owner", "due"]),
+    "da": ("Kommentarer", ["kpi", "rapportdato", "kommentar", "handling", "ansvarlig", "frist"]),
+}
+
+
+def red_sheets(sheets: Sheets, lang: str, *comments: list[Any]) -> Sheets:
+    """``sheets`` (report date 30 Jun 2026; SALES-01 on track) with OPS-01 off track (KPIs row
+    3), OPS-02 missed (row 4, its deadline 31 May 2026), and a Comments sheet of ``comments``
+    from row 2, in the workbook language ``lang``."""
+    set_cell(sheets, "Settings", "B4", lang)
+    sheets["KPIs"].append(
+        kpi_row(id="OPS-01", name="Late orders", unit="%", direction="lower", target=2, baseline=8)
+    )
+    sheets["KPIs"][-1][KPI_HEADER.index("aggregation")] = "mean"
+    sheets["KPIs"].append(
+        kpi_row(id="OPS-02", name="Returns", direction="lower", target=10, baseline=30)
+    )
+    sheets["KPIs"][-1][KPI_HEADER.index("deadline")] = dt.date(2026, 5, 31)
+    for m, (late, returns) in enumerate(zip([8, 7, 6, 7, 8, 8], [30] * 6, strict=True), start=1):
+        sheets["Measurements"].append(["OPS-01", dt.date(2026, m, 1), late, None])
+        sheets["Measurements"].append(["OPS-02", dt.date(2026, m, 1), returns, None])
+    name, header = COMMENT_HEADERS[lang]
+    sheets[name] = [header, *comments]
+    return sheets
+
+
+def test_red_kpis_with_a_comment_for_the_report_validate_clean(run: Check, sheets: Sheets) -> None:
+    wb, report = run(
+        red_sheets(
+            sheets,
+            "en",
+            ["OPS-01", dt.date(2026, 6, 30), "A carrier went bankrupt", None, None, None],
+            ["OPS-02", "2026-06", None, "Stop the returns at the source", "Ole", "2026-09"],
+        )
+    )
+    assert codes(report) == [("T-deadline-passed", "KPIs", "H4")]
+    from kpireport.engine import compute
+
+    statuses = {k.id: k.status for d in compute(wb, report).departments for k in d.kpis}
+    assert statuses == {"SALES-01": "on_track", "OPS-01": "off_track", "OPS-02": "missed"}
+
+
+@pytest.mark.parametrize("lang", ["en", "da"])
+def test_comment_checks_at_their_cells(run: Check, sheets: Sheets, lang: str) -> None:
+    _, report = run(
+        red_sheets(
+            sheets,
+            lang,
+            # row 2: for this report, its action due before the report date
+            [
+                "SALES-01",
+                dt.date(2026, 6, 30),
+                "Slow June",
+                "Call the leads",
+                "Mette",
+                "2026-06-15",
+            ],
+            # row 3: an id not on the KPIs sheet
+            ["SALES-99", None, "A KPI we dropped", None, None, None],
+            # row 4: a comment on every report is no comment for this one's red KPI
+            ["OPS-01", None, "Our carrier is slow", None, None, None],
+            # row 5: for an earlier report: not shown, so its overdue action is not reported
+            ["SALES-01", dt.date(2026, 5, 31), "Slow May", "Call", "Mette", dt.date(2026, 5, 20)],
+            # row 6: the missed KPI's comment for this report (a month that holds the date)
+            ["OPS-02", "2026-06", "Returns from one customer", None, None, None],
+        )
+    )
+    sheet = COMMENT_HEADERS[lang][0]
+    assert codes(report) == [
+        ("unknown-kpi", sheet, "A3"),
+        ("T-deadline-passed", "KPIs", "H4"),
+        ("action-overdue", sheet, "F2"),
+        ("comment-missing", "KPIs", "A3"),
+    ]
+    by_code = {i.code: n for n, i in enumerate(report.issues)}
+    date = ("30 Jun 2026", "30. jun. 2026")
+    assert_issue(report, WARNING, ("OPS-01", date), by_code["comment-missing"])
+    due = ("15 Jun 2026", "15. jun. 2026")
+    assert_issue(report, WARNING, ("SALES-01", due, date), by_code["action-overdue"])
+    assert_issue(report, ERROR, ("SALES-99",), by_code["unknown-kpi"])
+    missing = report.issues[by_code["comment-missing"]]
+    assert ("off track" if lang == "en" else "bagud") in missing.message(lang)
+
+
+def test_without_a_comments_sheet_red_kpis_need_no_comment(run: Check, sheets: Sheets) -> None:
+    red = red_sheets(sheets, "en")
+    del red["Comments"]
+    _, report = run(red)
+    assert codes(report) == [("T-deadline-passed", "KPIs", "H4")]
+
+
+def test_the_report_date_given_to_validate_decides_which_comments_count(
+    run: Check, sheets: Sheets
+) -> None:
+    red = red_sheets(
+        sheets,
+        "en",
+        ["OPS-01", dt.date(2026, 6, 30), "A carrier went bankrupt", None, None, None],
+        ["OPS-02", dt.date(2026, 6, 30), "One customer", "Talk to them", "Ole", "2026-06-20"],
+    )
+    _, report = run(red, report_date=dt.date(2026, 7, 31))
+    # as of 31 July the June comments are not for this report: no overdue action shown either
+    assert [c for c in codes(report) if c[0] != "T-deadline-passed"] == [
+        ("comment-missing", "KPIs", "A3"),
+        ("comment-missing", "KPIs", "A4"),
+    ]
+
+
 # -- reading rules that produce no issue -------------------------------------------------------
 
 DA_HEADERS = {

@@ -23,6 +23,7 @@ from kpireport.engine.results import (
     BenchmarkGap,
     Change,
     Forecast,
+    KpiComment,
     KpiResult,
     KpiWarning,
     PartialPeriod,
@@ -33,7 +34,7 @@ from kpireport.engine.summary import company_summary, department_results
 from kpireport.i18n import Locale, get_locale
 from kpireport.issues import Issue, ValidationReport
 from kpireport.labels import default_title
-from kpireport.model import KPI, Benchmark, Measurement, PlanRow, Workbook
+from kpireport.model import KPI, Benchmark, Comment, Measurement, PlanRow, Workbook
 from kpireport.periods import period_end, period_label, period_start, periods_between
 from kpireport.series import aggregate, group_periods
 
@@ -61,6 +62,7 @@ def compute(
     plans: dict[str, list[PlanRow]] = {}
     for row in workbook.plan:
         plans.setdefault(row.kpi_id, []).append(row)
+    comments = _comments_by_kpi(workbook, as_of)
     results = [
         compute_kpi(
             kpi,
@@ -72,6 +74,7 @@ def compute(
             warnings=warnings.get(kpi.id, []),
             plan=plans.get(kpi.id),
             fiscal_year_start=settings.fiscal_year_start,
+            comments=comments.get(kpi.id),
         )
         for kpi in workbook.kpis
     ]
@@ -108,9 +111,11 @@ def compute_kpi(
     warnings: list[KpiWarning] | None = None,
     plan: list[PlanRow] | None = None,
     fiscal_year_start: int = 1,
+    comments: list[KpiComment] | None = None,
 ) -> KpiResult:
     """Everything about one KPI as of ``as_of``; ``plan``: its rows of the Plan sheet;
-    ``fiscal_year_start``: the month its year to date starts."""
+    ``fiscal_year_start``: the month its year to date starts; ``comments``: those the report
+    shows (:func:`_comments_by_kpi`)."""
     if kpi.direction is None or kpi.frequency is None or kpi.target is None or kpi.deadline is None:
         raise ValueError(f"KPI {kpi.id} is incomplete; validate the workbook first")
     frequency = kpi.frequency
@@ -214,6 +219,7 @@ def compute_kpi(
         if held
         else required_pace(current, kpi.target, sign, last, kpi.deadline, frequency, as_of),
         recent_pace=fc.slope if fc is not None else None,
+        comments=list(comments or []),
         previous_period_change=_previous_change(points, sign, relative),
         yoy_change=_year_on_year(points, frequency, sign, relative),
         benchmarks=[_benchmark(b, current, sign, relative) for b in benchmarks],
@@ -321,6 +327,27 @@ def _year_on_year(
     return _change(match, points[-1], sign, relative) if match else None
 
 
+def _comments_by_kpi(workbook: Workbook, as_of: dt.date) -> dict[str, list[KpiComment]]:
+    """Each KPI's comments that the report as of ``as_of`` shows: those written for it, then
+    those for every report, each in the order of the sheet."""
+    shown = [c for c in workbook.comments if c.applies(as_of)]
+    by_kpi: dict[str, list[KpiComment]] = {}
+    for comment in sorted(shown, key=lambda c: not c.written_for(as_of)):  # stable: row order
+        by_kpi.setdefault(comment.kpi_id, []).append(_comment(workbook, comment, as_of))
+    return by_kpi
+
+
+def _comment(workbook: Workbook, comment: Comment, as_of: dt.date) -> KpiComment:
+    return KpiComment(
+        comment=comment.comment,
+        action=comment.action,
+        owner=comment.owner,
+        due=comment.due,
+        report_date=as_of if comment.written_for(as_of) else None,
+        cell=str(workbook.loc("comments", comment.row, "comment")),
+    )
+
+
 def _warnings_by_kpi(
     workbook: Workbook, report: ValidationReport | None, locale: Locale
 ) -> tuple[dict[str, list[KpiWarning]], list[KpiWarning]]:
@@ -332,6 +359,7 @@ def _warnings_by_kpi(
     rows["measurements"] = {m.row: m.kpi_id for m in workbook.measurements}
     rows["benchmarks"] = {b.row: b.kpi_id for b in workbook.benchmarks}
     rows["plan"] = {p.row: p.kpi_id for p in workbook.plan}
+    rows["comments"] = {c.row: c.kpi_id for c in workbook.comments}
     sheet_keys = {info.name: key for key, info in workbook.sheets.items()}
     by_kpi: dict[str, list[KpiWarning]] = {}
     general: list[KpiWarning] = []

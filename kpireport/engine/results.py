@@ -147,6 +147,20 @@ class KpiWarning:
 
 
 @dataclass
+class KpiComment:
+    """A comment on a KPI from the Comments sheet, shown in this report, and what is being
+    done."""
+
+    comment: str | None
+    action: str | None
+    owner: str | None
+    due: dt.date | None
+    # the report date the comment was written for (this report's), or None: for every report
+    report_date: dt.date | None
+    cell: str  # the row's comment cell, e.g. "Comments!C4"
+
+
+@dataclass
 class Previous:
     """A KPI as the previous report showed it, and how it moved since (docs/metrics.md,
     "Since the last report")."""
@@ -227,6 +241,8 @@ class KpiResult:
     keep: Held | None = field(default=None, kw_only=True)  # for a keep KPI
     plan: PlanResult | None = field(default=None, kw_only=True)  # for a KPI with a plan
     previous: Previous | None = field(default=None, kw_only=True)  # in the previous report
+    # the Comments sheet's rows written for this report, then those for every report
+    comments: list[KpiComment] = field(default_factory=list, kw_only=True)
     warnings: list[KpiWarning]
     series: list[Point]
     excluded_after_report_date: int = 0

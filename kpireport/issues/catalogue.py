@@ -251,6 +251,22 @@ CATALOG: dict[str, Message] = {
             "The plan decides the expected values and the target whether the KPI is achieved: make the two agree."
         ),
     ),
+    "action-overdue": Message(
+        WARNING,
+        N_("The action on KPI '{kpi}' was due on {due}, before the report date {report_date}."),
+        N_(
+            "If it is done, say so in the comment and clear the due date; if not, set the date it will be done by."
+        ),
+    ),
+    "comment-missing": Message(
+        WARNING,
+        N_(
+            "KPI '{kpi}' is {status}, but the '{sheet}' sheet has no comment on it for the report date {report_date}."
+        ),
+        N_(
+            "Add a row with the KPI, the report date, what went wrong and what is being done. A row without a report date is shown in every report and does not count here."
+        ),
+    ),
     "duplicate-department": Message(
         WARNING,
         N_(

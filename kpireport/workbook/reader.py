@@ -21,6 +21,7 @@ from kpireport.workbook.container import Container, open_container
 from kpireport.workbook.context import ReadContext
 from kpireport.workbook.headers import read_headers
 from kpireport.workbook.sheets.benchmarks import read_benchmarks
+from kpireport.workbook.sheets.comments import read_comments
 from kpireport.workbook.sheets.departments import one_spelling, read_departments
 from kpireport.workbook.sheets.kpis import canonical_ids, read_kpis
 from kpireport.workbook.sheets.measurements import read_measurements
@@ -48,6 +49,7 @@ def read_workbook(path: Path) -> Workbook:
     measurements = read_measurements(ctx, units)
     benchmarks = read_benchmarks(ctx, units)
     plan = read_plan(ctx, units)
+    comments = read_comments(ctx)
     _report_uncalculated_formulas(ctx)
     return Workbook(
         path=container.path,
@@ -59,6 +61,7 @@ def read_workbook(path: Path) -> Workbook:
         measurements=measurements,
         benchmarks=benchmarks,
         plan=plan,
+        comments=comments,
         issues=ctx.issues,
     )
 

@@ -19,7 +19,7 @@ from kpireport.engine.changes import move
 from kpireport.engine.serialize import RESULTS_FILE
 from kpireport.previous import read_snapshot
 from kpireport.validate import check
-from tests.build.test_incremental import cli, snapshot, rewritten
+from tests.build.test_incremental import cli, rewritten, snapshot
 from tests.conftest import kpi_row, valid_sheets, write_workbook
 
 D = dt.date
@@ -166,9 +166,7 @@ def test_report_date_leaves_later_measurements_out(tmp_path: Path) -> None:
     ],
     ids=["old-major", "not-an-object", "nan", "id-not-text", "unknown-status", "deep"],
 )
-def test_an_earlier_results_json_not_of_the_shape_is_passed_over(
-    tmp_path: Path, text: str
-) -> None:
+def test_an_earlier_results_json_not_of_the_shape_is_passed_over(tmp_path: Path, text: str) -> None:
     (tmp_path / RESULTS_FILE).write_text(text, "utf-8")
     assert read_snapshot(tmp_path) is None
     (tmp_path / RESULTS_FILE).unlink()  # the suite checks the results.json files it leaves
