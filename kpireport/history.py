@@ -1,0 +1,181 @@
+"""The report sets of an output folder, each summarised from its results.json, for the index
+pages (``DIR/index.html`` and each set's ``index.html``): the trend across board meetings.
+
+Every file there is treated as possibly hostile or written by another kpireport: a set whose
+results.json is missing, a link, not a regular file, too large, not JSON, of another major
+version or not the shape it should be is listed without numbers, never a reason to fail. Only a
+small summary of each set is kept, and the results.json files are read one at a time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kpireport.buildcache import MANIFEST
+from kpireport.engine.serialize import RESULTS_FILE, from_dict
+from kpireport.errors import ResultsFileError
+from kpireport.replaced import kept_sets
+from kpireport.slug import folder_name
+
+if TYPE_CHECKING:
+    from kpireport.engine import Results
+
+# A results.json larger than this is not read: the largest a build writes (the bench workbook of
+# 3,000 KPIs and 465,000 measurements) is about 60 MB.
+MAX_RESULTS_BYTES = 256 * 1024 * 1024
+# Per workbook, the newest sets are read for their numbers; older ones are listed by date only,
+# so that an index over years of daily sets is still quick to write.
+MAX_READ = 24
+BOARD_PACKS = ("board-pack.pdf", "board-pack.html")
+
+
+@dataclass(frozen=True)
+class Numbers:
+    """What results.json says of a set that the indexes show."""
+
+    company: str
+    score: float | None
+    counts: dict[str, int]
+    kpi_count: int
+
+
+@dataclass(frozen=True)
+class SetSummary:
+    """One report set: its folder (named by its report date), its numbers when its results.json
+    reads, and the board pack files it has."""
+
+    folder: str
+    numbers: Numbers | None
+    board_pack: tuple[str, ...]  # of BOARD_PACKS, those in the folder
+
+    @property
+    def report_date(self) -> dt.date | None:
+        """The folder's name as a date (a build names it so)."""
+        try:
+            return dt.date.fromisoformat(self.folder)
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True)
+class WorkbookSets:
+    """A workbook's report sets: ``sets`` newest first (the first :data:`MAX_READ` with their
+    numbers), ``older`` the folders of the rest, and the sets of other companies kept aside
+    (folder name, company; kpireport/replaced.py)."""
+
+    name: str  # the workbook's folder name
+    sets: list[SetSummary]
+    older: list[str]
+    kept: list[tuple[str, str | None]]
+
+
+def overview(out_dir: Path) -> list[WorkbookSets]:
+    """Every workbook in ``out_dir`` with its report sets, by name."""
+    root = Path(out_dir)
+    kept = kept_sets(root)
+    names = {p.parent.parent.name for p in root.glob(f"*/*/{MANIFEST}")} | set(kept)
+    workbooks = []
+    for name in sorted(names):
+        folders = _set_folders(root / name)
+        sets = [summarise(root / name / f) for f in folders[:MAX_READ]]
+        workbooks.append(WorkbookSets(name, sets, folders[MAX_READ:], kept.get(name, [])))
+    return workbooks
+
+
+def earlier_summaries(out_dir: Path, workbook: Path, report_date: dt.date) -> list[SetSummary]:
+    """The report sets of ``workbook`` in ``out_dir`` dated before ``report_date``, newest first
+    (at most :data:`MAX_READ` less one: with the set itself, as many as the overview reads)."""
+    root = Path(out_dir) / folder_name(workbook.stem)
+    folders = [f for f in _set_folders(root) if f < report_date.isoformat()]
+    return [summarise(root / f) for f in folders[: MAX_READ - 1]]
+
+
+def summary_of(results: Results, files: Iterable[str]) -> SetSummary:
+    """The set a build is writing, from its results and the names of its ``files``."""
+    names = set(files)
+    summary = results.summary
+    numbers = Numbers(results.company, summary.score, summary.counts, summary.kpi_count)
+    packs = tuple(f for f in BOARD_PACKS if f in names)
+    return SetSummary(results.report_date.isoformat(), numbers, packs)
+
+
+def summarise(folder: Path) -> SetSummary:
+    """The set in ``folder``: its numbers (None when its results.json does not read) and its
+    board pack files."""
+    packs = tuple(f for f in BOARD_PACKS if _regular_file(folder / f))
+    return SetSummary(folder.name, _numbers(folder / RESULTS_FILE), packs)
+
+
+def _set_folders(root: Path) -> list[str]:
+    """The names of the report-set folders in a workbook's folder, newest first: folders (not
+    links) with a build's manifest."""
+    try:
+        entries = list(os.scandir(root)) if not root.is_symlink() else []
+    except OSError:
+        return []
+    names = [
+        e.name
+        for e in entries
+        if e.is_dir(follow_symlinks=False) and _regular_file(Path(e.path) / MANIFEST)
+    ]
+    return sorted(names, reverse=True)
+
+
+def _regular_file(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
+def _numbers(path: Path) -> Numbers | None:
+    """The company and summary of the results.json at ``path``, or None when it does not read."""
+    data = _read_json(path)
+    if not isinstance(data, dict):
+        return None
+    try:
+        # Typed by the engine's own reader (which checks the major version), without the
+        # departments and warnings: the index shows only the company summary, and typing every
+        # KPI's series would take most of the time for a large set.
+        results = from_dict({**data, "departments": [], "warnings": []})
+    except (ResultsFileError, RecursionError):
+        return None
+    summary = results.summary
+    score = summary.score if summary.score is None or math.isfinite(summary.score) else None
+    return Numbers(results.company, score, summary.counts, summary.kpi_count)
+
+
+def _read_json(path: Path) -> object:
+    """The JSON in the regular file at ``path`` (not a link, a FIFO or a device, and at most
+    :data:`MAX_RESULTS_BYTES`), or None."""
+    try:
+        # O_NONBLOCK: opening a FIFO returns at once instead of waiting for a writer
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_RESULTS_BYTES:
+            return None
+        try:
+            data = fh.read(MAX_RESULTS_BYTES + 1)  # the file may grow after fstat
+        except OSError:
+            return None
+    if len(data) > MAX_RESULTS_BYTES:
+        return None
+    try:
+        # NaN and Infinity are not JSON, and kpireport writes null for them
+        return json.loads(data, parse_constant=_refuse)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _refuse(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
