@@ -2,9 +2,11 @@
 pages (``DIR/index.html`` and each set's ``index.html``): the trend across board meetings.
 
 Every file there is treated as possibly hostile or written by another kpireport: a set whose
-results.json is missing, a link, not a regular file, too large, not JSON, of another major
-version or not the shape it should be is listed without numbers, never a reason to fail. Only a
-small summary of each set is kept, and the results.json files are read one at a time."""
+results.json is missing, a link, not a regular file, not JSON, of another major version or not
+the shape it should be is listed without numbers, never a reason to fail. Of each results.json
+only the head is read, the keys before ``departments`` (where a build writes the company and the
+summary), at most :data:`MAX_HEAD_BYTES`: so a set of 150,000 measurements costs no more to list
+than a small one, and only a small summary of each set is kept."""
 
 from __future__ import annotations
 
@@ -27,9 +29,9 @@ from kpireport.slug import folder_name
 if TYPE_CHECKING:
     from kpireport.engine import Results
 
-# A results.json larger than this is not read: the largest a build writes (the bench workbook of
-# 3,000 KPIs and 465,000 measurements) is about 60 MB.
-MAX_RESULTS_BYTES = 256 * 1024 * 1024
+# How much of a results.json is read for its head: the summary of the bench workbook (3,000 KPIs,
+# its attention list included) is about 1 MB.
+MAX_HEAD_BYTES = 16 * 1024 * 1024
 # Per workbook, the newest sets are read for their numbers; older ones are listed by date only,
 # so that an index over years of daily sets is still quick to write.
 MAX_READ = 24
@@ -137,14 +139,13 @@ def _regular_file(path: Path) -> bool:
 
 def _numbers(path: Path) -> Numbers | None:
     """The company and summary of the results.json at ``path``, or None when it does not read."""
-    data = _read_json(path)
-    if not isinstance(data, dict):
+    head = _head(path)
+    if head is None:
         return None
     try:
         # Typed by the engine's own reader (which checks the major version), without the
-        # departments and warnings: the index shows only the company summary, and typing every
-        # KPI's series would take most of the time for a large set.
-        results = from_dict({**data, "departments": [], "warnings": []})
+        # departments and warnings, which the index does not show.
+        results = from_dict({**head, "departments": [], "warnings": []})
     except (ResultsFileError, RecursionError):
         return None
     summary = results.summary
@@ -152,30 +153,75 @@ def _numbers(path: Path) -> Numbers | None:
     return Numbers(results.company, score, summary.counts, summary.kpi_count)
 
 
-def _read_json(path: Path) -> object:
-    """The JSON in the regular file at ``path`` (not a link, a FIFO or a device, and at most
-    :data:`MAX_RESULTS_BYTES`), or None."""
+def _head(path: Path) -> dict[str, object] | None:
+    """The keys of the JSON object in the regular file at ``path`` (not a link, a FIFO or a
+    device) up to ``departments``, from its first :data:`MAX_HEAD_BYTES`; None when they do
+    not read."""
     try:
         # O_NONBLOCK: opening a FIFO returns at once instead of waiting for a writer
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
         return None
-    with os.fdopen(fd, "rb") as fh:
-        info = os.fstat(fh.fileno())
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_RESULTS_BYTES:
-            return None
-        try:
-            data = fh.read(MAX_RESULTS_BYTES + 1)  # the file may grow after fstat
-        except OSError:
-            return None
-    if len(data) > MAX_RESULTS_BYTES:
-        return None
     try:
-        # NaN and Infinity are not JSON, and kpireport writes null for them
-        return json.loads(data, parse_constant=_refuse)
-    except (ValueError, RecursionError):
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(MAX_HEAD_BYTES)
+    except OSError:
         return None
+    finally:
+        os.close(fd)
+    try:
+        return _object_head(_text(data, whole=len(data) < MAX_HEAD_BYTES))
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError among them
+        return None
+
+
+def _text(data: bytes, whole: bool) -> str:
+    """``data`` as UTF-8; when it is not the ``whole`` file, a character cut at its end is left
+    out."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if whole or exc.start < len(data) - 3:
+            raise
+        return data[: exc.start].decode("utf-8")
 
 
 def _refuse(name: str) -> object:
     raise ValueError(f"{name} is not JSON")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_refuse)
+_SPACE = " \t\n\r"
+
+
+def _object_head(text: str) -> dict[str, object]:
+    """The keys and values of the JSON object ``text`` starts, up to the key ``departments``
+    (or the object's end). NaN and Infinity are refused: they are not JSON, and kpireport writes
+    null for them. ValueError when it is not such an object."""
+    at = _skip(text, 0)
+    if text[at : at + 1] != "{":
+        raise ValueError("not a JSON object")
+    head: dict[str, object] = {}
+    at = _skip(text, at + 1)
+    while text[at : at + 1] != "}":
+        key, at = _DECODER.raw_decode(text, at)
+        at = _skip(text, at)
+        if not isinstance(key, str) or text[at : at + 1] != ":":
+            raise ValueError("not a JSON object")
+        if key == "departments":
+            return head
+        head[key], at = _DECODER.raw_decode(text, _skip(text, at + 1))
+        at = _skip(text, at)
+        if text[at : at + 1] == ",":
+            at = _skip(text, at + 1)
+        elif text[at : at + 1] != "}":
+            raise ValueError("not a JSON object")
+    return head
+
+
+def _skip(text: str, at: int) -> int:
+    while at < len(text) and text[at] in _SPACE:
+        at += 1
+    return at
