@@ -23,8 +23,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kpireport.buildcache import MANIFEST as MANIFEST  # re-exported: tests import it from here
 from kpireport.buildcache import (
-    MANIFEST,
     BuildEntry,
     Manifest,
     build_key,
@@ -43,6 +43,7 @@ from kpireport.errors import (
 )
 from kpireport.fsutil import inside, locked, put_in_place, remove_temp_files, write_temp
 from kpireport.hashing import sha256
+from kpireport.history import earlier_summaries
 from kpireport.i18n import SOURCE, language_code
 from kpireport.issues import Issue, ValidationReport
 from kpireport.limits import Limits
@@ -266,7 +267,9 @@ def _build_workbook(
         with locked(out_dir), workers as renderer:
             for place in (folder, folder / PAGES):  # left by a build that was killed
                 remove_temp_files(place, owned)
-            plan = plan_set(workbook, results, report, options, templates)
+            # the earlier sets of this workbook, for the trend on the set's index.html
+            history = earlier_summaries(out_dir, path, results.report_date)
+            plan = plan_set(workbook, results, report, options, templates, history)
             record = BuildEntry(
                 key=key, language=results.language, summary=plan.summary, company=results.company
             )
@@ -468,19 +471,13 @@ def _remove_validation_page(out_dir: Path, path: Path) -> None:
 
 
 def write_home(out_dir: Path, lang: str | None = None) -> Path:
-    """``DIR/index.html``: every workbook and its report sets, latest first, and the sets of
-    other companies kept aside (kpireport/replaced.py)."""
+    """``DIR/index.html``: every workbook with its latest report and its trend across report
+    dates, and the sets of other companies kept aside (kpireport/replaced.py)."""
     from kpireport.fsutil import write_atomic
+    from kpireport.history import overview
     from kpireport.render.home import render_home
-    from kpireport.replaced import kept_sets
 
-    kept = kept_sets(out_dir)
-    sets: dict[str, list[str]] = {workbook: [] for workbook in kept}
-    for manifest in sorted(Path(out_dir).glob(f"*/*/{MANIFEST}")):
-        workbook, date = manifest.parent.parent.name, manifest.parent.name
-        sets.setdefault(workbook, []).append(date)
-    listing = {name: sorted(dates, reverse=True) for name, dates in sorted(sets.items())}
-    html = render_home(listing, kept, lang)
+    html = render_home(overview(out_dir), lang)
     return write_atomic(Path(out_dir) / "index.html", html, if_changed=True)
 
 

@@ -7,7 +7,8 @@ kpireport/render/pdfstage.py)."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, assert_never
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from kpireport.assets import Logo
     from kpireport.build import BuildOptions
     from kpireport.engine import Results
+    from kpireport.history import SetSummary
     from kpireport.model import Workbook
 
 
@@ -60,12 +62,16 @@ def plan_set(
     report: ValidationReport,
     options: BuildOptions,
     templates: str,
+    earlier: Sequence[SetSummary] = (),
 ) -> Plan:
     """The documents and files of the report set, each file with its key. ``templates``: the
-    templates' digest."""
+    templates' digest; ``earlier``: the workbook's earlier sets, newest first, for the trend on
+    the set's index.html."""
     from kpireport.assets import Logos
     from kpireport.engine import to_dict
+    from kpireport.history import summary_of
     from kpireport.render import View, default_templates, environment
+    from kpireport.render.home import trend
 
     wanted = {d.casefold() for d in options.departments}
     chosen = [d for d in results.departments if not wanted or d.name.casefold() in wanted]
@@ -115,8 +121,9 @@ def plan_set(
     formats = set(options.formats)
     files = [f for f in files if f.name.rsplit(".", 1)[1] in formats or f.name == "validation.html"]
     names = tuple(f.name for f in files)
-    index_key = digest(base, page, names, data["summary"])
-    files.append(OutputFile("index.html", index_key, IndexPage(names)))
+    sets = trend([summary_of(results, names), *earlier], "../", own=results.report_date.isoformat())
+    index_key = digest(base, page, names, data["summary"], asdict(sets))
+    files.append(OutputFile("index.html", index_key, IndexPage(names, sets)))
     allowed = [default_templates(), *([options.templates] if options.templates else []), assets]
     return Plan(rs, results, departments, files, allowed, data["summary"], data)
 

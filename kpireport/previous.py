@@ -22,6 +22,7 @@ from kpireport.engine.results import STATUSES
 from kpireport.engine.serialize import RESULTS_FILE, SCHEMA_VERSION
 from kpireport.errors import OutputError
 from kpireport.fsutil import inside
+from kpireport.history import open_regular, read_regular, regular_file, set_folders
 from kpireport.slug import folder_name
 
 if TYPE_CHECKING:
@@ -51,21 +52,21 @@ def month_before(day: dt.date) -> dt.date:
 
 def earlier_sets(out_dir: Path, workbook: Path, report_date: dt.date) -> list[Path]:
     """The report-set folders of ``workbook`` in ``out_dir`` dated before ``report_date``,
-    newest first (at most :data:`MAX_CANDIDATES`)."""
+    newest first (at most :data:`MAX_CANDIDATES`): folders, not links, with a build's manifest
+    (:func:`kpireport.history.set_folders`), named by their date."""
     try:
         root = inside(Path(out_dir), folder_name(workbook.stem))
-        names = [p.name for p in root.iterdir() if p.is_dir() and not p.is_symlink()]
-    except (OSError, OutputError):
+    except OutputError:
         return []
     dated = []
-    for name in names:
+    for name in set_folders(root):
         try:
             day = dt.date.fromisoformat(name)
         except ValueError:
             continue
         if day < report_date and name == day.isoformat():
-            dated.append((day, root / name))
-    return [path for _day, path in sorted(dated, reverse=True)[:MAX_CANDIDATES]]
+            dated.append(root / name)
+    return dated[:MAX_CANDIDATES]
 
 
 def candidate(out_dir: Path, workbook: Path, report_date: dt.date, how: Comparison) -> Path | None:
@@ -74,10 +75,10 @@ def candidate(out_dir: Path, workbook: Path, report_date: dt.date, how: Comparis
     if not how.enabled:
         return None
     for folder in earlier_sets(out_dir, workbook, report_date):
-        if how.date is None or folder.name == how.date.isoformat():
-            file = folder / RESULTS_FILE
-            if file.is_file() and not file.is_symlink():
-                return folder
+        if (how.date is None or folder.name == how.date.isoformat()) and regular_file(
+            folder / RESULTS_FILE
+        ):
+            return folder
     return None
 
 
@@ -86,12 +87,13 @@ def identity(folder: Path | None, report_date: dt.date, how: Comparison) -> obje
     its SHA-256), or the date the workbook is recomputed as of."""
     if not how.enabled:
         return None
-    if folder is not None:
-        try:
-            with (folder / RESULTS_FILE).open("rb") as fh:
+    fh = open_regular(folder / RESULTS_FILE) if folder is not None else None
+    if fh is not None and folder is not None:
+        with fh:
+            try:
                 return ["earlier_set", folder.name, hashlib.file_digest(fh, "sha256").hexdigest()]
-        except OSError:
-            pass
+            except OSError:
+                pass
     return ["recomputed", (how.date or month_before(report_date)).isoformat()]
 
 
@@ -125,11 +127,11 @@ def read_snapshot(folder: Path) -> Snapshot | None:
     Only those keys are read and checked, not the series (the typed reader took 2.1 s for the
     17 MB results.json of 1,000 KPIs, this takes a fraction); None for a file that is missing,
     too large, not JSON, of another major version or not of that shape."""
-    path = folder / RESULTS_FILE
+    raw = read_regular(folder / RESULTS_FILE, MAX_RESULTS_BYTES + 1)
+    if raw is None or len(raw) > MAX_RESULTS_BYTES:
+        return None
     try:
-        if path.is_symlink() or path.stat().st_size > MAX_RESULTS_BYTES:
-            return None
-        data = json.loads(path.read_bytes())
+        data = json.loads(raw)
         version = data["schema_version"]
         if not isinstance(version, str) or version.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
             return None
@@ -145,7 +147,7 @@ def read_snapshot(folder: Path) -> Snapshot | None:
             for k in d["kpis"]
         ]
         return Snapshot(dt.date.fromisoformat(data["report_date"]), _text(data["company"]), kpis)
-    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return None
 
 

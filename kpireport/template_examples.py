@@ -166,7 +166,7 @@ def examples(lang: str) -> dict[str, list[dict[str, Any]]]:
     ]
     plan[6]["note"] = t("Summer holidays", "Sommerferie")
     plan[10]["note"] = "Black Friday"
-    comments = [
+    comments: list[dict[str, Any]] = [
         {
             "kpi": win_rate,
             "report_date": "2026-03",  # the report of any day in March

@@ -14,6 +14,7 @@ from kpireport.engine import DepartmentResult
 from kpireport.issues import ValidationReport
 from kpireport.render import View, render
 from kpireport.render.assemble import cross_links
+from kpireport.render.home import Trend
 
 BOARD_PACK = "board-pack"
 
@@ -61,9 +62,11 @@ class ValidationPage:
 
 @dataclass(frozen=True)
 class IndexPage:
-    """``index.html`` of a report set: its scores and a link to each of its ``files``."""
+    """``index.html`` of a report set: its scores, a link to each of its ``files``, and the
+    trend of its workbook's sets up to it."""
 
     files: tuple[str, ...]
+    trend: Trend | None = None
 
 
 @dataclass(frozen=True)
@@ -140,4 +143,4 @@ def validation_html(rs: ReportSet) -> str:
 
 def index_html(rs: ReportSet, doc: IndexPage) -> str:
     """A report set's ``index.html``."""
-    return render(rs.env, "index.html", rs.view, files=list(doc.files))
+    return render(rs.env, "index.html", rs.view, files=list(doc.files), trend=doc.trend)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from kpireport.engine.changes import move
 from kpireport.engine.serialize import RESULTS_FILE
 from kpireport.previous import read_snapshot
 from kpireport.validate import check
-from tests.build.test_incremental import cli, rewritten, snapshot
+from tests.build.test_incremental import cli, rewritten, run, snapshot
 from tests.conftest import kpi_row, valid_sheets, write_workbook
 
 D = dt.date
@@ -183,3 +184,18 @@ def test_a_results_json_that_is_a_link_is_passed_over(tmp_path: Path) -> None:
     assert cli(path, out, "--format", "json").exit_code == 0
     # the link is passed over: the set before it (30 April) is the one compared with
     check_compared(results_of(out, JUNE), path, D(2026, 4, 30), "earlier_set")
+
+
+def test_an_earlier_results_json_that_is_a_fifo_does_not_hang_the_build(tmp_path: Path) -> None:
+    # someone who can write the output folder puts a FIFO where May's results.json was: the
+    # build must neither wait for a writer (a plain open would, for ever) nor fail
+    path, out = workbook(tmp_path), tmp_path / "out"
+    assert cli(path, out, "--format", "json", "--report-date", "2026-05-31").exit_code == 0
+    may = out / "kpis" / "2026-05-31" / RESULTS_FILE
+    may.unlink()
+    os.mkfifo(may)
+    done = run(path, out, "--format", "json")  # a real process, with a timeout
+    assert done.returncode == 0, done.stderr
+    check_compared(results_of(out, JUNE), path, MAY, "recomputed")
+    assert read_snapshot(may.parent) is None
+    may.unlink()
