@@ -62,6 +62,7 @@ SHEET_NAMES: dict[str, dict[str, str]] = {
         "measurements": "Measurements",
         "benchmarks": "Benchmarks",
         "plan": "Plan",
+        "comments": "Comments",
     },
     "da": {
         "settings": "Indstillinger",
@@ -70,6 +71,7 @@ SHEET_NAMES: dict[str, dict[str, str]] = {
         "measurements": "Målinger",
         "benchmarks": "Benchmarks",
         "plan": "Plan",
+        "comments": "Kommentarer",
     },
 }
 
@@ -85,6 +87,7 @@ HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
         "measurements": ("kpi", "date", "value", "note"),
         "benchmarks": ("kpi", "source", "value", "kind", "date"),
         "plan": ("kpi", "period", "target", "note"),
+        "comments": ("kpi", "report_date", "comment", "action", "owner", "due"),
     },
     "da": {
         "settings": ("indstilling", "værdi"),
@@ -97,6 +100,7 @@ HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
         "measurements": ("kpi", "dato", "værdi", "note"),
         "benchmarks": ("kpi", "kilde", "værdi", "type", "dato"),
         "plan": ("kpi", "periode", "mål", "note"),
+        "comments": ("kpi", "rapportdato", "kommentar", "handling", "ansvarlig", "frist"),
     },
 }  # fmt: skip
 
@@ -192,6 +196,9 @@ class Sample:
     kpis: tuple[SampleKpi, ...]
     benchmarks: tuple[tuple[str, str, float, str, dt.date], ...]
     text_dates: dict[tuple[str, dt.date], str] = field(default_factory=dict)
+    # the Comments sheet: (kpi, report date or None for every report, comment, action, owner,
+    # due); every KPI that is off track or missed on the report date has one for that date
+    comments: tuple[tuple[str, dt.date | None, str, str | None, str | None, dt.date | None], ...] = ()
     extra_sheets: dict[str, tuple[str, ...]] = field(default_factory=dict)
     primary_color: str = "#1F3A5F"
     on_track: float = 0.95
@@ -399,6 +406,18 @@ ACME = Sample(
         ("HR-02", "Industry average 2025", 25, "industry", D(2025, 12, 31)),
         ("HR-03", "Industry average 2025", 7.4, "industry", D(2025, 12, 31)),
     ),
+    comments=(
+        ("SALES-03", D(2026, 9, 30), "Revenue is still below plan after we lost the Nordhavn "
+         "key account in February; the pipeline refills from Q4.", "Win back two mid-size "
+         "accounts with the new service offer", "Mette Kjær", D(2026, 12, 31)),
+        ("CS-03", D(2026, 9, 30), "Two experienced agents left in August; the three new "
+         "agents are still in training.", "Finish the new agents' onboarding", "Sofie Berg",
+         D(2026, 11, 15)),
+        ("HR-03", D(2026, 9, 30), "The Q3 survey names workload as the main complaint.",
+         "Agree a workload plan in every team", "Anders Dahl", D(2026, 11, 30)),
+        ("SALES-02", None, "Conversion is counted 90 days after the lead, so the latest "
+         "months still grow.", None, None, None),
+    ),
     primary_color="#1F3A5F",
 )  # fmt: skip
 
@@ -596,6 +615,18 @@ FJORDSOL = Sample(
             "Tal for oktober er foreløbige indtil regnskabet er lukket.",
         ),
     },
+    comments=(
+        ("MARK-02", D(2026, 10, 31), "Klikraten faldt, da vi skiftede til bredere målgrupper "
+         "i august.", "Test nye annoncetekster på de tre største kampagner", "Jakob Friis",
+         D(2026, 11, 30)),
+        ("HR-01", D(2026, 10, 31), "To montører sagde op i september; begge er erstattet.",
+         "Fastholdelsessamtaler med hele montageteamet", "Henriette Juhl", D(2026, 12, 15)),
+        ("KS-02", D(2026, 10, 31), "Målet på 8 timer blev ikke nået inden 30. juni; svartiden "
+         "er faldet siden.", "Nyt mål og ny deadline til bestyrelsesmødet i december",
+         "Sara Nielsen", D(2026, 12, 10)),
+        ("SALG-03", None, "Oktobertallet er foreløbigt, indtil regnskabet er lukket.", None,
+         None, None),
+    ),
     primary_color="#0B4F6C",
 )  # fmt: skip
 
@@ -1036,6 +1067,9 @@ def write_sample(sample: Sample, points: dict[str, list[Point]]) -> Path:
         for p in plan_rows(k)
     ]
     write_table(ws, headers["plan"], rows, date_format, color)
+
+    ws = wb.create_sheet(names["comments"])
+    write_table(ws, headers["comments"], [list(c) for c in sample.comments], date_format, color)
 
     for title, lines in sample.extra_sheets.items():
         ws = wb.create_sheet(title)

@@ -98,3 +98,29 @@ def test_the_department_page_has_a_since_column(built: dict[str, Path], lang: st
     assert words["column"] in rows["Orders"]
     assert words["held"] in rows["New customers per month"]
     assert words["headline"][1] in text(between(page, '<div class="headline">', "</div>"))
+
+
+def test_comments_and_actions_on_the_right_card_and_in_the_attention_list(
+    tmp_path: Path,
+) -> None:
+    """The English sample's Comments sheet: SALES-03's comment for the report of 30 September
+    (with an action, its owner and due date) and SALES-02's comment for every report."""
+    from tests.conftest import SAMPLES
+
+    out = tmp_path / "out"
+    done = cli(SAMPLES / "acme-en.xlsx", out, "--format", "html,json", "--compare-to", "none")
+    assert done.exit_code == 0, done.output
+    folder = out / "acme-en" / "2026-09-30"
+    sales = (folder / "sales.html").read_text("utf-8")
+    said = "Revenue is still below plan after we lost the Nordhavn key account"
+    action = "Action: Win back two mid-size accounts with the new service offer (Mette Kjær, "
+    card = text(between(sales, 'id="kpi-SALES-03"', "</section>"))
+    assert said in card and action + "31 Dec 2026)" in card
+    other = text(between(sales, 'id="kpi-SALES-01"', "</section>"))
+    assert said not in other  # on its own card only
+    general = "Conversion is counted 90 days after the lead"
+    assert general in text(between(sales, 'id="kpi-SALES-02"', "</section>"))
+    pack = (folder / "board-pack.html").read_text("utf-8")
+    attention = between(pack, '<h2 id="attention">', "</table>")
+    entry = text(between(attention, "SALES-03", "</tbody>"))
+    assert said in entry and action in entry
