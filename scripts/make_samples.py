@@ -183,6 +183,10 @@ class SampleKpi:
         return self.unit == "%"
 
 
+# A row of the Comments sheet: kpi, report date (None: every report), comment, action, owner, due.
+Comment = tuple[str, dt.date | None, str, str | None, str | None, dt.date | None]
+
+
 @dataclass(frozen=True)
 class Sample:
     """One sample workbook: settings, departments, KPIs and how to write them."""
@@ -198,7 +202,7 @@ class Sample:
     text_dates: dict[tuple[str, dt.date], str] = field(default_factory=dict)
     # the Comments sheet: (kpi, report date or None for every report, comment, action, owner,
     # due); every KPI that is off track or missed on the report date has one for that date
-    comments: tuple[tuple[str, dt.date | None, str, str | None, str | None, dt.date | None], ...] = ()
+    comments: tuple[Comment, ...] = ()
     extra_sheets: dict[str, tuple[str, ...]] = field(default_factory=dict)
     primary_color: str = "#1F3A5F"
     on_track: float = 0.95
