@@ -104,10 +104,11 @@ demo: venv sysdeps ## Validate the samples, build their reports into reports/, s
 
 # The README's pictures: page 1 of a department report and the board pack's summary page.
 screenshots: venv test-sysdeps ## Render the README pictures (docs/img/) from the sample reports
+	$(BIN)/kpireport build sample_workbooks/acme-en.xlsx -o reports --report-date 2026-08-31 --quiet >/dev/null
 	$(BIN)/kpireport build sample_workbooks/acme-en.xlsx -o reports --quiet
 	@mkdir -p docs/img
-	pdftoppm -png -r 80 -f 1 -l 1 -singlefile reports/acme-en/*/sales.pdf docs/img/department
-	pdftoppm -png -r 80 -f 3 -l 3 -singlefile reports/acme-en/*/board-pack.pdf docs/img/board-pack-summary
+	pdftoppm -png -r 80 -f 1 -l 1 -singlefile reports/acme-en/2026-09-30/sales.pdf docs/img/department
+	pdftoppm -png -r 80 -f 3 -l 3 -singlefile reports/acme-en/2026-09-30/board-pack.pdf docs/img/board-pack-summary
 	@ls -l docs/img
 
 bench: venv sysdeps ## Benchmark a large generated workbook against the baselines (docs/performance.md)
