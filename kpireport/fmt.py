@@ -15,6 +15,7 @@ from babel.numbers import (
     format_currency,
     format_decimal,
     format_percent,
+    get_currency_symbol,
 )
 
 from kpireport.i18n import Locale
@@ -61,12 +62,22 @@ def _percent_pattern(locale: Locale, digits: int) -> str:
 
 
 @functools.cache
-def _currency_pattern(locale: Locale, digits: int) -> str:
-    # The symbol where the locale puts it (before in English, after in Danish and Swedish),
-    # always parted from the number by a space.
+def _currency_pattern(locale: Locale, digits: int, spaced: bool) -> str:
+    # The symbol where the locale puts it: before the number in English, parted from it by a
+    # space only when it ends in a letter (DKK 2,150,000, but £359,800 and $1,250); after it in
+    # Danish and Swedish, always with a space (2.150.000 kr., 359.800 £).
     decimals = "." + "0" * digits if digits else ""
     standard = locale.babel.currency_formats["standard"].pattern
-    return f"¤ #,##0{decimals}" if standard.lstrip().startswith("¤") else f"#,##0{decimals} ¤"
+    if standard.lstrip().startswith("¤"):
+        return f"¤ #,##0{decimals}" if spaced else f"¤#,##0{decimals}"
+    return f"#,##0{decimals} ¤"
+
+
+def _currency_digits(value: float) -> int:
+    """Cents where they tell something: always under 100 (DKK 1.00, DKK 0.85), and under 10,000
+    when the amount has them (an average order of £279.90, not £280); larger amounts whole."""
+    small = abs(value)
+    return 2 if small < 100 or (small < 10_000 and round(value, 2) != round(value)) else 0
 
 
 @_wide
@@ -110,7 +121,8 @@ def value(value: float, unit: Unit, locale: Locale) -> str:
     if unit.kind == "percent":
         return percent(value, locale)
     if unit.kind == "currency" and unit.currency:
-        pattern = _currency_pattern(locale, 0 if abs(value) >= 100 else 2)
+        symbol = get_currency_symbol(unit.currency, locale=locale.babel)
+        pattern = _currency_pattern(locale, _currency_digits(value), symbol[-1:].isalpha())
         return _no_negative_zero(
             format_currency(
                 value, unit.currency, format=pattern, locale=locale.babel, currency_digits=False

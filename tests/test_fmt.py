@@ -228,12 +228,15 @@ def test_currency(value: float, en: str, da: str, sv: str) -> None:
     assert [fmt.value(value, DKK, loc) for loc in (EN, DA, SV)] == [en, da, sv]
 
 
+# In English a symbol stands against the number (€1,500, £359,800) and a code a space from it
+# (DKK 1,500): issue 16 saw "£ 359,800"; Danish puts either after the number, a space before it.
 @pytest.mark.parametrize(
     ("typed", "en", "da"),
     [
-        ("EUR", "€ 1,500", "1.500 €"),
-        ("€", "€ 1,500", "1.500 €"),
-        ("USD", "US$ 1,500", "1.500 USD"),
+        ("EUR", "€1,500", "1.500 €"),
+        ("€", "€1,500", "1.500 €"),
+        ("GBP", "£1,500", "1.500 £"),
+        ("USD", "US$1,500", "1.500 USD"),
         ("kr.", "DKK 1,500", "1.500 kr."),
         ("sek", "SEK 1,500", "1.500 SEK"),
     ],
@@ -243,6 +246,21 @@ def test_the_currency_symbol_goes_where_the_language_puts_it(typed: str, en: str
     assert unit.kind == "currency"
     assert fmt.value(1500, unit, EN) == en
     assert fmt.value(1500, unit, DA) == da
+
+
+@pytest.mark.parametrize(
+    ("value", "en", "da"),
+    [
+        (279.9, "£279.90", "279,90 £"),  # an average order keeps its pence (issue 16: not £280)
+        (9_999.5, "£9,999.50", "9.999,50 £"),
+        (280, "£280", "280 £"),  # a whole amount over 100 stays whole
+        (12_345.6, "£12,346", "12.346 £"),  # from 10,000 on, whole
+        (0.85, "£0.85", "0,85 £"),
+    ],
+)
+def test_cents_where_they_tell_something(value: float, en: str, da: str) -> None:
+    unit = parse_unit("GBP")
+    assert (fmt.value(value, unit, EN), fmt.value(value, unit, DA)) == (en, da)
 
 
 def test_percent_unit() -> None:

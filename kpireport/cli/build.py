@@ -159,6 +159,11 @@ def build_command(
     from kpireport.textreport import render_text
 
     chosen = parse_formats(formats)
+    if not paths and not Path("workbooks").is_dir():
+        raise click.UsageError(
+            f"no workbook named, and no folder {Path('workbooks').absolute()} to look in: name "
+            "a workbook or a folder of workbooks, e.g. kpireport build kpis.xlsx"
+        )
     files = workbook_paths(paths or ("workbooks",))
     if not files:
         raise click.UsageError(

@@ -259,3 +259,14 @@ def test_only_the_cli_imports_click() -> None:
     )
     count, loaded = proc.stdout.split()
     assert int(count) > 30 and loaded == "False", proc.stdout
+
+
+def test_build_without_a_workbook_says_where_it_looked(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # issue 16, point 7: "workbooks: No such file" said neither where it looked nor what to do
+    monkeypatch.chdir(tmp_path)
+    result = run("build")
+    assert result.exit_code == 2
+    assert str(tmp_path / "workbooks") in result.output
+    assert "kpireport build kpis.xlsx" in result.output
+    (tmp_path / "workbooks").mkdir()  # with the folder, its workbooks (none here) are looked for
+    assert "no .xlsx or .xlsm workbooks in workbooks" in run("build").output
