@@ -93,6 +93,8 @@ class BuildOptions:
     report_date: dt.date | None = None
     # --compare-to: the previous report the KPIs are compared with (kpireport/previous.py)
     compare: Comparison = field(default_factory=Comparison)
+    # --page-size: the PDFs' paper instead of the workbook's Settings page_size (A4, Letter)
+    page_size: str | None = None
 
     def assets_for(self, workbook: Workbook) -> Path:
         """Where the files ``workbook`` names are looked up."""
@@ -252,6 +254,7 @@ def _build_workbook(
         if previous is not None:
             return replace(previous, report_date=dated)
     results = compute(workbook, report, lang=options.lang, report_date=as_of)
+    results.page_size = options.page_size or results.page_size
     before = previous_results(earlier, results, workbook, report, options.compare, options.lang)
     if before is not None:
         compare(results, *before)

@@ -80,6 +80,7 @@ def build_key(
         options.lang,
         options.pdf_variant,
         options.report_date.isoformat() if options.report_date else None,
+        options.page_size,
         compared,
     )
 

@@ -74,6 +74,7 @@ class Settings:
     at_risk: float = 0.80
     board_recipients: list[str] = field(default_factory=list)
     fiscal_year_start: int = 1  # the fiscal year's first month, 1 = January
+    page_size: str = "A4"  # the PDFs' paper: "A4" or "Letter" (schema.PAGE_SIZES)
     rows: dict[str, int] = field(default_factory=dict)  # key -> Excel row of its value
 
 

@@ -219,7 +219,11 @@ SETTING_KEYS: tuple[SettingKey, ...] = (
     SettingKey("at_risk", "at_risk", "i risiko"),
     SettingKey("board_recipients", "board_recipients", "bestyrelse"),
     SettingKey("fiscal_year_start", "fiscal_year_start", "regnskabsår start"),
+    SettingKey("page_size", "page_size", "papirstørrelse", aliases=("paper_size", "papir")),
 )
+
+# The paper sizes the PDFs are laid out on, by the name the Settings and --page-size take.
+PAGE_SIZES = {"a4": "A4", "letter": "Letter"}
 
 # Header rows people put above the key/value pairs; skipped when they are the first row.
 SETTINGS_HEADERS = frozenset(

@@ -18,6 +18,7 @@ from kpireport.i18n import get_locale
 from kpireport.schema import (
     CHOICE_LABELS,
     LANGUAGES,
+    PAGE_SIZES,
     SETTING_KEYS,
     SETTINGS,
     SHEETS,
@@ -213,6 +214,7 @@ def _write_settings(sheet: Worksheet, lang: str) -> None:
     add_setting_dropdown(sheet, f"B{_setting_row('language')}", LANGUAGES, lang)
     months = CHOICE_LABELS["month"][lang].values()
     add_setting_dropdown(sheet, f"B{_setting_row('fiscal_year_start')}", months, lang)
+    add_setting_dropdown(sheet, f"B{_setting_row('page_size')}", PAGE_SIZES.values(), lang)
 
 
 def _setting_row(key: str) -> int:

@@ -216,4 +216,5 @@ def settings_values(lang: str) -> dict[str, Any]:
         "board_recipients": "bestyrelse@example.com" if da else "board@example.com",
         # January: the calendar year, as when left empty, named so the dropdown shows the choice
         "fiscal_year_start": CHOICE_LABELS["month"][lang]["1"],
+        "page_size": "A4",
     }

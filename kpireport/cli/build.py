@@ -119,6 +119,12 @@ class Progress:
     "else the workbook as of then); 'none' compares with nothing. Default: the latest earlier "
     "report set, else the end of the month before.",
 )
+@click.option(
+    "--page-size",
+    type=click.Choice(["A4", "Letter"], case_sensitive=False),
+    default=None,
+    help="Paper of the PDFs (default: the workbook's page_size setting, else A4).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress messages.")
 @handle_errors
 def build_command(
@@ -137,6 +143,7 @@ def build_command(
     strict: bool,
     report_date: dt.datetime | None,
     compare_to: str | None,
+    page_size: str | None,
     quiet: bool,
 ) -> None:
     """Build the reports: a PDF and HTML per department, a board pack, results.json.
@@ -156,6 +163,7 @@ def build_command(
     """
     from kpireport.build import BuildOptions, build, default_jobs
     from kpireport.limits import DEFAULT_MEMORY, DEFAULT_TIMEOUT, Limits
+    from kpireport.schema import PAGE_SIZES
     from kpireport.textreport import render_text
 
     chosen = parse_formats(formats)
@@ -182,6 +190,7 @@ def build_command(
         strict=strict,
         report_date=report_date.date() if report_date else None,
         compare=comparison(compare_to),
+        page_size=PAGE_SIZES[page_size.casefold()] if page_size else None,
     )
     if templates is not None:
         check_templates(templates, "report")

@@ -98,6 +98,7 @@ def compute(
         summary=company_summary(departments),
         departments=departments,
         warnings=general_warnings,
+        page_size=settings.page_size,
     )
 
 

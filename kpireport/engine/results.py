@@ -345,6 +345,7 @@ class Results:
     warnings: list[KpiWarning] = field(default_factory=list)  # not about one KPI
     # the report the KPIs are compared with (their ``previous``); None: no comparison
     compared_with: ComparedWith | None = None
+    page_size: str = "A4"  # the PDFs' paper: Settings page_size, or build --page-size
 
     def to_frame(self) -> pandas.DataFrame:
         """One row per KPI, as a pandas DataFrame (columns: docs/python-api.md)."""

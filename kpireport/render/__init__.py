@@ -146,6 +146,8 @@ class View:
         self.accent = results.accent_color or DEFAULT_ACCENT
         self.logo = logo  # a data: URI, checked by the caller
         self.version = __version__
+        # the PDFs' paper, as CSS names it (A4, letter); a page of no report set is A4
+        self.page_size = getattr(results, "page_size", "A4")
         self._kpis: dict[str, KpiResult] | None = None
 
     # -- formatting ---------------------------------------------------------------------------

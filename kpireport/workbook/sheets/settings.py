@@ -137,6 +137,12 @@ def _setting(
         setattr(settings, key, share)
     elif key == "board_recipients":
         settings.board_recipients = ctx.emails(sheet, cell, text)
+    elif key == "page_size":
+        size = schema.PAGE_SIZES.get(text.strip().casefold().removeprefix("us "))
+        if size is None:
+            bad("A4", Text("Write A4 or Letter."))
+        else:
+            settings.page_size = size
     elif key == "fiscal_year_start":
         month = _month(value)
         if month is None:
