@@ -8,7 +8,7 @@ import math
 from html import escape
 
 from kpireport import fmt
-from kpireport.engine import KpiResult
+from kpireport.engine import KpiResult, unit_of
 from kpireport.i18n import Locale
 from kpireport.render.guides import INK, MUTED, Scale, guide_values, keep_limit, reach_path
 
@@ -163,8 +163,12 @@ def kpi_chart(result: KpiResult, locale: Locale, color: str, accent: str) -> str
     )
     radius = 2.4 if len(points) <= 40 else 0
     if radius:
+        # each point tells its period and value on hover (issue 16, point 8: no script needed)
+        unit = unit_of(result)
         out.extend(
-            f'<circle cx="{x(p.end):.1f}" cy="{y(p.value):.1f}" r="{radius}" fill="{color}"/>'
+            f'<circle cx="{x(p.end):.1f}" cy="{y(p.value):.1f}" r="{radius}" fill="{color}">'
+            f"<title>{escape(p.period)}: {escape(fmt.value(p.value, unit, locale))}</title>"
+            "</circle>"
             for p in points
         )
     labels_right.append((y(last.value), locale.pgettext("chart", "measured"), color))
