@@ -87,7 +87,9 @@ class Renderer:
             # process: they hold none of its open files (the output folder's lock, the drop
             # folder's lock), so a killed build never leaves a lock held, and none of its memory.
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["kpireport.render.pdf", "weasyprint"])
+            context.set_forkserver_preload(
+                ["kpireport.render.forkquiet", "kpireport.render.pdf", "weasyprint"]
+            )
             self._pool = ProcessPool(
                 max_workers=self.jobs, initializer=_worker_start, context=context
             )
