@@ -29,6 +29,7 @@ from kpireport.engine import (
     comparison_scale,
     unit_of,
 )
+from kpireport.engine.formulas import reached
 from kpireport.errors import TemplateError
 from kpireport.headlines import headlines
 from kpireport.i18n import Locale, get_locale
@@ -302,13 +303,11 @@ class View:
 
     def keep_outlook(self, kpi: KpiResult) -> str:
         """Where a keep KPI's trend leads: ``stays within the limit`` or ``crosses the limit``
-        by the deadline (its forecast against the deadline's limit)."""
+        by the deadline: its forecast against the target, by the rule that makes it at risk
+        (docs/metrics.md, "Keep KPIs")."""
         if kpi.keep is None or kpi.forecast is None or kpi.forecast.value is None:
             return ""
-        limit = kpi.target
-        if kpi.plan is not None and kpi.plan.periods and kpi.plan.periods[-1].end >= kpi.deadline:
-            limit = kpi.plan.periods[-1].planned
-        if _sign(kpi) * (kpi.forecast.value - limit) >= 0:
+        if reached(kpi.forecast.value, kpi.target, _sign(kpi)):
             return self.locale.gettext("stays within the limit")
         return self.locale.gettext("crosses the limit")
 

@@ -138,3 +138,19 @@ def test_the_target_decides_achieved_even_where_the_plan_allows_more(tmp_path: P
     kpi = only_kpi(compute(workbook, report))
     assert kpi.status == "missed"
     assert kpi.keep is not None and kpi.keep.margin == pytest.approx(0.003)
+
+
+def test_the_card_says_the_limit_is_crossed_when_the_status_does() -> None:
+    # At most 3, the plan allows 3.5 in December. 2.4, 2.475, 2.55, 2.625 by April, 0.075 a
+    # month: the forecast for December is 2.625 + 0.075 x 8 = 3.225, beyond the target that
+    # decides (at risk), though within December's planned 3.5: the card must say it crosses the
+    # limit, as the status does (it said "stays within", reading the plan's December).
+    from kpireport.render import View
+    from kpireport.render.failed import Heading
+
+    plan = [PlanRow("K-1", D(2026, 12, 1), "month", 3.5, 2)]
+    result = run("lower", [2.4, 2.475, 2.55, 2.625], D(2026, 4, 30), plan)
+    assert result.status == "at_risk"
+    assert result.forecast is not None and result.forecast.value == pytest.approx(3.225)
+    view = View(Heading("k.xlsx", "0" * 64, D(2026, 4, 30), "en", "A/S", "KPIs", None, None))
+    assert view.keep_outlook(result) == "crosses the limit"
