@@ -22,7 +22,7 @@ from kpireport.engine.results import STATUSES
 from kpireport.engine.serialize import RESULTS_FILE, SCHEMA_VERSION
 from kpireport.errors import OutputError
 from kpireport.fsutil import inside
-from kpireport.history import open_regular, read_regular, regular_file, set_folders
+from kpireport.history import MAX_READ, open_regular, read_regular, regular_file, set_folders
 from kpireport.slug import folder_name
 
 if TYPE_CHECKING:
@@ -33,8 +33,6 @@ if TYPE_CHECKING:
 # An earlier results.json larger than this is passed over: the biggest a build writes (the bench
 # workbook of 3,000 KPIs and 465,000 measurements) is about 60 MB.
 MAX_RESULTS_BYTES = 256 * 1024 * 1024
-# At most this many earlier sets are looked at, newest first.
-MAX_CANDIDATES = 24
 
 
 @dataclass(frozen=True)
@@ -52,8 +50,9 @@ def month_before(day: dt.date) -> dt.date:
 
 def earlier_sets(out_dir: Path, workbook: Path, report_date: dt.date) -> list[Path]:
     """The report-set folders of ``workbook`` in ``out_dir`` dated before ``report_date``,
-    newest first (at most :data:`MAX_CANDIDATES`): folders, not links, with a build's manifest
-    (:func:`kpireport.history.set_folders`), named by their date."""
+    newest first (at most :data:`kpireport.history.MAX_READ`, as many as the index reads):
+    folders, not links, with a build's manifest (:func:`kpireport.history.set_folders`), named
+    by their date."""
     try:
         root = inside(Path(out_dir), folder_name(workbook.stem))
     except OutputError:
@@ -66,7 +65,7 @@ def earlier_sets(out_dir: Path, workbook: Path, report_date: dt.date) -> list[Pa
             continue
         if day < report_date and name == day.isoformat():
             dated.append(root / name)
-    return dated[:MAX_CANDIDATES]
+    return dated[:MAX_READ]
 
 
 def candidate(out_dir: Path, workbook: Path, report_date: dt.date, how: Comparison) -> Path | None:

@@ -14,6 +14,7 @@ from kpireport import __version__, fmt
 from kpireport.i18n import Locale, get_locale
 from kpireport.render import DEFAULT_PRIMARY, _mark, environment
 from kpireport.render.charts import status_icon
+from kpireport.render.since import spark_points
 
 if TYPE_CHECKING:
     from kpireport.history import SetSummary, WorkbookSets
@@ -95,12 +96,7 @@ def sparkline(scores: list[float], label: str, color: str) -> Markup:
         return Markup("")
     shown = [min(max(s, 0.0), 1.0) for s in scores]
     low, high = _span(min(shown), max(shown))
-    inner_w, inner_h = SPARK_WIDTH - 2 * SPARK_PAD, SPARK_HEIGHT - 2 * SPARK_PAD
-    step = inner_w / (len(shown) - 1)
-    xy = [
-        (SPARK_PAD + i * step, SPARK_PAD + (high - s) / (high - low) * inner_h)
-        for i, s in enumerate(shown)
-    ]
+    xy = spark_points(shown, low, high, SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD)
     line = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
     dots = "".join(
         f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{3 if i == len(xy) - 1 else 1.8}"/>'
