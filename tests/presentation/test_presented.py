@@ -23,6 +23,7 @@ def test_the_third_workbook_has_long_names_and_light_colours(presented: Presente
     names = [d["name"] for d in results["departments"]]
     assert names == [name for name, _ in DEPARTMENTS.values()]
     assert all(len(name) >= 40 for name in names)
-    assert PRIMARY.lower() in (presented.folder("lys-lang-da") / "board-pack.html").read_text(
-        encoding="utf-8"
-    ).lower()
+    assert (
+        PRIMARY.lower()
+        in (presented.folder("lys-lang-da") / "board-pack.html").read_text(encoding="utf-8").lower()
+    )
