@@ -4,6 +4,8 @@ language; the PDF is attached."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -58,7 +60,39 @@ class MailTemplates:
         context = _context(results, message)
         subject = _render(self.subject, context)
         # whatever a template makes of it, the subject is one line
-        return MailText(one_line(subject), _render(self.body, context), context["lang"])
+        body = _render(self.body, context)
+        return MailText(one_line(subject), body, context["lang"], attachment_name(results, message))
+
+
+# In an attachment's name: letters and digits of any script, and these; any other run of
+# characters (a path separator, a control or bidi character, a quote) becomes one hyphen.
+_NAME_PUNCTUATION = frozenset(" .,&()+-_'")
+_NAME_PART_LENGTH = 60
+
+
+def attachment_name(results: Results, message: Outgoing) -> str:
+    """``Fjordsol ApS - Salg - 2026-10-31.pdf``: the company, the report (a department, or the
+    board pack in the results' language) and the report date, so that the PDF saved from a mail
+    says what it is. Safe as a file name on any system whatever the cells hold."""
+    dept = message.department
+    report = dept.name if dept is not None else get_locale(results.language).gettext("Board pack")
+    parts = (_name_part(results.company), _name_part(report), results.report_date.isoformat())
+    return " - ".join(part for part in parts if part) + ".pdf"
+
+
+def _name_part(text: str) -> str:
+    """``text`` with only letters, digits and _NAME_PUNCTUATION, trimmed, at most
+    _NAME_PART_LENGTH characters; empty when nothing is left."""
+    kept = []
+    for char in unicodedata.normalize("NFC", text):
+        if char.isalnum() or char in _NAME_PUNCTUATION:
+            kept.append(char)
+        elif kept and kept[-1] != "-":
+            kept.append("-")
+    # no leading dot (a hidden file), no trailing dot or space (Windows drops them)
+    part = re.sub(r"\s+", " ", "".join(kept))
+    part = re.sub(r"[\s.]*-[\s.-]*", "-", part).strip(" .-")  # "passwd-..-x": "passwd-x"
+    return part[:_NAME_PART_LENGTH].strip(" .-")
 
 
 def _load(env: jinja2.Environment, name: str) -> jinja2.Template:
@@ -158,8 +192,8 @@ def compose(text: MailText, message: Outgoing, sender: str, pdf: bytes) -> Email
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies to it
     msg["X-Mailer"] = f"kpireport {__version__}"
     msg.set_content(text.body, cte="quoted-printable")
-    # a slug, so plain ASCII; shown with escapes all the same should results.json be tampered with
-    msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=visible(message.file))
+    # Non-ASCII letters go as RFC 2231 (filename*=utf-8''...), which mail programs read.
+    msg.add_attachment(pdf, maintype="application", subtype="pdf", filename=text.attachment)
     # after the attachment: set_content and add_attachment move or drop Content-* headers
     msg["Content-Language"] = text.lang
     return msg

@@ -129,11 +129,13 @@ class Outgoing:
 
 @dataclass(frozen=True)
 class MailText:
-    """A message's words, from the mail templates: its subject, its body and their language."""
+    """A message's words, from the mail templates: its subject, its body and their language;
+    and the attachment's file name."""
 
     subject: str
     body: str
     lang: str
+    attachment: str  # "Fjordsol ApS - Salg - 2026-10-31.pdf" (compose.attachment_name)
 
 
 @dataclass(frozen=True)

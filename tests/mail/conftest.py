@@ -150,8 +150,13 @@ class Handler:
         return AuthResult(success=(user, password) == (USER, PASSWORD), handled=False)
 
     def pairs(self) -> list[tuple[str, str]]:
-        """(attachment file name, envelope recipient) of every message received."""
-        return [(attachment(m)[0], rcpt) for _f, rcpts, m in self.received for rcpt in rcpts]
+        """(report file, envelope recipient) of every message received; the report file read
+        back from the attachment's name (ATTACHED), so that it compares with sent.json."""
+        return [
+            (REPORT_FILE.get(attachment(m)[0], attachment(m)[0]), rcpt)
+            for _f, rcpts, m in self.received
+            for rcpt in rcpts
+        ]
 
 
 def free_port() -> int:
@@ -269,6 +274,13 @@ def sent_pairs(folder: Path) -> list[tuple[str, str]]:
     data = json.loads((folder / "sent.json").read_text())
     return [(e["file"], e["recipient"]) for e in data["messages"]]
 
+
+# What the English test workbook's PDFs are called as attachments: company, report and date.
+ATTACHED = {
+    "sales.pdf": "Test A-S - Sales - 2026-06-30.pdf",
+    "board-pack.pdf": "Test A-S - Board pack - 2026-06-30.pdf",
+}
+REPORT_FILE = {name: file for file, name in ATTACHED.items()}
 
 EN_MESSAGES = {
     ("sales.pdf", "mette@example.com"),

@@ -37,10 +37,12 @@ from kpireport.mail import (
     send_report_set,
 )
 from tests.mail.conftest import (
+    ATTACHED,
     EN_MESSAGES,
     FAST,
     PASSWORD,
     QUICK,
+    REPORT_FILE,
     SENDER,
     USER,
     Certificate,
@@ -65,7 +67,8 @@ def test_plain_smtp_sends_each_pdf_to_each_address(en: Path, server: Server) -> 
     assert "no address  HR (Departments!C3 is empty)" in lines
     assert sorted(server.handler.pairs()) == sorted(EN_MESSAGES)
     for mail_from, rcpts, message in server.handler.received:
-        file, content_type, data = attachment(message)
+        name, content_type, data = attachment(message)
+        file = REPORT_FILE[name]
         assert mail_from == SENDER and str(message["From"]) == SENDER
         assert rcpts == [str(message["To"])]  # one recipient per message, envelope = To
         assert content_type == "application/pdf"
@@ -98,7 +101,9 @@ def test_danish_workbook_gets_danish_mail(da: Path, server: Server) -> None:
     assert "Vedhæftet er KPI-rapporten for Salg i Fjordsol ApS pr. 30. jun. 2026." in body
     assert "Status: 1 KPI: 1 på sporet; score 100\xa0%." in body  # Danish: a no-break space
     assert "Ingen KPI kræver opmærksomhed." in body
-    assert attachment(salg)[:2] == ("salg.pdf", "application/pdf")
+    assert attachment(salg)[:2] == ("Fjordsol ApS - Salg - 2026-06-30.pdf", "application/pdf")
+    board_name = attachment(by_rcpt["formand@example.dk"])[0]
+    assert board_name == "Fjordsol ApS - Bestyrelsespakke - 2026-06-30.pdf"
     board = by_rcpt["formand@example.dk"]
     assert board["Subject"] == "KPI-rapport: Bestyrelsespakke (Fjordsol ApS, 30. jun. 2026)"
     assert "Attached" not in body_text(board) and "bestyrelsespakken" in body_text(board)
@@ -392,7 +397,9 @@ def test_a_tampered_slug_cannot_attach_another_file(en: Path, server: Server) ->
     (en / "results.json").write_text(json.dumps(data))
     report = send_report_set(en, server.config(), QUICK)
     assert {d.file for d in report.failed} == {"../secret.pdf"}
-    assert all(attachment(m)[0] == "board-pack.pdf" for _f, _r, m in server.handler.received)
+    assert all(
+        attachment(m)[0] == ATTACHED["board-pack.pdf"] for _f, _r, m in server.handler.received
+    )
 
 
 # --- addresses and header injection --------------------------------------------------------------
@@ -578,7 +585,11 @@ def test_dry_run_writes_eml_files_and_sends_nothing(en: Path, server: Server) ->
     assert str(message["To"]) == "ole@example.com" and str(message["From"]) == SENDER
     assert message["Subject"] == "KPI report: Sales (Test A/S, 30 Jun 2026)"
     assert message["Date"] and message["Message-ID"] and message["MIME-Version"] == "1.0"
-    assert attachment(message) == ("sales.pdf", "application/pdf", (en / "sales.pdf").read_bytes())
+    assert attachment(message) == (
+        ATTACHED["sales.pdf"],
+        "application/pdf",
+        (en / "sales.pdf").read_bytes(),
+    )
 
 
 def test_dry_run_needs_no_server_and_takes_an_outbox(en: Path, tmp_path: Path) -> None:

@@ -13,13 +13,16 @@ from pathlib import Path
 
 import pytest
 
+from kpireport.engine.serialize import load_results
 from kpireport.errors import UsageError
 from kpireport.mail import SendOptions, check_address, send_report_set
+from kpireport.mail.compose import attachment_name
+from kpireport.mail.records import Outgoing
 from kpireport.validate import check
 from kpireport.workbook import email_address
 from kpireport.workbook.addresses import wire_address
 from tests.conftest import valid_sheets, write_workbook
-from tests.mail.conftest import QUICK, Server, attachment
+from tests.mail.conftest import ATTACHED, QUICK, Server, attachment
 
 # What must never reach a header or a log line raw: C0 and C1 controls, DEL, the line and
 # paragraph separators, and the bidi embeddings, overrides and isolates.
@@ -58,17 +61,49 @@ def test_control_and_bidi_characters_from_cells_are_shown_as_escapes_in_headers(
 @pytest.mark.tampered_results
 def test_an_attachment_name_never_holds_a_bidi_control(en: Path, server: Server) -> None:
     """A tampered results.json whose slug has a right-to-left override, with that PDF in the
-    report set: the file name in the message shows the override as an escape."""
+    report set: the attachment is named after company, department and date, never the slug,
+    and no control of the department name reaches it either."""
     name = "sales\u202efdp.exe"
     (en / f"{name}.pdf").write_bytes((en / "sales.pdf").read_bytes())
     data = json.loads((en / "results.json").read_text())
     data["departments"][0]["slug"] = name
+    data["departments"][0]["name"] = "Sales\u202efdp.exe"
     (en / "results.json").write_text(json.dumps(data))
 
     send_report_set(en, server.config(), QUICK)
 
     names = {attachment(m)[0] for _f, _r, m in server.handler.received}
-    assert names == {"sales\\u202efdp.exe.pdf", "board-pack.pdf"}
+    assert names == {"Test A-S - Sales-fdp.exe - 2026-06-30.pdf", ATTACHED["board-pack.pdf"]}
+
+
+@pytest.mark.parametrize(
+    ("company", "department", "expected"),
+    [
+        ("Test A/S", "Sales", "Test A-S - Sales - 2026-06-30.pdf"),
+        ("../../etc", "passwd\\..\\x", "etc - passwd-x - 2026-06-30.pdf"),
+        (
+            "Kunde & Co. (Nord)",
+            "Kundeservice, Øst",
+            "Kunde & Co. (Nord) - Kundeservice, Øst - 2026-06-30.pdf",
+        ),
+        (HOSTILE, "HR", "Acme-2J-0-owned-0 errors-gnp.exe-x-31m - HR - 2026-06-30.pdf"),
+        ("\x00\u202e", "Sales", "Sales - 2026-06-30.pdf"),  # nothing left of the company
+        ("A" * 300, "B" * 300, f"{'A' * 60} - {'B' * 60} - 2026-06-30.pdf"),
+    ],
+)
+def test_attachment_names_are_safe_file_names(
+    en: Path, company: str, department: str, expected: str
+) -> None:
+    """Whatever the cells hold: no path separator, control or bidi character, leading dot or
+    name over 60 characters a part, in any mail program's save dialog."""
+    data = json.loads((en / "results.json").read_text())
+    data["company"] = company
+    data["departments"][0]["name"] = department
+    (en / "results.json").write_text(json.dumps(data))
+    results = load_results(en)
+    name = attachment_name(results, Outgoing("sales.pdf", "x@example.com", results.departments[0]))
+    assert name == expected
+    assert not RAW.search(name) and "/" not in name and "\\" not in name
 
 
 def test_the_log_shows_cell_and_server_text_with_escapes(en: Path, server: Server) -> None:
