@@ -136,10 +136,15 @@ def value(value: float, unit: Unit, locale: Locale) -> str:
     return text
 
 
+def plural_n(text: str) -> int:
+    """The count to choose a plural form by for the formatted number ``text``: 1 when it shows
+    as one ("1 hour" for 1, −1, or 0.999 shown as "1"), else 2 ("1.5 hours")."""
+    return 1 if _MINUS.sub("", text, count=1) == "1" else 2
+
+
 def duration(text: str, unit: str, locale: Locale) -> str:
     """``text`` (a formatted number) with its unit, ``hours``, ``minutes`` or ``days``."""
-    # singular when the number shows as one: "1 hour" for 1, or 0.999 shown as "1"; "1.5 hours"
-    n = 1 if _MINUS.sub("", text, count=1) == "1" else 2
+    n = plural_n(text)
     if unit == "hours":
         return locale.ngettext("{n} hour", "{n} hours", n).format(n=text)
     if unit == "minutes":

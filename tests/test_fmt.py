@@ -24,6 +24,7 @@ from kpireport import fmt
 from kpireport.engine.results import CompanySummary
 from kpireport.i18n import LANGUAGES, Locale, get_locale
 from kpireport.schema import Unit, parse_unit
+from tests.conftest import SAMPLES
 
 EN, DA, SV = get_locale("en"), get_locale("da"), get_locale("sv")
 ALL_LOCALES = [get_locale(code) for code in LANGUAGES]
@@ -368,3 +369,21 @@ def test_status_summary_with_every_status() -> None:
     assert fmt.status_summary(summary(6, 0.867, counts), EN) == (
         "6 KPIs: 1 achieved, 1 on track, 1 at risk, 1 off track, 1 missed, 1 no data; score 86.7%"
     )
+
+
+@pytest.mark.parametrize(
+    ("difference", "expected"),
+    [(1.0, "+1 point"), (0.9996, "+1 point"), (-1.0004, "−1 point"), (1.5, "+1.5 points")],
+)
+def test_a_change_in_points_is_singular_when_it_shows_as_one(
+    difference: float, expected: str
+) -> None:
+    """The plural follows the number shown, as for hours and days: 0.9996 shows as "1" and
+    said "+1 points" before."""
+    import kpireport
+    from kpireport.render import View
+
+    results = kpireport.compute(kpireport.load(SAMPLES / "acme-en.xlsx"))
+    (score,) = [k for d in results.departments for k in d.kpis if k.unit_kind == "score"]
+    text = View(results).comparison(score, difference)
+    assert text.replace("-", "−") == expected

@@ -185,7 +185,7 @@ class View:
             return f"{_mark(moved)}{fmt.number(abs(moved) * 100, self.locale, 1)} pp"
         if scale == "points":
             n = fmt.number(abs(moved), self.locale)
-            points = self.locale.ngettext("{n} point", "{n} points", 1 if abs(moved) == 1 else 2)
+            points = self.locale.ngettext("{n} point", "{n} points", fmt.plural_n(n))
             return _mark(moved) + points.format(n=n)
         return _mark(moved) + fmt.value(abs(moved), unit_of(kpi), self.locale)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import openpyxl
 
-SAMPLES = Path(__file__).resolve().parents[2] / "sample_workbooks"
+from tests.conftest import SAMPLES
 
 # Long names of ordinary words (none over 25 letters: a longer word may be broken, these not).
 COMPANY = "Nordjyske Vedvarende Energiinstallationer og Serviceaftaler ApS"
