@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import functools
+import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import ParamSpec, Protocol, TypeVar
 
 from babel.dates import format_date
@@ -134,6 +135,17 @@ def value(value: float, unit: Unit, locale: Locale) -> str:
     if unit.kind == "text" and unit.label:
         return f"{text} {unit.label}"
     return text
+
+
+def decimals(values: Iterable[float | None], most: int = 2) -> int:
+    """The decimals the numbers are written with, at most ``most``: 0 for 35 and 25, 1 for
+    16.4 (from the float's shortest form, as typed)."""
+    digits = 0
+    for value in values:
+        if value is not None and math.isfinite(value):
+            exponent = decimal.Decimal(repr(value)).normalize().as_tuple().exponent
+            digits = max(digits, -exponent if isinstance(exponent, int) else 0)
+    return min(digits, most)
 
 
 def plural_n(text: str) -> int:

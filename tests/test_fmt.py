@@ -387,3 +387,32 @@ def test_a_change_in_points_is_singular_when_it_shows_as_one(
     (score,) = [k for d in results.departments for k in d.kpis if k.unit_kind == "score"]
     text = View(results).comparison(score, difference)
     assert text.replace("-", "−") == expected
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [([35.0, 25.0, 36.0], 0), ([14.0, 21.0, 16.4], 1), ([8.2, 7.2, 8.04], 2), ([0.1 + 0.2], 2)],
+)
+def test_decimals_are_those_the_numbers_are_written_with(
+    values: list[float], expected: int
+) -> None:
+    assert fmt.decimals(values) == expected
+
+
+def test_a_forecast_is_as_precise_as_the_kpis_own_numbers() -> None:
+    """The card's forecast of new customers (35 targeted, 36 now) said "42,19" customers."""
+    import kpireport
+    from kpireport.render import View
+
+    results = kpireport.compute(kpireport.load(SAMPLES / "fjordsol-da.xlsx"))
+    kpis = {k.id: k for d in results.departments for k in d.kpis}
+    view = View(results)
+    shown = {
+        kpi_id: view.estimate(kpis[kpi_id], kpis[kpi_id].forecast.value)  # type: ignore[union-attr]
+        for kpi_id in ("SALG-01", "HR-02", "SALG-02")
+    }
+    forecasts = {kpi_id: kpis[kpi_id].forecast.value for kpi_id in shown}  # type: ignore[union-attr]
+    assert shown["SALG-01"] == fmt.number(round(forecasts["SALG-01"]), view.locale, 0)
+    assert "," not in shown["SALG-01"]
+    assert shown["HR-02"] == fmt.number(round(forecasts["HR-02"], 1), view.locale) + " dage"
+    assert shown["SALG-02"] == view.value(kpis["SALG-02"], forecasts["SALG-02"])  # a percentage

@@ -156,6 +156,14 @@ class View:
     def value(self, kpi: KpiResult, value: float | None) -> str:
         return labels.NONE if value is None else fmt.value(value, unit_of(kpi), self.locale)
 
+    def estimate(self, kpi: KpiResult, value: float | None) -> str:
+        """A forecast, as precise as the KPI's target, baseline and current value are written:
+        ``42`` new customers, not ``42.19``, when 35, 25 and 36 are whole."""
+        if value is None or kpi.unit_kind == "percent":  # a percentage has its own precision
+            return self.value(kpi, value)
+        digits = fmt.decimals([kpi.target, kpi.baseline, kpi.current])
+        return self.value(kpi, round(value, digits))
+
     def comparison(
         self, kpi: KpiResult, difference: float | None, relative: float | None = None
     ) -> str:
