@@ -687,7 +687,7 @@ def test_send_mails_each_report_set_once_after_it_is_built(
     [(recipients, message)] = mailbox.received
     assert recipients == ["mette@example.com"]
     [attachment] = message.iter_attachments()
-    assert attachment.get_filename() == "sales.pdf"
+    assert attachment.get_filename() == "Test A-S - Sales - 2026-06-30.pdf"  # company, report, date
     assert attachment.get_content().startswith(b"%PDF-")
     assert "reports/kpis/2026-06-30: 1 sent\n" in watchers[0].output
     assert "reports/kpis/2026-06-30: 1 already sent\n" in watchers[1].output
