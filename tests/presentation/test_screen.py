@@ -1,0 +1,97 @@
+"""Issue 16, points 3, 4 (the HTML part) and 8: every HTML page of the three presentation
+workbooks, in headless Chromium at a phone's width and a laptop's, fits the screen, breaks no
+ordinary word, lets no text spill or overlap. The numbers come from probe.js (browser.py); each
+check names what fails.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.presentation.browser import WIDTHS, Screen, screen_fixture  # noqa: F401
+from tests.presentation.conftest import WORKBOOKS, Presented
+
+# Every page of a report set, the departments by their place in results.json; and the output
+# folder's own index.html.
+KINDS = ("board-pack.html", "validation.html", "index.html", "dept-1", "dept-2", "dept-3", "dept-4")
+PAGES = [("", "index.html")] + [(w, kind) for w in WORKBOOKS for kind in KINDS]
+
+
+def page(presented: Presented, workbook: str, kind: str) -> Path:
+    if not workbook:
+        return presented.root / kind
+    if kind.startswith("dept-"):
+        department = presented.results(workbook)["departments"][int(kind[5:]) - 1]
+        return presented.folder(workbook) / f"{department['slug']}.html"
+    return presented.folder(workbook) / kind
+
+
+def pages(test):  # type: ignore[no-untyped-def]
+    """Parametrize ``test`` over every page at both widths."""
+    test = pytest.mark.parametrize("width", WIDTHS)(test)
+    ids = [f"{w or 'out'}/{k}" for w, k in PAGES]
+    return pytest.mark.parametrize(("workbook", "kind"), PAGES, ids=ids)(test)
+
+
+def measure(
+    presented: Presented,
+    screen: Screen,
+    workbook: str,
+    kind: str,
+    width: int,
+    scheme: str = "light",
+) -> dict:
+    return screen.measure(page(presented, workbook, kind), width, scheme)
+
+
+@pages
+def test_nothing_overflows_the_viewport(
+    presented: Presented, screen: Screen, workbook: str, kind: str, width: int
+) -> None:
+    found = measure(presented, screen, workbook, kind, width)
+    assert found["scrollWidth"] == found["clientWidth"] == width
+
+
+@pages
+def test_no_text_overflows_its_box(
+    presented: Presented, screen: Screen, workbook: str, kind: str, width: int
+) -> None:
+    assert measure(presented, screen, workbook, kind, width)["overflowing"] == []
+
+
+@pages
+def test_no_ordinary_word_is_broken(
+    presented: Presented, screen: Screen, workbook: str, kind: str, width: int
+) -> None:
+    assert measure(presented, screen, workbook, kind, width)["broken"] == []
+
+
+@pages
+def test_no_text_overlaps_text_or_a_bar(
+    presented: Presented, screen: Screen, workbook: str, kind: str, width: int
+) -> None:
+    assert measure(presented, screen, workbook, kind, width)["overlaps"] == []
+
+
+@pages
+def test_amounts_do_not_run_together(
+    presented: Presented, screen: Screen, workbook: str, kind: str, width: int
+) -> None:
+    assert measure(presented, screen, workbook, kind, width)["amounts"] == []
+
+
+@pages
+def test_tables_fit_scroll_in_their_wrapper_or_become_cards(
+    presented: Presented, screen: Screen, workbook: str, kind: str, width: int
+) -> None:
+    tables = measure(presented, screen, workbook, kind, width)["tables"]
+    assert [t for t in tables if not (t["fits"] or t["wrapped"] or t["cards"])] == []
+
+
+@pages
+def test_status_pills_are_whole(
+    presented: Presented, screen: Screen, workbook: str, kind: str, width: int
+) -> None:
+    assert measure(presented, screen, workbook, kind, width)["pills"] == []
