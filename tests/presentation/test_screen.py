@@ -1,7 +1,7 @@
 """Issue 16, points 3, 4 (the HTML part) and 8: every HTML page of the three presentation
 workbooks, in headless Chromium at a phone's width and a laptop's, fits the screen, breaks no
-ordinary word, lets no text spill or overlap. The numbers come from probe.js (browser.py); each
-check names what fails.
+ordinary word, lets no text spill or overlap, and reads at a contrast of 4.5:1, in the light and
+the dark colour scheme. The numbers come from probe.js (browser.py); each check names what fails.
 """
 
 from __future__ import annotations
@@ -95,3 +95,21 @@ def test_status_pills_are_whole(
     presented: Presented, screen: Screen, workbook: str, kind: str, width: int
 ) -> None:
     assert measure(presented, screen, workbook, kind, width)["pills"] == []
+
+
+@pages
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_text_reads_against_its_background(
+    presented: Presented, screen: Screen, workbook: str, kind: str, width: int, scheme: str
+) -> None:
+    found = measure(presented, screen, workbook, kind, width, scheme)
+    assert found["texts"] > 10
+    assert found["contrast"] == []
+
+
+@pytest.mark.parametrize(("workbook", "kind"), PAGES, ids=[f"{w or 'out'}/{k}" for w, k in PAGES])
+def test_the_page_follows_the_dark_colour_scheme(
+    presented: Presented, screen: Screen, workbook: str, kind: str
+) -> None:
+    assert measure(presented, screen, workbook, kind, 390, "light")["pageLuminance"] > 0.8
+    assert measure(presented, screen, workbook, kind, 390, "dark")["pageLuminance"] < 0.05
