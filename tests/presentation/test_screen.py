@@ -6,6 +6,8 @@ the dark colour scheme. The numbers come from probe.js (browser.py); each check 
 
 from __future__ import annotations
 
+import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -113,3 +115,60 @@ def test_the_page_follows_the_dark_colour_scheme(
 ) -> None:
     assert measure(presented, screen, workbook, kind, 390, "light")["pageLuminance"] > 0.8
     assert measure(presented, screen, workbook, kind, 390, "dark")["pageLuminance"] < 0.05
+
+
+def test_every_table_header_has_a_scope(presented: Presented) -> None:
+    missing = []
+    for html in presented.html():
+        text = html.read_text(encoding="utf-8")
+        missing += [
+            (html.name, th) for th in re.findall(r"<th\b[^>]*>", text) if "scope=" not in th
+        ]
+    assert missing == []
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def test_charts_are_images_with_a_name_and_their_points_take_focus(presented: Presented) -> None:
+    charts = focusable = 0
+    for html in presented.html():
+        for svg in re.findall(
+            r'<svg[^>]*class="chart".*?</svg>', html.read_text(encoding="utf-8"), re.S
+        ):
+            root = ET.fromstring(svg)
+            charts += 1
+            assert root.get("role") == "img"
+            assert (root.get("aria-label") or "").strip() or root[0].tag == f"{SVG}title"
+            # (a chart of over 40 points draws none: its line is too dense to point at)
+            points = [c for c in root.iter(f"{SVG}circle") if c.find(f"{SVG}title") is not None]
+            assert all(c.get("tabindex") == "0" for c in points), svg[:200]
+            focusable += len(points)
+    assert charts > 50
+    assert focusable > 500
+
+
+def test_a_focused_chart_point_is_marked(presented: Presented, screen: Screen) -> None:
+    """Tab reaches the first point of a chart, and the point looks focused (CSS only)."""
+    context = screen.browser.new_context(viewport={"width": 390, "height": 900})
+    try:
+        tab = context.new_page()
+        tab.goto(page(presented, "acme-en", "dept-1").as_uri())
+        before = tab.evaluate(
+            "() => { const c = document.querySelector('svg.chart circle');"
+            " return getComputedStyle(c).strokeWidth + ' ' + getComputedStyle(c).stroke; }"
+        )
+        for _ in range(200):
+            tab.keyboard.press("Tab")
+            if tab.evaluate("() => document.activeElement.tagName") == "circle":
+                break
+        focused = tab.evaluate(
+            "() => { const c = document.activeElement; return [c.tagName,"
+            " c.querySelector('title') && c.querySelector('title').textContent,"
+            " getComputedStyle(c).strokeWidth + ' ' + getComputedStyle(c).stroke]; }"
+        )
+    finally:
+        context.close()
+    assert focused[0] == "circle"
+    assert re.match(r"\d{4}-\d\d: ", focused[1] or "")
+    assert focused[2] != before
