@@ -33,7 +33,7 @@ from kpireport.engine.formulas import reached
 from kpireport.errors import TemplateError
 from kpireport.headlines import headlines
 from kpireport.i18n import Locale, get_locale
-from kpireport.render import charts, since
+from kpireport.render import charts, contrast, since
 from kpireport.resources import templates_dir
 
 if TYPE_CHECKING:
@@ -279,7 +279,7 @@ class View:
         """The KPI's sparkline of its latest periods (:func:`since.sparkline`)."""
         if kpi is None:
             return Markup("")
-        return Markup(since.sparkline(kpi, self.color(dept)))
+        return Markup(since.sparkline(kpi, self.ink(dept)))  # a line: the readable colour
 
     # -- keep KPIs and plans ------------------------------------------------------------------
 
@@ -377,10 +377,19 @@ class View:
         return Markup(charts.status_icon(status))
 
     def chart(self, kpi: KpiResult, dept: DepartmentResult) -> Markup:
-        return Markup(charts.kpi_chart(kpi, self.locale, self.color(dept), self.accent))
+        # the lines are labelled in their colours, on white: colours that read as text there
+        color, accent = self.ink(dept), contrast.readable(self.accent)
+        return Markup(charts.kpi_chart(kpi, self.locale, color, accent))
 
     def color(self, dept: DepartmentResult | None = None) -> str:
         return (dept.color if dept and dept.color else None) or self.primary
+
+    def ink(self, dept: DepartmentResult | None = None, dark: bool = False) -> str:
+        """The department's (or the brand's) colour for text: itself where it reads at 4.5:1 on
+        the page, else its hue darkened (``dark``: lightened, for a dark screen) until it does;
+        the colour as given stays for fills (:func:`contrast.readable`)."""
+        page = contrast.DARK if dark else contrast.WHITE
+        return contrast.readable(self.color(dept), page)
 
     def bar(self, kpi: KpiResult) -> dict[str, float]:
         """Widths in percent for the progress bar: progress (0-100) and the expected marker."""

@@ -166,7 +166,8 @@ def kpi_chart(result: KpiResult, locale: Locale, color: str, accent: str) -> str
         # each point tells its period and value on hover (issue 16, point 8: no script needed)
         unit = unit_of(result)
         out.extend(
-            f'<circle cx="{x(p.end):.1f}" cy="{y(p.value):.1f}" r="{radius}" fill="{color}">'
+            f'<circle cx="{x(p.end):.1f}" cy="{y(p.value):.1f}" r="{radius}" fill="{color}" '
+            'tabindex="0">'
             f"<title>{escape(p.period)}: {escape(fmt.value(p.value, unit, locale))}</title>"
             "</circle>"
             for p in points
