@@ -137,6 +137,19 @@ def value(value: float, unit: Unit, locale: Locale) -> str:
     return text
 
 
+def unit_word(unit: Unit, locale: Locale) -> str:
+    """What a KPI's numbers are counted in, as a value axis says it: ``%``, the currency's symbol
+    in the locale (``kr.``, ``DKK``, ``£``), the duration's word (``timer``) or the unit typed
+    (``visits``); "" for a count or a score, which are written bare."""
+    if unit.kind == "percent":
+        return str(locale.babel.number_symbols["latn"]["percentSign"])
+    if unit.kind == "currency" and unit.currency:
+        return get_currency_symbol(unit.currency, locale=locale.babel)
+    if unit.kind == "duration":
+        return duration("", unit.label, locale).strip()  # the plural's word, without a number
+    return unit.label if unit.kind == "text" else ""
+
+
 def decimals(values: Iterable[float | None], most: int = 2) -> int:
     """The decimals the numbers are written with, at most ``most``: 0 for 35 and 25, 1 for
     16.4 (from the float's shortest form, as typed)."""

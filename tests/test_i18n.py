@@ -44,7 +44,7 @@ def test_extraction_finds_the_strings_of_code_and_templates(template) -> None:  
     assert "'{value}' is not a direction." in ids
     assert "Executive summary" in ids
     assert "%(count)s KPI" in ids
-    assert ("measured", "chart") in {(m.id, m.context) for m in template if m.context}
+    assert ("actual", "chart") in {(m.id, m.context) for m in template if m.context}
     assert "the zip directory" in ids
     assert len(template) > 250
 

@@ -10,23 +10,33 @@ from html import escape
 from kpireport import fmt
 from kpireport.engine import KpiResult, unit_of
 from kpireport.i18n import Locale
+from kpireport.render.axes import (
+    ASCENT,
+    DESCENT,
+    FONT_SIZE,
+    ROW,
+    Label,
+    label,
+    right_labels,
+    text_width,
+    time_axis,
+)
 from kpireport.render.guides import INK, MUTED, Scale, guide_values, keep_limit, reach_path
 
-WIDTH, HEIGHT = 400, 170
-LEFT, RIGHT, TOP, BOTTOM = 44, 62, 8, 20
-# Text is styled by attributes, not by the page's CSS: WeasyPrint draws inline SVG on its own.
-FONT = 'font-family="Inter, DejaVu Sans, sans-serif"'
-TICK = f'{FONT} font-size="8" fill="#6b7785"'
-SERIES = f'{FONT} font-size="8.5" font-weight="600"'
+WIDTH, HEIGHT = 400, 200
+# The plot's margins: above it a row for the value axis's unit and the deadline, below it the
+# time axis's two rows; left and right as wide as the tick labels and the lines' labels.
+TOP, BOTTOM = ROW + 6, 4 + 2 * ROW + DESCENT + 2
+GAP = 5  # between a label and what it labels
 
 GRID = "#d9dee3"
 
 
 def axis_value(value: float, result: KpiResult, locale: Locale, digits: int) -> str:
     """A short tick label, exact to ``digits`` decimals of ``value``: 4.5M / 4,5 mio. for large
-    numbers, 86% for percentages."""
+    numbers, 86 for 86 % (the axis says its unit once, above its ticks)."""
     if result.unit_kind == "percent":
-        return fmt.percent(value, locale, max(digits - 2, 0))
+        return fmt.number(value * 100, locale, max(digits - 2, 0))
     if abs(value) >= 10_000:
         return fmt.compact(value, locale, digits)
     return fmt.number(value, locale, digits)
@@ -101,8 +111,13 @@ def kpi_chart(result: KpiResult, locale: Locale, color: str, accent: str) -> str
         return ""  # numbers beyond what a float can span (about 1e308): no chart can show them
     low, high = min(low, ticks[0]), max(high, ticks[-1])
 
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    scale = Scale(LEFT, TOP, plot_w, plot_h, start, max((end - start).days, 1), low, high)
+    digits = _decimals(ticks)
+    tick_texts = [axis_value(tick, result, locale, digits) for tick in ticks]
+    words = _line_words(result, locale, benchmark is not None, forecast is not None)
+    left = max(text_width(t) for t in tick_texts) + GAP + 2
+    right = max(text_width(w, bold=True) for w in words.values()) + GAP + 2
+    plot_w, plot_h = WIDTH - left - right, HEIGHT - TOP - BOTTOM
+    scale = Scale(left, TOP, plot_w, plot_h, start, max((end - start).days, 1), low, high)
     x, y = scale.x, scale.y
 
     out = [
@@ -112,41 +127,35 @@ def kpi_chart(result: KpiResult, locale: Locale, color: str, accent: str) -> str
     keep = keep_limit(result, scale, locale) if result.goal == "keep" else None
     if keep is not None:
         out.append(keep[0])  # the band, under the grid and every line
-    digits = _decimals(ticks)
-    for tick in ticks:
+    for tick, text in zip(ticks, tick_texts, strict=True):
         out.append(
-            f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
-            f'stroke="{GRID}" stroke-width="0.8"/>'
-            f'<text x="{LEFT - 6}" y="{y(tick) + 3.5:.1f}" text-anchor="end" {TICK}>'
-            f"{escape(axis_value(tick, result, locale, digits))}</text>"
+            f'<line x1="{left:.1f}" x2="{left + plot_w:.1f}" y1="{y(tick):.1f}" '
+            f'y2="{y(tick):.1f}" stroke="{GRID}" stroke-width="0.8"/>'
         )
-    # the deadline
-    out.append(
-        f'<line x1="{x(result.deadline):.1f}" x2="{x(result.deadline):.1f}" y1="{TOP}" '
-        f'y2="{TOP + plot_h}" stroke="{MUTED}" stroke-width="0.8" stroke-dasharray="2 3"/>'
-    )
-    labels_right: list[tuple[float, str, str]] = []
+        out.append(label(left - GAP, y(tick) + FONT_SIZE / 3, text, "tick", "end"))
+    out.extend(_captions(result, locale, scale))
+    lines: list[Label] = []
     if keep is not None:
         # a limit held, not a target travelled to: no path from the baseline
         out.append(keep[1])
-        labels_right.append(keep[2])
+        lines.extend(keep[2])
     else:
         path, labels = reach_path(result, scale, locale)
         out.extend(path)
-        labels_right.extend(labels)
+        lines.extend(labels)
         out.append(
-            f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(result.target):.1f}" '
+            f'<line x1="{left:.1f}" x2="{left + plot_w:.1f}" y1="{y(result.target):.1f}" '
             f'y2="{y(result.target):.1f}" stroke="{INK}" stroke-width="1.3" '
             f'stroke-dasharray="7 4"/>'
         )
-        labels_right.append((y(result.target), locale.pgettext("chart", "target"), INK))
+        lines.append((y(result.target), words["target"], INK))
     if benchmark is not None:
         out.append(
-            f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(benchmark.value):.1f}" '
+            f'<line x1="{left:.1f}" x2="{left + plot_w:.1f}" y1="{y(benchmark.value):.1f}" '
             f'y2="{y(benchmark.value):.1f}" stroke="{MUTED}" stroke-width="1.2" '
             f'stroke-dasharray="9 3 2 3"/>'
         )
-        labels_right.append((y(benchmark.value), locale.pgettext("chart", "benchmark"), MUTED))
+        lines.append((y(benchmark.value), words["benchmark"], MUTED))
     # forecast: from the latest value to the deadline
     last = points[-1]
     if forecast is not None:
@@ -154,7 +163,7 @@ def kpi_chart(result: KpiResult, locale: Locale, color: str, accent: str) -> str
             f'<line x1="{x(last.end):.1f}" y1="{y(last.value):.1f}" x2="{x(result.deadline):.1f}" '
             f'y2="{y(forecast):.1f}" stroke="{accent}" stroke-width="2" stroke-dasharray="5 4"/>'
         )
-        labels_right.append((y(forecast), locale.pgettext("chart", "forecast"), accent))
+        lines.append((y(forecast), words["forecast"], accent))
     # measured values
     coords = " ".join(f"{x(p.end):.1f},{y(p.value):.1f}" for p in points)
     out.append(
@@ -172,46 +181,56 @@ def kpi_chart(result: KpiResult, locale: Locale, color: str, accent: str) -> str
             "</circle>"
             for p in points
         )
-    labels_right.append((y(last.value), locale.pgettext("chart", "measured"), color))
-    out.extend(_right_labels(labels_right, LEFT + plot_w + 6, TOP, TOP + plot_h))
-    # time axis: first period, latest period, deadline
-    out.append(
-        f'<text x="{x(points[0].end):.1f}" y="{HEIGHT - 6}" {TICK} text-anchor="start">'
-        f"{escape(points[0].period)}</text>"
-    )
-    if x(result.deadline) - x(last.end) > 70 or len(points) == 1:
-        out.append(
-            f'<text x="{x(last.end):.1f}" y="{HEIGHT - 6}" {TICK} text-anchor="middle">'
-            f"{escape(last.period)}</text>"
-        )
-    out.append(
-        f'<text x="{x(result.deadline):.1f}" y="{HEIGHT - 6}" {TICK} text-anchor="end">'
-        f"{escape(fmt.date(result.deadline, locale))}</text>"
-    )
+    lines.append((y(last.value), words["actual"], color))
+    out.extend(right_labels(lines, left + plot_w + GAP, TOP + ASCENT, TOP + plot_h))
+    out.extend(time_axis(start, end, (x(start), x(end)), TOP + plot_h, locale))
     out.append("</svg>")
     return "".join(out)
 
 
-def _right_labels(
-    items: list[tuple[float, str, str]], x: float, top: float, bottom: float
-) -> list[str]:
-    """Labels beside the plot's right edge, nudged apart so they never overlap; lines ending at
-    one height keep the order they are given in (not their words', which differs by language)."""
-    items = sorted(items, key=lambda item: item[0])
-    gap = 11.0
-    placed: list[float] = []
-    for y, _text, _color in items:
-        y = max(y, top + 4, (placed[-1] + gap) if placed else -math.inf)
-        placed.append(y)
-    # Then up from the foot, moving a label only as far as the one below it needs: a label far
-    # above the overflowing ones stays where its line is (the four labels fit the plot's height).
-    below = bottom + 4 + gap
-    for n in reversed(range(len(placed))):
-        placed[n] = below = min(placed[n], below - gap)
-    return [
-        f'<text x="{x:.1f}" y="{y + 3:.1f}" {SERIES} fill="{color}">{escape(text)}</text>'
-        for (_y, text, color), y in zip(items, placed, strict=True)
+def _line_words(
+    result: KpiResult, locale: Locale, benchmark: bool, forecast: bool
+) -> dict[str, str]:
+    """The labels the chart's lines will have, by line, which the right margin is made wide
+    enough for: words that differ at a glance in every language ("faktisk" beside "mål", never
+    "målt")."""
+    words = {"actual": locale.pgettext("chart", "actual")}
+    if result.goal == "keep":
+        words["limit"] = locale.pgettext("chart", "limit")
+        words["allowed"] = locale.pgettext("chart", "allowed")
+    else:
+        words["target"] = locale.pgettext("chart", "target")
+        if result.plan is not None:
+            words["plan"] = locale.pgettext("chart", "plan")
+    if benchmark:
+        words["benchmark"] = locale.pgettext("chart", "benchmark")
+    if forecast:
+        words["forecast"] = locale.pgettext("chart", "forecast")
+    return words
+
+
+def _captions(result: KpiResult, locale: Locale, scale: Scale) -> list[str]:
+    """The row above the plot: the value axis's unit at its left (none for a bare count or
+    score), the deadline at its right, ending at the deadline's dashed line, drawn here."""
+    x = scale.x(result.deadline)
+    foot = scale.top + scale.height
+    out = [
+        f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{scale.top}" y2="{foot:.1f}" stroke="{MUTED}" '
+        f'stroke-width="0.8" stroke-dasharray="2 3"/>'
     ]
+    unit = fmt.unit_word(unit_of(result), locale)
+    baseline = ROW - 2
+    taken = 0.0
+    if unit:
+        out.append(label(2, baseline, unit, "unit"))
+        taken = 2 + text_width(unit) + 2 * GAP
+    deadline = f"{locale.gettext('Deadline')} {fmt.date(result.deadline, locale)}"
+    width = text_width(deadline)
+    # ending at the deadline's line, or moved right of the unit where it would touch it
+    end = max(x, taken + width)
+    if end <= WIDTH - 2:
+        out.append(label(end, baseline, deadline, "deadline", "end"))
+    return out
 
 
 def status_icon(status: str) -> str:

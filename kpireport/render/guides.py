@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from kpireport.engine import KpiResult
 from kpireport.i18n import Locale
+from kpireport.render.axes import Label
 
 INK = "#1f2933"
 MUTED = "#6b7785"
@@ -16,9 +17,6 @@ PLAN = "#3e4c59"
 # The on-track green of the reports' stylesheet, faint: the grid (#d9dee3) and the measured line
 # read through it, on screen and printed in greyscale.
 BAND, BAND_OPACITY = "#2f8a4b", 0.1
-
-# (y, text, colour) of a label beside the plot's right edge
-Label = tuple[float, str, str]
 
 
 @dataclass(frozen=True)
@@ -76,11 +74,12 @@ def reach_path(result: KpiResult, scale: Scale, locale: Locale) -> tuple[list[st
     return [svg], []
 
 
-def keep_limit(result: KpiResult, scale: Scale, locale: Locale) -> tuple[str, str, Label]:
+def keep_limit(result: KpiResult, scale: Scale, locale: Locale) -> tuple[str, str, list[Label]]:
     """A keep KPI's limit from the baseline date to the deadline, as a line (in the target's
     pattern) that steps to a planned period's limit over its days, and as a band from it to the
     plot's top ("higher": at or above is within) or foot ("lower"), drawn under everything else;
-    and the line's label, "limit", beside its end."""
+    and their labels beside their ends: "limit" at the line's, "allowed" halfway across the
+    band's."""
     first = result.baseline_date or scale.start
     runs = _limit_runs(result, first, max(result.deadline, first))
     points = [(scale.x(day), scale.y(limit)) for start, end, limit in runs for day in (start, end)]
@@ -95,7 +94,11 @@ def keep_limit(result: KpiResult, scale: Scale, locale: Locale) -> tuple[str, st
         f'<polyline class="limit-line" points="{coords}" fill="none" stroke="{INK}" '
         f'stroke-width="1.3" stroke-dasharray="7 4"/>'
     )
-    return band, line, (points[-1][1], locale.pgettext("chart", "limit"), INK)
+    labels = [
+        (points[-1][1], locale.pgettext("chart", "limit"), INK),
+        ((points[-1][1] + edge) / 2, locale.pgettext("chart", "allowed"), BAND),
+    ]
+    return band, line, labels
 
 
 def _limit_runs(

@@ -23,16 +23,15 @@ from kpireport import fmt
 from kpireport.engine import KpiResult
 from kpireport.engine.results import STATUSES, BenchmarkGap, Forecast, Point
 from kpireport.i18n import get_locale
+from kpireport.render.axes import ASCENT, FONT_SIZE, ROW
+from kpireport.render.axes import right_labels as place_right_labels
 from kpireport.render.charts import (
     BOTTOM,
     HEIGHT,
-    LEFT,
-    RIGHT,
     TOP,
     WIDTH,
     _decimals,
     _nice_ticks,
-    _right_labels,
     axis_value,
     kpi_chart,
     status_icon,
@@ -118,15 +117,19 @@ def texts(root: ET.Element) -> list[ET.Element]:
     return list(root.iter(f"{SVG}text"))
 
 
+def role(root: ET.Element, name: str) -> list[ET.Element]:
+    """The texts of one part of the chart: tick, unit, deadline, line, time, year."""
+    return [t for t in texts(root) if t.get("class") == f"c-{name}"]
+
+
 def tick_labels(root: ET.Element) -> list[str]:
     """The y axis's labels, top to bottom."""
-    ticks = [t for t in texts(root) if t.get("x") == str(LEFT - 6)]
+    ticks = role(root, "tick")
     return [t.text or "" for t in sorted(ticks, key=lambda t: float(t.get("y", "0")))]
 
 
 def right_labels(root: ET.Element) -> list[str]:
-    x = WIDTH - RIGHT + 6
-    return [t.text or "" for t in texts(root) if float(t.get("x", "0")) == x]
+    return [t.text or "" for t in role(root, "line")]
 
 
 def coordinates(root: ET.Element) -> list[tuple[str, float]]:
@@ -218,8 +221,8 @@ def test_everything_drawn_stays_in_the_view_box(
 @pytest.mark.parametrize(
     ("locale", "words"),
     [
-        (EN, ["target", "benchmark", "forecast", "measured"]),
-        (DA, ["mål", "benchmark", "prognose", "målt"]),
+        (EN, ["target", "benchmark", "forecast", "actual"]),
+        (DA, ["mål", "benchmark", "prognose", "faktisk"]),
         (SV, ["mål", "jämförelse", "prognos", "utfall"]),
     ],
     ids=["en", "da", "sv"],
@@ -227,13 +230,13 @@ def test_everything_drawn_stays_in_the_view_box(
 def test_every_line_is_labelled_in_the_readers_language(locale: Any, words: list[str]) -> None:
     root = parse(kpi_chart(full([41, 43, 47]), locale, "#000", "#f00"))
     assert sorted(right_labels(root)) == sorted(words)
-    bottom = [t.text for t in texts(root) if t.get("y") == str(HEIGHT - 6)]
-    assert bottom == ["Jan 2026", "Mar 2026", fmt.date(DEADLINE, locale)]
+    (deadline,) = role(root, "deadline")
+    assert deadline.text == f"{locale.gettext('Deadline')} {fmt.date(DEADLINE, locale)}"
 
 
 def test_without_benchmark_and_forecast_only_target_and_measured() -> None:
     root = parse(kpi_chart(result([41, 43]), EN, "#000", "#f00"))
-    assert sorted(right_labels(root)) == ["measured", "target"]
+    assert sorted(right_labels(root)) == ["actual", "target"]
 
 
 def test_right_labels_never_overlap_even_when_the_lines_meet() -> None:
@@ -245,28 +248,37 @@ def test_right_labels_never_overlap_even_when_the_lines_meet() -> None:
         forecast=Forecast("theil-sen", 1, 0.0, 50.0, None),
     )
     root = parse(kpi_chart(chart, EN, "#000", "#f00"))
-    x = WIDTH - RIGHT + 6
-    ys = sorted(float(t.get("y", "0")) for t in texts(root) if float(t.get("x", "0")) == x)
+    ys = sorted(float(t.get("y", "0")) for t in role(root, "line"))
     assert len(ys) == 4
-    assert all(b - a >= 11 - 1e-9 for a, b in itertools.pairwise(ys))
+    assert all(b - a >= ROW - 0.1 for a, b in itertools.pairwise(ys))
 
 
-def test_the_latest_period_is_labelled_only_where_it_does_not_collide_with_the_deadline() -> None:
-    far = parse(kpi_chart(result([41, 43]), EN, "#000", "#f00"))
-    near = parse(kpi_chart(result([41.0] * 12), EN, "#000", "#f00"))  # Jan to Dec 2026
+def test_the_time_axis_names_months_where_they_fit_and_years_beyond() -> None:
+    """Issue 16 replaced the first period, the latest and the deadline by a time axis: each
+    month's end where the labels stand apart, the year under its first; years alone on a chart
+    of decades."""
+    year = parse(kpi_chart(result([41, 43]), EN, "#000", "#f00"))  # January to December 2026
+    months = [t.text for t in role(year, "time")]
+    assert months == [
+        "Jan",
+        "Feb",
+        "Mar",
+        "Apr",
+        "May",
+        "Jun",
+        "Jul",
+        "Aug",
+        "Sep",
+        "Oct",
+        "Nov",
+        "Dec",
+    ]
+    assert [t.text for t in role(year, "year")] == ["2026"]
     single = parse(kpi_chart(result([41.0], deadline=dt.date(2026, 1, 31)), EN, "#000", "#f00"))
-    bottom = str(HEIGHT - 6)
-    assert [t.text for t in texts(far) if t.get("y") == bottom] == [
-        "Jan 2026",
-        "Feb 2026",
-        "31 Dec 2026",
-    ]
-    assert [t.text for t in texts(near) if t.get("y") == bottom] == ["Jan 2026", "31 Dec 2026"]
-    assert [t.text for t in texts(single) if t.get("y") == bottom] == [
-        "Jan 2026",
-        "Jan 2026",
-        "31 Jan 2026",
-    ]
+    assert [t.text for t in role(single, "time")] == ["Jan"]
+    decades = parse(kpi_chart(result([41.0], deadline=dt.date(2056, 1, 31)), EN, "#000", "#f00"))
+    years = [int(t.text or "") for t in role(decades, "time")]
+    assert years[0] in (2026, 2030) and years[-1] >= 2050 and not role(decades, "year")
 
 
 def test_workbook_text_is_escaped() -> None:
@@ -278,7 +290,7 @@ def test_workbook_text_is_escaped() -> None:
     assert "<script>" not in svg and "<b>" not in svg
     root = parse(svg)
     assert root.get("aria-label") == name
-    assert "<b>Q1</b> & co" in [t.text for t in texts(root)]
+    assert "<b>Q1</b> & co: 1" in [t.text for t in root.iter(f"{SVG}title")]
 
 
 # -- the y axis --------------------------------------------------------------------------------
@@ -290,18 +302,18 @@ def test_padding_never_takes_a_count_axis_below_zero() -> None:
     labels = tick_labels(root)
     assert labels[-1] == "0"
     assert not any(label.startswith("-") for label in labels)
-    zero = [t for t in texts(root) if t.get("x") == str(LEFT - 6) and t.text == "0"]
-    assert float(zero[0].get("y", "")) == HEIGHT - BOTTOM + 3.5  # 0 is the plot's foot
+    zero = [t for t in role(root, "tick") if t.text == "0"]
+    # 0 is the plot's foot (its label a third of its size below its line)
+    assert float(zero[0].get("y", "")) == pytest.approx(HEIGHT - BOTTOM + FONT_SIZE / 3, abs=0.05)
 
 
 def test_a_percent_axis() -> None:
     chart = result([0.80, 0.83, 0.85], unit="%", unit_kind="percent", target=0.9)
-    assert tick_labels(parse(kpi_chart(chart, EN, "#000", "#f00"))) == ["90%", "85%", "80%"]
-    assert tick_labels(parse(kpi_chart(chart, DA, "#000", "#f00"))) == [
-        "90\xa0%",
-        "85\xa0%",
-        "80\xa0%",
-    ]
+    # the unit once, above the ticks (issue 16: every value axis says its unit)
+    for locale in (EN, DA):
+        root = parse(kpi_chart(chart, locale, "#000", "#f00"))
+        assert tick_labels(root) == ["90", "85", "80"]
+        assert [t.text for t in role(root, "unit")] == ["%"]
 
 
 def test_a_currency_axis_uses_short_numbers() -> None:
@@ -480,24 +492,24 @@ def test_ticks_of_round_ranges() -> None:
 def test_right_labels_keep_their_order_and_never_overlap(ys: list[float]) -> None:
     """Up to four labels (target, benchmark, forecast, measured) at any height of the plot."""
     items = [(y, f"label{n}", "#000") for n, y in enumerate(ys)]
-    placed = _placed(_right_labels(items, 300.0, TOP, HEIGHT - BOTTOM))
+    placed = _placed(place_right_labels(items, 300.0, TOP + ASCENT, HEIGHT - BOTTOM))
     assert [label for _y, label in placed] == [label for _y, label, _c in sorted(items)]
     heights = [y for y, _label in placed]
-    assert all(b - a >= 11 - 1e-6 for a, b in itertools.pairwise(heights))
-    assert heights[-1] <= HEIGHT - BOTTOM + 4 + 3 + 1e-6  # never below the plot's foot
+    assert all(b - a >= ROW - 0.1 for a, b in itertools.pairwise(heights))
+    assert heights[-1] <= HEIGHT - BOTTOM + 0.05  # never below the plot's foot
 
 
 def test_right_labels_stay_inside_the_chart() -> None:
     """One line at the top (the target), three at the foot (measured, benchmark, forecast)."""
     bottom = HEIGHT - BOTTOM
     items = [(float(TOP), "target", "#000")] + [(float(bottom), w, "#000") for w in "abc"]
-    placed = _placed(_right_labels(items, 300.0, TOP, bottom))
+    placed = _placed(place_right_labels(items, 300.0, TOP + ASCENT, bottom))
     assert placed[0][1] == "target"
-    assert placed[0][0] >= 8.5, placed  # the label's baseline at least its font size down
+    assert placed[0][0] >= TOP + ASCENT - 0.05, placed  # the label's ink inside the plot's top
 
 
 def _placed(out: list[str]) -> list[tuple[float, str]]:
-    """(baseline y, text) of each label drawn by _right_labels."""
+    """(baseline y, text) of each label drawn by axes.right_labels."""
     found = [re.search(r' y="([^"]+)"[^>]*>([^<]*)</text>', text) for text in out]
     return [(float(m.group(1)), m.group(2)) for m in found if m is not None]
 

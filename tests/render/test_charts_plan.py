@@ -20,14 +20,14 @@ from hypothesis import strategies as st
 from kpireport.engine import KpiResult
 from kpireport.engine.results import PlanPoint
 from kpireport.periods import period_end
-from kpireport.render.charts import BOTTOM, HEIGHT, LEFT, RIGHT, TOP, WIDTH, kpi_chart
+from kpireport.render.axes import ROW
+from kpireport.render.charts import BOTTOM, HEIGHT, TOP, kpi_chart
 from tests.engine.test_plan_numbers import REVENUE, with_plan
 from tests.engine.user_workbooks import compute_sheets, only_kpi, user_sheets
-from tests.render.test_charts import DA, EN, SV, SVG, parse, right_labels, texts
+from tests.render.test_charts import DA, EN, SV, SVG, parse, right_labels
 
 D = dt.date
-PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-FOOT = TOP + PLOT_H
+FOOT = HEIGHT - BOTTOM
 GRID = "#d9dee3"
 # Pixels: the SVG writes coordinates to a tenth, and the scale is read back from the axis.
 NEAR = 0.15
@@ -37,31 +37,36 @@ NEAR = 0.15
 START, DEADLINE = D(2026, 1, 1), D(2026, 12, 31)
 
 
-def x_of(day: dt.date) -> float:
-    return LEFT + PLOT_W * (day - START).days / (DEADLINE - START).days
+def plot_x(root: ET.Element) -> tuple[float, float]:
+    """The plot's left and right edges, read off its grid lines (the margins beside it are as
+    wide as the labels in them)."""
+    grid = [ln for ln in root.findall(f"{SVG}line") if ln.get("stroke") == GRID]
+    return float(grid[0].get("x1", "")), float(grid[0].get("x2", ""))
+
+
+def x_of(root: ET.Element, day: dt.date) -> float:
+    left, right = plot_x(root)
+    return left + (right - left) * (day - START).days / (DEADLINE - START).days
 
 
 def y_scale(root: ET.Element) -> Any:
-    """The chart's value-to-y mapping, read off its y axis: the grid lines and their labels
-    (written 3.5 below the line)."""
+    """The chart's value-to-y mapping, read off its y axis: the grid lines and their labels."""
     grid = [
         float(ln.get("y1", "")) for ln in root.findall(f"{SVG}line") if ln.get("stroke") == GRID
     ]
-    labels = {
-        round(float(t.get("y", "")) - 3.5, 1): t.text or ""
-        for t in texts(root)
-        if t.get("x") == str(LEFT - 6)
-    }
-    ticks = [(_number(labels[round(y, 1)]), y) for y in grid]
+    # each tick's label is written a third of its size below its grid line
+    labels = [(float(t.get("y", "")), t.text or "") for t in by_class(root, "c-tick")]
+    percent = [t.text for t in by_class(root, "c-unit")] == ["%"]
+    ticks = [
+        (_number(min(labels, key=lambda label: abs(label[0] - y))[1], percent), y) for y in grid
+    ]
     (v0, y0), (v1, y1) = ticks[0], ticks[-1]
     return lambda value: y0 + (value - v0) * (y1 - y0) / (v1 - v0)
 
 
-def _number(label: str) -> float:
-    """An English tick label's value: 150, 1,250, 2.5%."""
-    if label.endswith("%"):
-        return float(label[:-1].replace(",", "")) / 100
-    return float(label.replace(",", ""))
+def _number(label: str, percent: bool) -> float:
+    """An English tick label's value: 150, 1,250; 2.5 on an axis of percentages, 0.025."""
+    return float(label.replace(",", "")) / (100 if percent else 1)
 
 
 def points_of(elem: ET.Element) -> list[tuple[float, float]]:
@@ -82,7 +87,10 @@ def straight_paths(root: ET.Element, result: KpiResult) -> list[ET.Element]:
     expected path."""
     assert result.baseline is not None and result.baseline_date is not None
     y = y_scale(root)
-    ends = ((x_of(result.baseline_date), y(result.baseline)), (x_of(DEADLINE), y(result.target)))
+    ends = (
+        (x_of(root, result.baseline_date), y(result.baseline)),
+        (x_of(root, DEADLINE), y(result.target)),
+    )
     return [
         ln
         for ln in root.findall(f"{SVG}line")
@@ -143,7 +151,7 @@ def test_the_plan_line_passes_through_every_planned_point(revenue: dict[str, Kpi
     drawn = points_of(plan)
     assert len(drawn) == len(PLAN_LINE)
     for (day, value), point in zip(PLAN_LINE, drawn, strict=True):
-        assert near(point, (x_of(day), y(value))), (day, value, point)
+        assert near(point, (x_of(root, day), y(value))), (day, value, point)
 
 
 def test_the_straight_path_is_drawn_without_a_plan_and_not_with_one(
@@ -184,8 +192,8 @@ def test_the_plan_has_its_own_dash_pattern(revenue: dict[str, KpiResult]) -> Non
 @pytest.mark.parametrize(
     ("locale", "words"),
     [
-        (EN, ["forecast", "measured", "plan", "target"]),
-        (DA, ["målt", "mål", "plan", "prognose"]),
+        (EN, ["forecast", "actual", "plan", "target"]),
+        (DA, ["faktisk", "mål", "plan", "prognose"]),
         (SV, ["mål", "plan", "prognos", "utfall"]),
     ],
     ids=["en", "da", "sv"],
@@ -209,12 +217,9 @@ def test_a_plan_ending_at_the_target_is_labelled_above_it_in_every_language(
     labels are apart, and in the same order whatever the words (seen: Swedish "mål" sorted
     above "plan")."""
     root = parse(kpi_chart(revenue["planned"], locale, "#000", "#f00"))
-    x = WIDTH - RIGHT + 6
-    labels = sorted(
-        (float(t.get("y", "")), t.text) for t in texts(root) if float(t.get("x", "")) == x
-    )
+    labels = sorted((float(t.get("y", "")), t.text) for t in by_class(root, "c-line"))
     assert len(labels) == 4
-    assert all(b[0] - a[0] >= 11 - 1e-9 for a, b in itertools.pairwise(labels))
+    assert all(b[0] - a[0] >= ROW - 0.1 for a, b in itertools.pairwise(labels))
     words = [text for _y, text in labels]
     assert words.index(plan) + 1 == words.index(target), words
 
@@ -276,13 +281,13 @@ def test_the_limits_band_lies_on_the_allowed_side(
     (band,) = by_class(root, "limit-band")
     limit = y(result.target)
     for day in (D(2026, 1, 15), D(2026, 6, 30), D(2026, 12, 15)):
-        top, bottom = band_at(band, x_of(day))
+        top, bottom = band_at(band, x_of(root, day))
         allowed = (limit, FOOT) if direction == "lower" else (TOP, limit)
         assert top == pytest.approx(allowed[0], abs=NEAR), day
         assert bottom == pytest.approx(allowed[1], abs=NEAR), day
     xs = [px for px, _y in points_of(band)]
-    assert min(xs) == pytest.approx(x_of(START), abs=NEAR)
-    assert max(xs) == pytest.approx(x_of(DEADLINE), abs=NEAR)
+    assert min(xs) == pytest.approx(x_of(root, START), abs=NEAR)
+    assert max(xs) == pytest.approx(x_of(root, DEADLINE), abs=NEAR)
 
 
 @pytest.mark.parametrize("direction", ["lower", "higher"])
@@ -305,10 +310,10 @@ def test_the_band_follows_a_seasonal_limit(
         (D(2026, 6, 30), target),
         (D(2026, 12, 15), target),
     ]:
-        top, bottom = band_at(band, x_of(day))
+        top, bottom = band_at(band, x_of(root, day))
         edge = top if direction == "lower" else bottom
         assert edge == pytest.approx(y(limit / 100), abs=NEAR), (day, limit)
-        assert crossings(points_of(line), x_of(day)) == [pytest.approx(edge, abs=NEAR)], day
+        assert crossings(points_of(line), x_of(root, day)) == [pytest.approx(edge, abs=NEAR)], day
 
 
 def test_the_band_is_light_enough_to_read_through(keep: dict[tuple[str, bool], KpiResult]) -> None:
@@ -389,9 +394,10 @@ def test_any_plan_is_drawn_inside_the_plot(
         by_class(root, "plan-line") + by_class(root, "limit-line") + by_class(root, "limit-band")
     )
     assert len(shapes) == (1 if goal == "reach" else 2)
+    left, right = plot_x(root)
     for shape in shapes:
         for px, py in points_of(shape):
-            assert LEFT - NEAR <= px <= LEFT + PLOT_W + NEAR, (px, py)
+            assert left - NEAR <= px <= right + NEAR, (px, py)
             assert TOP - NEAR <= py <= FOOT + NEAR, (px, py)
     for band in by_class(root, "limit-band"):
         edge = TOP if direction == "higher" else FOOT
