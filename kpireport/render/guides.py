@@ -16,7 +16,7 @@ MUTED = "#6b7785"
 PLAN = "#3e4c59"
 # The on-track green of the reports' stylesheet, faint: the grid (#d9dee3) and the measured line
 # read through it, on screen and printed in greyscale.
-BAND, BAND_OPACITY = "#2f8a4b", 0.1
+BAND, BAND_OPACITY = "#267340", 0.1
 
 
 @dataclass(frozen=True)

@@ -107,3 +107,13 @@ def test_the_view_gives_text_a_readable_brand_colour() -> None:
     assert view.primary == "#FFE9A8"  # the fills keep the workbook's colour
     assert ratio(view.ink(), WHITE) >= 4.5
     assert ratio(view.ink(dark=True), DARK) >= 4.5
+
+
+def test_the_charts_text_colours_read_on_white() -> None:
+    """A chart keeps a white background in every mode; its labels are drawn in these colours
+    (the keep band's "allowed" was the old on-track green, 4.32:1), which follow the palette."""
+    from kpireport.render import guides
+
+    for colour in (guides.INK, guides.MUTED, guides.PLAN, guides.BAND):
+        assert ratio(colour, WHITE) >= 4.5, colour
+    assert LIGHT["--on_track"] == guides.BAND and LIGHT["--ink"] == guides.INK
