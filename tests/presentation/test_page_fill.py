@@ -14,6 +14,7 @@ import html
 import re
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -55,6 +56,8 @@ def section_starts(pdf: Path) -> tuple[int, set[int]]:
 
 def fills(pdf: Path, folder: Path) -> list[float]:
     """Per page, the lowest printed row in the body as a share of the body's height."""
+    # a folder of its own: the three workbooks' board-pack.pdf would share the PNGs' names
+    folder = Path(tempfile.mkdtemp(dir=folder))
     prefix = folder / pdf.stem
     subprocess.run(["pdftoppm", "-png", "-gray", "-r", str(DPI), str(pdf), str(prefix)], check=True)
     pages = sorted(folder.glob(f"{pdf.stem}-*.png"), key=lambda p: int(p.stem.rsplit("-", 1)[1]))
