@@ -33,7 +33,7 @@ from kpireport.engine.formulas import reached
 from kpireport.errors import TemplateError
 from kpireport.headlines import headlines
 from kpireport.i18n import Locale, get_locale
-from kpireport.render import charts, contrast, since
+from kpireport.render import alt, charts, contrast, since
 from kpireport.resources import templates_dir
 
 if TYPE_CHECKING:
@@ -379,7 +379,8 @@ class View:
     def chart(self, kpi: KpiResult, dept: DepartmentResult) -> Markup:
         # the lines are labelled in their colours, on white: colours that read as text there
         color, accent = self.ink(dept), contrast.readable(self.accent)
-        return Markup(charts.kpi_chart(kpi, self.locale, color, accent))
+        said = alt.chart_text(self, kpi)
+        return Markup(charts.kpi_chart(kpi, self.locale, color, accent, said))
 
     def color(self, dept: DepartmentResult | None = None) -> str:
         return (dept.color if dept and dept.color else None) or self.primary

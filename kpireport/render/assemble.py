@@ -17,6 +17,8 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
+from kpireport.render.structure import Structure
+
 # A link from one part to an anchor in another: WeasyPrint drops a "#name" link whose target is
 # not in the same document, so parts are rendered with this scheme (see cross_links) and the
 # links become named destinations here.
@@ -51,6 +53,7 @@ def assemble(parts: list[bytes], furniture: list[bytes]) -> bytes:
     out = sources[0]
     names: dict[str, tuple[int, list[Any]]] = {}
     marks: list[_Mark] = []
+    structure = Structure(out)
     offset = 0
     for number, source in enumerate(sources):
         index = {page.obj.objgen: n for n, page in enumerate(source.pages)}
@@ -66,7 +69,9 @@ def assemble(parts: list[bytes], furniture: list[bytes]) -> bytes:
                 # named destinations and links are carried over below, by _set_named_destinations
                 warnings.filterwarnings("ignore", category=pikepdf.PageCopyWarning)
                 out.pages.extend(source.pages)
+            structure.add(source, out.pages[offset : offset + count])
         offset += count
+    structure.finish()
     if len(sources) > 1:
         _relink(out)
         _set_named_destinations(out, names)
@@ -102,7 +107,9 @@ def _overlay(target: Any, layer: Any) -> None:
     )
     target.contents_add(b"q\n", prepend=True)
     target.contents_add(b"Q\n", prepend=False)
-    target.contents_add(placed, prepend=False)
+    # the running header and footer are pagination artifacts: outside the structure tree, and
+    # passed over by a screen reader, which reads the page's own tagged text
+    target.contents_add(b"/Artifact <</Type /Pagination>> BDC\n" + placed + b"\nEMC\n")
     target.contents_coalesce()
 
 

@@ -83,10 +83,14 @@ def _nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
     return [t for t in ticks if math.isfinite(t)]  # the one added beyond a float's range
 
 
-def kpi_chart(result: KpiResult, locale: Locale, color: str, accent: str) -> str:
+def kpi_chart(
+    result: KpiResult, locale: Locale, color: str, accent: str, alt: str | None = None
+) -> str:
     """The KPI's chart: measured values, target, the plan or else the expected path (a straight
     line from the baseline to the target), benchmark, forecast; for a keep KPI its limit and the
-    band it allows, in place of the target and the path."""
+    band it allows, in place of the target and the path. ``alt``: what it shows in words
+    (render/alt.py), its accessible name and, as its first ``<title>``, a tagged PDF's /Alt;
+    by default the KPI's name."""
     points = result.series
     if not points:
         return ""
@@ -122,7 +126,8 @@ def kpi_chart(result: KpiResult, locale: Locale, color: str, accent: str) -> str
 
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'role="img" aria-label="{escape(result.name)}">'
+        f'role="img" aria-label="{escape(alt or result.name)}">'
+        f"<title>{escape(alt or result.name)}</title>"
     ]
     keep = keep_limit(result, scale, locale) if result.goal == "keep" else None
     if keep is not None:

@@ -50,8 +50,11 @@ def render_pdf(
     allowed: list[Path],
     variant: str | None = None,
     attachments: list[tuple[str, bytes]] = (),  # type: ignore[assignment]
+    tags: bool = True,
 ) -> Rendered:
-    """The PDF of ``html`` and its number of pages."""
+    """The PDF of ``html`` and its number of pages; ``tags``: a tagged PDF (a structure tree
+    of headings, tables and figures for screen readers), for every document but the running
+    header and footer, which are drawn over the pages as artifacts (assemble.py)."""
     import weasyprint
 
     fetcher = _fetcher_class()(allowed)
@@ -64,6 +67,7 @@ def render_pdf(
         # <meta> tags (viewport) stay out of it
         "custom_metadata": False,
         "uncompressed_pdf": False,
+        "pdf_tags": tags,
     }
     rendered = document.render(**options)
     pdf = rendered.write_pdf(**options)

@@ -74,6 +74,7 @@ class Renderer:
         allowed: list[Path],
         variant: str | None,
         attachments: list[tuple[str, bytes]],
+        tags: bool = True,
     ) -> Future[Rendered]:
         """The PDF of ``html``, rendered by a worker (:func:`kpireport.render.pdf.render_pdf`)."""
         from kpireport.render.pdf import render_pdf
@@ -93,7 +94,7 @@ class Renderer:
             self._pool = ProcessPool(
                 max_workers=self.jobs, initializer=_worker_start, context=context
             )
-        args = (html, allowed, variant, attachments)
+        args = (html, allowed, variant, attachments, tags)
         return self._pool.schedule(render_pdf, args=args, timeout=self.timeout)
 
     def __enter__(self) -> Renderer:
@@ -231,9 +232,9 @@ class PdfStage:
     # -- parts -----------------------------------------------------------------------------------
 
     def _submit(
-        self, html: str, attachments: tuple[tuple[str, bytes], ...] = ()
+        self, html: str, attachments: tuple[tuple[str, bytes], ...] = (), tags: bool = True
     ) -> Future[Rendered]:
-        return self.pool.submit(html, self.allowed, self.variant, list(attachments))
+        return self.pool.submit(html, self.allowed, self.variant, list(attachments), tags)
 
     def _cover(
         self, pack: BoardPack, guess: int, summary_pages: int, bodies: list[Rendered]
@@ -275,7 +276,8 @@ class PdfStage:
             try:
                 layers.append(_Layer(label, path, path.read_bytes(), None))
             except OSError:
-                layers.append(_Layer(label, path, None, self._submit(html)))
+                # untagged: drawn over the pages as an artifact (assemble._overlay)
+                layers.append(_Layer(label, path, None, self._submit(html, tags=False)))
         return layers
 
     def _forget_layers(self, used: set[str]) -> None:
