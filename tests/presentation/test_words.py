@@ -5,6 +5,7 @@ dictionaries) instead."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 from pathlib import Path
@@ -28,7 +29,7 @@ def broken(pdf: Path, words: set[str]) -> list[str]:
     ).stdout.decode()
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     found = []
-    for line, following in zip(lines, lines[1:], strict=False):
+    for line, following in itertools.pairwise(lines):
         if line[-1] in HYPHENS:
             continue
         head = LETTERS.findall(line)
