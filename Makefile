@@ -109,6 +109,8 @@ screenshots: venv test-sysdeps ## Render the README pictures (docs/img/) from th
 	@mkdir -p docs/img
 	pdftoppm -png -r 80 -f 1 -l 1 -singlefile reports/acme-en/2026-09-30/sales.pdf docs/img/department
 	pdftoppm -png -r 80 -f 3 -l 3 -singlefile reports/acme-en/2026-09-30/board-pack.pdf docs/img/board-pack-summary
+	chromium --headless --no-sandbox --hide-scrollbars --window-size=390,1500 \
+	  --screenshot=docs/img/phone.png "file://$(CURDIR)/reports/acme-en/2026-09-30/sales.html" 2>/dev/null
 	@ls -l docs/img
 
 bench: venv sysdeps ## Benchmark a large generated workbook against the baselines (docs/performance.md)
