@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import fcntl
 import functools
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -183,3 +185,30 @@ def _results_json_follow_the_schema(request: pytest.FixtureRequest) -> Any:
         return
     problems = results_files_problems(Path(tmp))
     assert not problems, "results.json breaks docs/results.schema.json:\n" + "\n".join(problems)
+
+
+def once_per_session(
+    factory: pytest.TempPathFactory, name: str, make: Callable[[Path], str]
+) -> Path:
+    """The folder ``name`` that ``make`` fills once per test session, also under pytest-xdist:
+    the first worker to need it runs ``make`` (which returns an error message, or "") while the
+    others wait on a lock, then every worker reads the same files. A failure is recorded, so
+    that the other workers fail with it instead of trying again."""
+    base = factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # shared by the workers of this session (and only this one)
+    root = base / name
+    root.mkdir(exist_ok=True)
+    status = root / "status.json"
+    with open(root / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not status.exists():
+            try:
+                error = make(root)
+            except Exception as exc:
+                error = repr(exc)
+            status.write_text(json.dumps(error))
+    error = json.loads(status.read_text())
+    if error:
+        pytest.fail(f"{name}: building the reports failed:\n{error}")
+    return root

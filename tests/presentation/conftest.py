@@ -8,9 +8,7 @@ wait on a lock, then every worker reads the same files. Checks read the files, n
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -19,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import once_per_session
 from tests.presentation.workbooks import SAMPLES, write_light_long
 
 # The workbook names (file stems), which are also the report sets' folder names.
@@ -75,21 +74,4 @@ def _build(base: Path) -> str:
 @pytest.fixture(scope="session")
 def presented(tmp_path_factory: pytest.TempPathFactory) -> Presented:
     """The three workbooks built once for the session (see the module's docstring)."""
-    base = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        base = base.parent  # shared by the workers of this session (and only this one)
-    base = base / "presentation"
-    base.mkdir(exist_ok=True)
-    status = base / "status.json"
-    with open(base / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not status.exists():
-            try:
-                error = _build(base)
-            except Exception as exc:  # recorded, so that the other workers do not try again
-                error = repr(exc)
-            status.write_text(json.dumps(error))
-    error = json.loads(status.read_text())
-    if error:
-        pytest.fail("building the presentation workbooks failed:\n" + error)
-    return Presented(base / "out")
+    return Presented(once_per_session(tmp_path_factory, "presentation", _build) / "out")

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import functools
 import hashlib
 import itertools
 import json
-import os
 import re
 import subprocess
 import sys
@@ -35,6 +33,7 @@ from kpireport.i18n import get_locale
 from kpireport.schema import Unit
 from tests.conftest import (
     SAMPLES,
+    once_per_session,
     results_files_problems,
     schema_problems,
     valid_sheets,
@@ -129,23 +128,9 @@ def _run_builds(root: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    base = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        base = base.parent  # shared by the workers of this session (and only this one)
-    root = base / "render-pdf"
-    root.mkdir(exist_ok=True)
-    status = root / "status.json"
-    with open(root / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not status.exists():
-            try:
-                errors = _run_builds(root)
-            except Exception as exc:  # recorded, so that the other workers do not try again
-                errors = {"setup": repr(exc)}
-            status.write_text(json.dumps(errors))
-    errors = json.loads(status.read_text())
-    if errors:
-        pytest.fail("building the sample reports failed:\n" + "\n".join(errors.values()))
+    root = once_per_session(
+        tmp_path_factory, "render-pdf", lambda root: "\n".join(_run_builds(root).values())
+    )
     return Built(root / "normal", root / "pdfa", root / "hostile")
 
 
