@@ -9,6 +9,7 @@ from kpireport import __version__
 from kpireport.cli.build import build_command
 from kpireport.cli.common import CONTEXT, workbook_paths
 from kpireport.cli.init import init_command
+from kpireport.cli.preview import preview_command
 from kpireport.cli.send import send_command
 from kpireport.cli.validate import validate_command
 from kpireport.cli.watch import watch_command
@@ -24,7 +25,14 @@ def main(debug: bool) -> None:
     """
 
 
-for command in (validate_command, build_command, send_command, init_command, watch_command):
+for command in (
+    validate_command,
+    build_command,
+    send_command,
+    init_command,
+    watch_command,
+    preview_command,
+):
     main.add_command(command)
 
 __all__ = ["main", "workbook_paths"]

@@ -1,0 +1,105 @@
+"""``kpireport preview`` in a real browser (issue 17's acceptance): the system Chromium driven
+by Playwright opens the preview; the workbook is saved as Excel saves (a temporary file renamed
+over it), and the page shows the change by itself: a new KPI name, then an error at its cell,
+then the report again once the cell is fixed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from openpyxl.utils import get_column_letter
+from playwright.sync_api import sync_playwright
+
+from kpireport.build import BuildOptions
+from kpireport.preview.session import Preview
+from tests.conftest import valid_sheets, write_workbook
+
+SHOWN = 5_000  # ms: how soon a save must show in the page
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("no chromium on PATH (make test-sysdeps installs Debian's)")
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def preview(tmp_path: Path) -> Iterator[Preview]:
+    workbook = write_workbook(tmp_path / "kpis.xlsx", valid_sheets())
+    session = Preview(workbook, BuildOptions())
+    thread = threading.Thread(target=session.serve, daemon=True)
+    thread.start()
+    yield session
+    session.stop()
+    thread.join(10)
+    session.close()
+    assert not session.folder.exists()
+
+
+def save_as_excel_does(workbook: Path, change: Any) -> None:
+    """Change the workbook with openpyxl, write it to a temporary file, rename it over."""
+    book = openpyxl.load_workbook(workbook)
+    change(book)
+    temporary = workbook.with_name("~$kpis.tmp")
+    book.save(temporary)
+    os.replace(temporary, workbook)
+
+
+def kpi_cell(book: Any, column: str) -> Any:
+    sheet = book["KPIs"]
+    header = [c.value for c in sheet[1]]
+    return sheet.cell(row=2, column=header.index(column) + 1)
+
+
+def test_the_page_follows_the_workbook_as_it_is_saved(preview: Preview, browser: Any) -> None:
+    page = browser.new_page()
+    page.goto(preview.url)
+    name = valid_sheets()["KPIs"][1][2]
+    page.get_by_text(name).first.wait_for(timeout=SHOWN)
+
+    save_as_excel_does(
+        preview.workbook, lambda b: setattr(kpi_cell(b, "name"), "value", "Fresh name")
+    )
+    page.get_by_text("Fresh name").first.wait_for(timeout=SHOWN)
+
+    # an error: the target is text; the page shows the validation report, with the cell
+    def bad_target(book: Any) -> None:
+        kpi_cell(book, "target").value = "lots"
+
+    save_as_excel_does(preview.workbook, bad_target)
+    cell = f"{get_column_letter(valid_sheets()['KPIs'][0].index('target') + 1)}2"
+    page.get_by_text(cell).first.wait_for(timeout=SHOWN)
+    assert "Fresh name" not in page.inner_text("h1")
+
+    save_as_excel_does(preview.workbook, lambda b: setattr(kpi_cell(b, "target"), "value", 60))
+    page.get_by_text("Fresh name").first.wait_for(timeout=SHOWN)
+    assert preview.result is not None and preview.result.ok
+    page.close()
+
+
+def test_a_file_that_is_not_a_workbook_is_shown_and_the_server_goes_on(
+    preview: Preview, browser: Any
+) -> None:
+    page = browser.new_page()
+    page.goto(preview.url)
+    page.get_by_text(valid_sheets()["KPIs"][1][2]).first.wait_for(timeout=SHOWN)
+    temporary = preview.workbook.with_name("~$kpis.tmp")
+    temporary.write_bytes(b"not a workbook at all")
+    os.replace(temporary, preview.workbook)
+    page.wait_for_function("() => !document.body.innerText.includes('Test')", timeout=SHOWN)
+    write_workbook(temporary, valid_sheets())
+    os.replace(temporary, preview.workbook)
+    page.get_by_text(valid_sheets()["KPIs"][1][2]).first.wait_for(timeout=SHOWN)
+    page.close()
