@@ -3,7 +3,7 @@
 next to it, or a template) is saved, the open pages told to reload.
 
 Why polling, not a file-watching library: the session watches a handful of files, whose size
-and modification time it reads four times a second at no measurable cost, and polling sees a
+and modification time it reads ten times a second at no measurable cost, and polling sees a
 save made by renaming a temporary file over the workbook (Excel, LibreOffice) the same way on
 every system and file system, network shares included. A save is taken once the file has stopped
 changing for one poll; the office suites' lock files (``~$x.xlsx``, ``.~lock.x.xlsx#``) are
@@ -24,7 +24,7 @@ from kpireport.build import BuildOptions, BuildResult, build
 from kpireport.errors import KpiReportError
 from kpireport.preview.server import PreviewServer
 
-POLL = 0.25  # seconds between looks at the watched files
+POLL = 0.1  # seconds between looks at the watched files
 
 Stamp = tuple[tuple[str, int, int], ...]
 
