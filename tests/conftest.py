@@ -17,6 +17,10 @@ import openpyxl
 import pytest
 from hypothesis import settings
 
+# One browser per test process for every test that drives one (Playwright allows one sync
+# session per process): the presentation checks and the live preview.
+from tests.presentation.browser import screen_fixture  # noqa: F401
+
 # No per-example deadline: the suite runs on two busy cores (pytest -n 2), where an example that
 # takes 200 ms instead of 20 ms says nothing about the code. The examples' counts stay as set.
 settings.register_profile("kpireport", deadline=None)

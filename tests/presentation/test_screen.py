@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.presentation.browser import WIDTHS, Screen, screen_fixture  # noqa: F401
+from tests.presentation.browser import WIDTHS, Screen
 from tests.presentation.conftest import WORKBOOKS, Presented
 
 # Every page of a report set, the departments by their place in results.json; and the output

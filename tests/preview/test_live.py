@@ -6,7 +6,6 @@ then the report again once the cell is fixed."""
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,24 +14,19 @@ from typing import Any
 import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter
-from playwright.sync_api import sync_playwright
 
 from kpireport.build import BuildOptions
 from kpireport.preview.session import Preview
 from tests.conftest import valid_sheets, write_workbook
+from tests.presentation.browser import Screen
 
 SHOWN = 5_000  # ms: how soon a save must show in the page
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("no chromium on PATH (make test-sysdeps installs Debian's)")
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        yield launched
-        launched.close()
+@pytest.fixture
+def browser(screen: Screen) -> Any:
+    """The session's Chromium (tests/presentation/browser.py)."""
+    return screen.browser
 
 
 @pytest.fixture
