@@ -54,7 +54,7 @@ if [ -n "$$missing" ]; then \
 fi
 endef
 
-.PHONY: help venv sysdeps test-sysdeps test test-fast demo screenshots bench bench-quick lint format messages clean distclean
+.PHONY: help venv sysdeps test-sysdeps test test-fast demo screenshots reference-pages bench bench-quick lint format messages clean distclean
 
 help: ## List the targets
 	@echo "Usage: make TARGET"
@@ -102,6 +102,11 @@ demo: venv sysdeps ## Validate the samples, build their reports into reports/, s
 	@echo "(broken-en.xlsx is meant to fail: it shows what validation reports)"
 	$(BIN)/kpireport validate sample_workbooks/invalid/broken-en.xlsx || true
 
+# After a change meant to change how the reports look: the pictures test_same_pages.py compares
+# every board pack page with (look at them before committing).
+reference-pages: venv test-sysdeps ## Print the board packs' pages that the look test compares with
+	$(BIN)/python -m tests.presentation.reference
+
 # The README's pictures: page 1 of a department report and the board pack's summary page.
 screenshots: venv test-sysdeps ## Render the README pictures (docs/img/) from the sample reports
 	$(BIN)/kpireport build sample_workbooks/acme-en.xlsx -o reports --report-date 2026-08-31 --quiet >/dev/null
@@ -113,10 +118,10 @@ screenshots: venv test-sysdeps ## Render the README pictures (docs/img/) from th
 	  --screenshot=docs/img/phone.png "file://$(CURDIR)/reports/acme-en/2026-09-30/sales.html" 2>/dev/null
 	@ls -l docs/img
 
-bench: venv sysdeps ## Benchmark a large generated workbook against the baselines (docs/performance.md)
+bench: venv test-sysdeps ## Benchmark a large generated workbook against the baselines (docs/performance.md)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
-bench-quick: venv sysdeps ## The benchmark on a tiny workbook (proves the harness works)
+bench-quick: venv test-sysdeps ## The benchmark on a tiny workbook (proves the harness works)
 	$(BIN)/python bench/run.py --quick
 
 lint: venv ## ruff check, ruff format --check and mypy (all run; any failure fails)
