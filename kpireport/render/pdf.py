@@ -54,11 +54,14 @@ def render_pdf(
 ) -> Rendered:
     """The PDF of ``html`` and its number of pages; ``tags``: a tagged PDF (a structure tree
     of headings, tables and figures for screen readers), for every document but the running
-    header and footer, which are drawn over the pages as artifacts (assemble.py)."""
+    header and footer, which are drawn over the pages as artifacts (assemble.py). What is laid
+    out is the print form of ``html`` (:mod:`kpireport.render.printform`): the same pages."""
     import weasyprint
 
+    from kpireport.render.printform import for_print
+
     fetcher = _fetcher_class()(allowed)
-    document = weasyprint.HTML(string=html, base_url=str(allowed[0]), url_fetcher=fetcher)
+    document = weasyprint.HTML(string=for_print(html), base_url=str(allowed[0]), url_fetcher=fetcher)
     files = [weasyprint.Attachment(string=data, name=name) for name, data in attachments]
     options: dict[str, Any] = {
         "pdf_variant": variant,
