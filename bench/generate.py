@@ -49,6 +49,17 @@ def _month_ends(start: dt.date, end: dt.date) -> list[dt.date]:
         year, month = nxt.year, nxt.month
 
 
+def _cell(ws: object, value: float, percent: bool) -> object:
+    """``value`` as a cell: a percent KPI's target, baseline and benchmark in a percent-formatted
+    cell, as its measurements are (a plain 0.9 beside measurements of 50% reads as 0.9%, and
+    validation rightly asks whether 90% was meant)."""
+    if not percent:
+        return value
+    cell = WriteOnlyCell(ws, value=value)
+    cell.number_format = "0%"
+    return cell
+
+
 def generate(
     path: Path,
     departments: int = 40,
@@ -95,8 +106,8 @@ def generate(
             ws.append([
                 kpi_id, f"Department {d:02d}", f"KPI {k} of department {d}",
                 "What is measured, and how", "%" if percent else "count",
-                "higher" if higher else "lower", target, dt.date(2027, 12, 31),
-                level, start, "daily" if is_daily else "monthly", "mean",
+                "higher" if higher else "lower", _cell(ws, target, percent),
+                dt.date(2027, 12, 31), _cell(ws, level, percent), start, "daily" if is_daily else "monthly", "mean",
                 "Why it matters", f"Owner {d:02d}-{k:02d}", "System export",
             ])  # fmt: skip
 
@@ -124,7 +135,8 @@ def generate(
     ws = wb.create_sheet("Benchmarks")
     ws.append(["kpi", "source", "value", "kind"])
     for kpi_id, percent, _, level in kpi_rows:
-        ws.append([kpi_id, "Industry average", 0.6 if percent else level * 1.2, "industry"])
+        benchmark = _cell(ws, 0.6 if percent else level * 1.2, percent)
+        ws.append([kpi_id, "Industry average", benchmark, "industry"])
     wb.save(path)
     return Counts(departments, len(kpi_rows), per_dept_daily * departments, rows, len(kpi_rows))
 
