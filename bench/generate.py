@@ -107,7 +107,8 @@ def generate(
                 kpi_id, f"Department {d:02d}", f"KPI {k} of department {d}",
                 "What is measured, and how", "%" if percent else "count",
                 "higher" if higher else "lower", _cell(ws, target, percent),
-                dt.date(2027, 12, 31), _cell(ws, level, percent), start, "daily" if is_daily else "monthly", "mean",
+                dt.date(2027, 12, 31), _cell(ws, level, percent), start,
+                "daily" if is_daily else "monthly", "mean",
                 "Why it matters", f"Owner {d:02d}-{k:02d}", "System export",
             ])  # fmt: skip
 
