@@ -253,6 +253,11 @@ def _build_workbook(
         previous = _previous_build(path, out_dir, report, as_of.isoformat(), key)
         if previous is not None:
             return replace(previous, report_date=dated)
+    if pool is not None and "pdf" in options.formats:
+        # There is work to do: the PDF workers start up (render/warm.py) while the numbers are
+        # computed and the HTML written. Not earlier: a workbook with errors or one already
+        # built needs none, and would wait for them to start before it could stop them.
+        pool.start()
     results = compute(workbook, report, lang=options.lang, report_date=as_of)
     results.page_size = options.page_size or results.page_size
     before = previous_results(earlier, results, workbook, report, options.compare, options.lang)
@@ -371,7 +376,8 @@ def _write_set(
         for file in todo:
             if not file.pdf:
                 staging.add(file, file_content(file, plan, html))
-        plan.data = None  # what only those files needed
+        if plan.rs.view.memo is not None:
+            plan.rs.view.memo.clear()  # the cards, made once for the pages and the board pack
         del html
         rendered = pdfs.bodies()
         manifest.keep_bodies(rendered, body_keys)

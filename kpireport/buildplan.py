@@ -33,6 +33,8 @@ from kpireport.render.documents import (
 )
 
 if TYPE_CHECKING:
+    from markupsafe import Markup
+
     from kpireport.assets import Logo
     from kpireport.build import BuildOptions
     from kpireport.engine import Results
@@ -86,7 +88,8 @@ def plan_set(
     # file is read, decoded and scaled once, and every page that shows it shares the one copy.
     logos = Logos(assets)
     logo = logos.get(results.logo)
-    rs = ReportSet(environment(options.templates), View(results, logo=_uri(logo)), report)
+    memo: dict[tuple[object, ...], Markup] = {}  # the cards, shared by every page (View.once)
+    rs = ReportSet(environment(options.templates), View(results, _uri(logo), memo), report)
     base = digest(__version__, templates, options.pdf_variant)
     # What every page shows besides its own numbers: the settings and the report date. Not the
     # workbook's hash: a department page must not change when another department's rows do
@@ -101,7 +104,8 @@ def plan_set(
         dept_logo = logos.get(dept.logo) or logo
         logo_of_page = dept_logo.sha256 if dept_logo else ""
         key = digest(base, page, department_keys[dept.slug], logo_of_page)
-        doc = DepartmentReport(dept, View(results, _uri(dept_logo)), digest(key, "body"))
+        view = View(results, _uri(dept_logo), memo)
+        doc = DepartmentReport(dept, view, digest(key, "body"))
         departments.append(doc)
         files.append(OutputFile(f"{doc.name}.html", digest(key, "html"), doc))
         files.append(OutputFile(f"{doc.name}.pdf", digest(key, "pdf"), doc))

@@ -31,6 +31,12 @@ def test_bench_quick_prints_the_table_and_ratios() -> None:
     assert "ratio validate / a:" in run.stdout
     assert "ratio build / b:" in run.stdout
     assert "ratio rebuild / build:" in run.stdout
+    # issue 18's: the headless Chromium baseline, ratios 1-3 and the memory of the largest size
+    assert "baseline c: Chromium" in run.stdout
+    for ratio in ("ratio 1, build / c:", "ratio 2, one department changed / build:"):
+        assert ratio in run.stdout
+    assert "ratio 3, small cold build / plain WeasyPrint:" in run.stdout
+    assert "memory 4:" in run.stdout
     # a rebuild with nothing changed writes nothing; one changed department rewrites its own
     # files, the board pack and the summaries, not the other department's
     assert "files rewritten with nothing changed: 0" in run.stdout
@@ -39,5 +45,5 @@ def test_bench_quick_prints_the_table_and_ratios() -> None:
     assert "department-01" not in changed
     # the scaling table has a row per size
     assert "scaling:" in run.stdout
-    table = run.stdout.split("scaling:")[1].splitlines()[2:]
+    table = run.stdout.split("scaling:")[1].split("memory 4:")[0].splitlines()[2:]
     assert [ln.split()[:2] for ln in table if ln.strip()] == [["1", "3"], ["2", "6"]]

@@ -194,6 +194,9 @@ def build_command(
     )
     if templates is not None:
         check_templates(templates, "report")
+    from kpireport import reaper
+
+    reaper.install()  # no process of the build outlives the command
     progress = Progress(quiet)
     failed = False
 

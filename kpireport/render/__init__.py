@@ -10,6 +10,7 @@ colleagues can show what it is given, but cannot reach Python's internals (``__c
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -139,7 +140,12 @@ def _npgettext(
 class View:
     """What templates need to show one report set: labels, formatting and branding."""
 
-    def __init__(self, results: Results | Heading, logo: str | None = None) -> None:
+    def __init__(
+        self,
+        results: Results | Heading,
+        logo: str | None = None,
+        memo: dict[tuple[object, ...], Markup] | None = None,
+    ) -> None:
         self.r = results
         self.locale = get_locale(results.language)
         self.lang = self.locale.code
@@ -150,6 +156,21 @@ class View:
         # the PDFs' paper, as CSS names it (A4, letter); a page of no report set is A4
         self.page_size = getattr(results, "page_size", "A4")
         self._kpis: dict[str, KpiResult] | None = None
+        # markup made once for every page of the report set that shows it (see once()); the
+        # views of one set share it, and the build lets it go once the HTML is written
+        self.memo = memo
+
+    def once(self, *key: object, caller: Callable[[], str]) -> Markup:
+        """What the block of ``{% call v.once(...) %}`` makes, made once per report set for
+        ``key``: a KPI's card, with its chart, is the same on its department's page and in the
+        board pack, and making it took half of the HTML's time. Without a shared memo
+        (a page rendered on its own), made every time."""
+        if self.memo is None:
+            return Markup(caller())
+        made = self.memo.get(key)
+        if made is None:
+            made = self.memo[key] = Markup(caller())
+        return made
 
     # -- formatting ---------------------------------------------------------------------------
 

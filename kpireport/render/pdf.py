@@ -61,7 +61,9 @@ def render_pdf(
     from kpireport.render.printform import for_print
 
     fetcher = _fetcher_class()(allowed)
-    document = weasyprint.HTML(string=for_print(html), base_url=str(allowed[0]), url_fetcher=fetcher)
+    document = weasyprint.HTML(
+        string=for_print(html), base_url=str(allowed[0]), url_fetcher=fetcher
+    )
     files = [weasyprint.Attachment(string=data, name=name) for name, data in attachments]
     options: dict[str, Any] = {
         "pdf_variant": variant,

@@ -43,6 +43,9 @@ PAGES = ".pages"  # in a report set: the department bodies, and header and foote
 FURNITURE_CHUNK = 150  # pages of running header and footer rendered by one worker job
 COVER_PAGES = 2  # the first guess at a board pack's cover and contents, without a last build's
 SUMMARY = f"{BOARD_PACK}.pdf (summary)"  # the job of the board pack's summary pages
+# What the workers' fork server imports, in order: the quiet excepthook first (forkquiet.py),
+# last a first document laid out (warm.py), so that every worker starts warm.
+PRELOAD = ("kpireport.render.forkquiet", "kpireport.render.pdf", "kpireport.render.warm")
 
 # A job handed to the workers, and the document it renders (named when it fails).
 Jobs: TypeAlias = dict[Future[Rendered], str]
@@ -67,6 +70,24 @@ class Renderer:
         self.jobs = max(1, jobs)
         self.timeout = timeout
         self._pool: ProcessPool | None = None
+        self._used = False
+
+    def start(self) -> None:
+        """Start the workers now (idempotent), so that their start-up, importing WeasyPrint
+        and laying out a first document (render/warm.py), runs while the build reads the
+        workbook rather than after."""
+        if self._pool is not None:
+            return
+        import multiprocessing
+
+        from pebble import ProcessPool
+
+        # Workers come from a fork server that has imported WeasyPrint and nothing of this
+        # process: they hold none of its open files (the output folder's lock, the drop
+        # folder's lock), so a killed build never leaves a lock held, and none of its memory.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(list(PRELOAD))
+        self._pool = ProcessPool(max_workers=self.jobs, initializer=_worker_start, context=context)
 
     def submit(
         self,
@@ -79,21 +100,9 @@ class Renderer:
         """The PDF of ``html``, rendered by a worker (:func:`kpireport.render.pdf.render_pdf`)."""
         from kpireport.render.pdf import render_pdf
 
-        if self._pool is None:
-            import multiprocessing
-
-            from pebble import ProcessPool
-
-            # Workers come from a fork server that has imported WeasyPrint and nothing of this
-            # process: they hold none of its open files (the output folder's lock, the drop
-            # folder's lock), so a killed build never leaves a lock held, and none of its memory.
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(
-                ["kpireport.render.forkquiet", "kpireport.render.pdf", "weasyprint"]
-            )
-            self._pool = ProcessPool(
-                max_workers=self.jobs, initializer=_worker_start, context=context
-            )
+        self.start()
+        assert self._pool is not None
+        self._used = True
         args = (html, allowed, variant, attachments, tags)
         return self._pool.schedule(render_pdf, args=args, timeout=self.timeout)
 
@@ -102,7 +111,9 @@ class Renderer:
 
     def __exit__(self, *exc: object) -> None:
         if self._pool is not None:
-            if exc[0] is None:
+            # workers started early for a build that needed none (a workbook with errors) are
+            # stopped, not waited for while they start up
+            if exc[0] is None and self._used:
                 self._pool.close()
             else:
                 self._pool.stop()
