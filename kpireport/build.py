@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,8 +41,13 @@ from kpireport.errors import (
     UsageError,
     WorkbookError,
 )
-from kpireport.fsutil import inside, locked, put_in_place, remove_temp_files, write_temp
-from kpireport.hashing import sha256
+from kpireport.fsutil import (
+    inside,
+    locked,
+    put_in_place,
+    remove_temp_files,
+    write_temp_pieces,
+)
 from kpireport.history import earlier_summaries
 from kpireport.i18n import SOURCE, language_code
 from kpireport.issues import Issue, ValidationReport
@@ -422,11 +427,15 @@ class _Staging:
         self.staged: list[_Staged] = []
         self.written: list[Path] = []
 
-    def add(self, file: OutputFile, data: str | bytes, cover_pages: int | None = None) -> None:
-        """Write ``data`` for ``file`` to a temporary file; ``cover_pages``: of a board pack."""
-        payload = data.encode("utf-8") if isinstance(data, str) else data
+    def add(
+        self, file: OutputFile, data: str | bytes | Iterable[str], cover_pages: int | None = None
+    ) -> None:
+        """Write ``data`` (or its pieces, as they come) for ``file`` to a temporary file;
+        ``cover_pages``: of a board pack."""
         target = self.folder / file.name
-        staged = _Staged(write_temp(target, payload), target, file, sha256(payload), cover_pages)
+        pieces = [data] if isinstance(data, str | bytes) else data
+        temp, digest = write_temp_pieces(target, pieces)
+        staged = _Staged(temp, target, file, digest, cover_pages)
         self.staged.append(staged)
         if self.progress is not None:
             self.progress(str(target), len(self.staged), self.total)

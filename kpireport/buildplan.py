@@ -6,13 +6,13 @@ kpireport/render/pdfstage.py)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, assert_never
 
 from kpireport import __version__
+from kpireport.engine.serialize import results_json
 from kpireport.errors import UsageError
 from kpireport.hashing import digest
 from kpireport.issues import ValidationReport
@@ -52,10 +52,6 @@ class Plan:
     files: list[OutputFile]
     allowed: list[Path]  # the folders the PDFs may read files from (templates, logos)
     summary: dict[str, object]  # results.json's company summary
-    # results.json's data: held only until the files other than PDFs are written (the build
-    # then sets it to None), so that the long PDF stage does not keep it (hundreds of MB for a
-    # large workbook)
-    data: dict[str, object] | None
 
 
 def plan_set(
@@ -70,7 +66,7 @@ def plan_set(
     templates' digest; ``earlier``: the workbook's earlier sets, newest first, for the trend on
     the set's index.html."""
     from kpireport.assets import Logos
-    from kpireport.engine import to_dict
+    from kpireport.engine.serialize import department_dict, without_departments
     from kpireport.history import summary_of
     from kpireport.render import View, default_templates, environment
     from kpireport.render.home import trend
@@ -82,7 +78,9 @@ def plan_set(
         available = ", ".join(d.name for d in results.departments)
         missing = ", ".join(n for n in options.departments if n.casefold() in unknown)
         raise UsageError(f"{workbook.path.name} has no department {missing}; it has: {available}")
-    data = to_dict(results)
+    # results.json's data is never made whole (engine.serialize.results_json): what every
+    # page shows, then each department's numbers, hashed one at a time
+    data = without_departments(results)
     assets = options.assets_for(workbook)
     # the same check as validation's bad-logo warning: a refused file is never opened. Each
     # file is read, decoded and scaled once, and every page that shows it shares the one copy.
@@ -97,7 +95,7 @@ def plan_set(
     page = {k: data[k] for k in data if k not in ("departments", "summary", "warnings", "sha256")}
     logo_key = logo.sha256 if logo else ""
     # Each department's numbers are hashed once; everything else's hash is made of those.
-    department_keys = {d["slug"]: digest(d) for d in data["departments"]}
+    department_keys = {d.slug: digest(department_dict(d)) for d in results.departments}
     everything = digest({k: data[k] for k in data if k != "departments"}, department_keys)
     departments, files = [], []
     for dept in chosen:
@@ -112,7 +110,9 @@ def plan_set(
     if not wanted:
         key = digest(base, everything, logo_key)
         attachments = (
-            (("results.json", results_json(data).encode()),) if options.pdf_variant else ()
+            (("results.json", "".join(results_json(results)).encode()),)
+            if options.pdf_variant
+            else ()
         )
         pack = BoardPack(tuple(d.slug for d in chosen), attachments)
         files.append(OutputFile(f"{pack.name}.html", digest(key, "html"), pack))
@@ -129,14 +129,14 @@ def plan_set(
     index_key = digest(base, page, names, data["summary"], asdict(sets))
     files.append(OutputFile("index.html", index_key, IndexPage(names, sets)))
     allowed = [default_templates(), *([options.templates] if options.templates else []), assets]
-    return Plan(rs, results, departments, files, allowed, data["summary"], data)
+    return Plan(rs, results, departments, files, allowed, data["summary"])
 
 
 def _uri(logo: Logo | None) -> str | None:
     return logo.uri if logo else None
 
 
-def file_content(file: OutputFile, plan: Plan, html: dict[str, str]) -> str | bytes:
+def file_content(file: OutputFile, plan: Plan, html: dict[str, str]) -> str | bytes | Iterator[str]:
     """The content of ``file``, not a PDF. ``html``: department pages rendered already."""
     from kpireport.export import results_csv, results_xlsx
 
@@ -147,8 +147,7 @@ def file_content(file: OutputFile, plan: Plan, html: dict[str, str]) -> str | by
         case BoardPack():
             return board_pack_html(plan.rs)
         case ResultsJson():
-            assert plan.data is not None, "results.json is written before the data is let go"
-            return results_json(plan.data)
+            return results_json(plan.results)
         case ResultsCsv():
             return results_csv(plan.results)
         case ResultsXlsx():
@@ -158,10 +157,3 @@ def file_content(file: OutputFile, plan: Plan, html: dict[str, str]) -> str | by
         case IndexPage():
             return index_html(plan.rs, doc)
     assert_never(doc)
-
-
-def results_json(data: dict[str, object]) -> str:
-    """The text of results.json: made when written, and not kept (25 MB for 150,000
-    measurements). Compact, because only then does json use its C encoder: the indented form
-    took 180 MB more and 2 s longer."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"

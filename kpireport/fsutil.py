@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import stat
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from kpireport.errors import OutputError
@@ -78,24 +79,35 @@ def write_temp(path: Path, data: bytes | str) -> Path:
     """The first half of :func:`write_atomic`: ``data`` written and synced to a temporary file
     beside ``path``, whose name :func:`remove_temp_files` recognises. Returns that file; put it
     in place with :func:`put_in_place`, or delete it."""
+    return write_temp_pieces(path, [data])[0]
+
+
+def write_temp_pieces(path: Path, pieces: Iterable[bytes | str]) -> tuple[Path, str]:
+    """:func:`write_temp` of the concatenation of ``pieces`` (text as UTF-8), written as they
+    come, so that a large file (results.json) is never held whole; and its hex SHA-256."""
     path = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     except OSError as exc:
         raise OutputError(f"cannot write in {path.parent}: {exc.strerror or exc}") from None
+    digest = hashlib.sha256()
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
+            for piece in pieces:
+                payload = piece.encode("utf-8") if isinstance(piece, str) else piece
+                digest.update(payload)
+                fh.write(payload)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
-    except OSError as exc:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    return Path(tmp)
+        if isinstance(exc, OSError):
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise
+    return Path(tmp), digest.hexdigest()
 
 
 def put_in_place(tmp: Path, path: Path) -> None:

@@ -166,3 +166,19 @@ def test_docs_describe_the_version_and_point_to_the_schema() -> None:
     assert "`schema_version`" in text
     assert "results.schema.json" in text
     assert f'"schema_version": "{SCHEMA_VERSION}"' in text  # the example is current
+
+
+@pytest.mark.parametrize("sample", ["acme-en", "fjordsol-da"])
+def test_results_json_written_a_department_at_a_time_is_the_whole_data_dumped(sample: str) -> None:
+    """Issue 18, point 4: results.json is written in pieces, never held whole, and is exactly
+    the compact dump of to_dict (so its SHA-256 and every reader stay the same)."""
+    from kpireport.engine.serialize import results_json
+
+    workbook, report = check(SAMPLES / f"{sample}.xlsx")
+    results = compute(workbook, report)
+    pieces = list(results_json(results))
+    whole = json.dumps(to_dict(results), ensure_ascii=False, separators=(",", ":")) + "\n"
+    assert "".join(pieces) == whole
+    # one piece per department, none holding two
+    assert len(pieces) > len(results.departments) + 2
+    assert max(len(p) for p in pieces) < len(whole) / 2
