@@ -384,7 +384,7 @@ def _write_set(
         if plan.rs.view.memo is not None:
             plan.rs.view.memo.clear()  # the cards, made once for the pages and the board pack
         del html
-        rendered = pdfs.bodies()
+        rendered = pdfs.bodies({d.name for d in departments})
         manifest.keep_bodies(rendered, body_keys)
         bodies |= rendered
         files = {f.name: f for f in todo}

@@ -17,7 +17,7 @@ headers and footers and yields each finished PDF.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,6 +178,8 @@ class PdfStage:
         self.jobs: Jobs = {}  # the jobs start() and start_body() handed out
         self.slugs: list[str] = []  # the departments whose bodies they render
         self.summary: Rendered | None = None  # the board pack's summary pages
+        # header and footer layers handed out as soon as their department's body was done
+        self.early: dict[str, list[_Layer]] = {}
 
     # -- the steps -------------------------------------------------------------------------------
 
@@ -191,9 +193,18 @@ class PdfStage:
         self.jobs[self._submit(html)] = f"{slug}.pdf"
         self.slugs.append(slug)
 
-    def bodies(self) -> dict[str, Rendered]:
-        """Wait for the jobs handed out so far: the bodies, rendered (slug: pages)."""
-        rendered = self._wait(self.jobs)
+    def bodies(self, wanted: Collection[str] = ()) -> dict[str, Rendered]:
+        """Wait for the jobs handed out so far: the bodies, rendered (slug: pages). The header
+        and footer of each department in ``wanted`` (the department PDFs to make) are handed
+        to the workers the moment its body is done, so that they fill a worker that would
+        wait for the last bodies, instead of all coming after them."""
+
+        def done(label: str, body: Rendered) -> None:
+            name = label if label.removesuffix(".pdf") in wanted else None
+            if name is not None:
+                self.early[name] = self._furniture(name, body.pages, cover=False)
+
+        rendered = self._wait(self.jobs, done)
         self.summary = rendered.get(SUMMARY)
         return {slug: rendered[f"{slug}.pdf"] for slug in self.slugs}
 
@@ -211,7 +222,8 @@ class PdfStage:
         from kpireport.render.assemble import assemble
 
         furniture = {
-            f"{d.name}.pdf": self._furniture(f"{d.name}.pdf", bodies[d.name].pages, cover=False)
+            f"{d.name}.pdf": self.early.pop(f"{d.name}.pdf", [])
+            or self._furniture(f"{d.name}.pdf", bodies[d.name].pages, cover=False)
             for d in departments
         }
         if pack is not None:
@@ -298,15 +310,18 @@ class PdfStage:
                 with contextlib.suppress(OSError):
                     layer.unlink()
 
-    def _wait(self, jobs: Jobs) -> dict[str, Rendered]:
+    def _wait(
+        self, jobs: Jobs, done: Callable[[str, Rendered], None] | None = None
+    ) -> dict[str, Rendered]:
         """The results of ``jobs`` by document, or :class:`RenderFailed` naming the first
-        document that failed; the others are cancelled (their workers stopped)."""
-        from concurrent.futures import FIRST_EXCEPTION, wait
+        document that failed; the others are cancelled (their workers stopped). ``done``
+        hears of each document as it is done."""
+        from concurrent.futures import FIRST_COMPLETED, wait
 
         pending = set(jobs)
         out: dict[str, Rendered] = {}
         while pending:
-            finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
                 try:
                     out[jobs[future]] = future.result()
@@ -314,6 +329,8 @@ class PdfStage:
                     for other in pending:
                         other.cancel()
                     raise self._failure(jobs[future], exc) from exc
+                if done is not None:
+                    done(jobs[future], out[jobs[future]])
         return out
 
     def _failure(self, document: str, exc: BaseException) -> RenderFailed:
