@@ -62,7 +62,21 @@ class Reloads:
             self.generation += 1
             self._changed.notify_all()
 
+    def open_stream(self) -> bool:
+        """Count one more open page, unless ``MAX_STREAMS`` are open already (then False)."""
+        with self._changed:
+            if self.streams >= MAX_STREAMS:
+                return False
+            self.streams += 1
+            return True
+
+    def close_stream(self) -> None:
+        """An open page went away."""
+        with self._changed:
+            self.streams -= 1
+
     def close(self) -> None:
+        """The server stops: every open stream ends."""
         with self._changed:
             self.closed = True
             self._changed.notify_all()
@@ -177,12 +191,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def _events(self) -> None:
         reloads = self.server.reloads
-        with reloads._changed:
-            if reloads.streams >= MAX_STREAMS:
-                busy = True
-            else:
-                busy, reloads.streams = False, reloads.streams + 1
-        if busy:
+        if not reloads.open_stream():
             self._refuse(503, "Service Unavailable")
             return
         try:
@@ -200,8 +209,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         except OSError:
             pass  # the page went away
         finally:
-            with reloads._changed:
-                reloads.streams -= 1
+            reloads.close_stream()
 
 
 def _with_script(html: bytes) -> bytes:
