@@ -16,6 +16,7 @@ import html
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -23,25 +24,20 @@ from pathlib import Path
 from kpireport.build import BuildOptions, BuildResult, build
 from kpireport.errors import KpiReportError
 from kpireport.preview.server import PreviewServer
+from kpireport.settle import Settling, Signature, signature
 
 POLL = 0.1  # seconds between looks at the watched files
 
-Stamp = tuple[tuple[str, int, int], ...]
+Stamp = tuple[tuple[str, Signature | None], ...]
 
 
 def stamp(paths: list[Path]) -> Stamp:
-    """Name, size and modification time of each file of ``paths`` (or of the files in a
-    folder), leaving out what cannot be read: a workbook mid-save is simply not there."""
-    found = []
+    """The signature of each file of ``paths`` (or of the files in a folder): a workbook
+    mid-save, not there for a moment, is None."""
+    files: list[Path] = []
     for path in paths:
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for file in files:
-            try:
-                info = file.stat()
-            except OSError:
-                continue
-            found.append((str(file), info.st_size, info.st_mtime_ns))
-    return tuple(found)
+        files += sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    return tuple((str(file), signature(file, follow_symlinks=True)) for file in files)
 
 
 class Preview:
@@ -113,16 +109,16 @@ class Preview:
         """Rebuild after every save until :meth:`stop`; a save counts once the files have not
         changed for one poll."""
         last = stamp(self.watched())
+        saving: Settling | None = None
         while not self._stop.wait(POLL):
-            now = stamp(self.watched())
-            if now == last:
+            now, at = stamp(self.watched()), time.monotonic()
+            if saving is None:
+                if now != last:
+                    saving = Settling(now, at)
                 continue
-            while not self._stop.wait(POLL):  # until the save is over
-                settled = stamp(self.watched())
-                if settled == now:
-                    break
-                now = settled
-            last = now
+            if saving.changed(now, at) or not saving.settled(at, POLL):
+                continue
+            last, saving = now, None
             self.rebuild()
 
     def serve(self) -> None:
