@@ -10,7 +10,6 @@ a file counts once looks some time apart have seen it the same.
 from __future__ import annotations
 
 import os
-from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,10 +32,10 @@ class Settling:
     """A file (or a set of files, by their signatures together) and since when it has not
     changed."""
 
-    signature: Hashable
+    signature: object  # compared with ==
     since: float  # time.monotonic() when the signature was last different
 
-    def changed(self, signature: Hashable, now: float) -> bool:
+    def changed(self, signature: object, now: float) -> bool:
         """Look again at ``now``: True (and the wait starts over) when ``signature`` differs."""
         if signature == self.signature:
             return False

@@ -28,7 +28,7 @@ from kpireport.settle import Settling, Signature, signature
 
 POLL = 0.1  # seconds between looks at the watched files
 
-Stamp = tuple[tuple[str, Signature | None], ...]
+Stamp = dict[str, Signature | None]
 
 
 def stamp(paths: list[Path]) -> Stamp:
@@ -37,7 +37,7 @@ def stamp(paths: list[Path]) -> Stamp:
     files: list[Path] = []
     for path in paths:
         files += sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    return tuple((str(file), signature(file, follow_symlinks=True)) for file in files)
+    return {str(file): signature(file, follow_symlinks=True) for file in files}
 
 
 class Preview:
@@ -57,6 +57,7 @@ class Preview:
         self.server = PreviewServer(self.folder, host, port)
         self.log = log
         self.result: BuildResult | None = None
+        self.logos: list[Path] = []  # the files the workbook's logos are read from
         self._stop = threading.Event()
 
     @property
@@ -65,11 +66,23 @@ class Preview:
         return f"http://{'[' + host + ']' if ':' in host else host}:{self.server.port}/"
 
     def watched(self) -> list[Path]:
-        """The workbook, the folder its logos are looked up in, and the user's templates."""
-        paths = [self.workbook]
+        """The workbook, the logos it names (as of the last build) and the user's templates."""
+        paths = [self.workbook, *self.logos]
         if self.options.templates is not None:
             paths.append(self.options.templates)
         return paths
+
+    def _find_logos(self) -> None:
+        """Read which logos the workbook names now; kept as they were when it cannot be read
+        (mid-save: the next save reads it again)."""
+        from kpireport.assets import logo_files
+        from kpireport.workbook.reader import read_workbook
+
+        try:
+            workbook = read_workbook(self.workbook)
+        except KpiReportError:
+            return
+        self.logos = logo_files(workbook, self.options.assets_for(workbook))
 
     def rebuild(self) -> None:
         """Build the HTML reports, point the server at them (or at the validation report while
@@ -93,6 +106,8 @@ class Preview:
             else:
                 self._show_problem(f"{self.workbook.name} could not be built")
         self.server.reloads.announce()
+        # after the pages are told: the names are read again, which the page need not wait for
+        self._find_logos()
 
     def _show_problem(self, message: str) -> None:
         page = self.folder / "problem.html"
@@ -118,8 +133,13 @@ class Preview:
                 continue
             if saving.changed(now, at) or not saving.settled(at, POLL):
                 continue
-            last, saving = now, None
+            saving, named = None, set(self.logos)
             self.rebuild()
+            # A logo the workbook names from now on is watched from its state now; every other
+            # file from its state before the build, so that a save during the build is seen.
+            added = {str(p) for p in self.logos if p not in named}
+            fresh = stamp(self.watched())
+            last = {path: sig if path in added else now.get(path) for path, sig in fresh.items()}
 
     def serve(self) -> None:
         """Build once, then serve and watch until :meth:`stop` (or Ctrl-C)."""
