@@ -23,7 +23,9 @@ from pathlib import Path
 
 from kpireport.build import BuildOptions, BuildResult, build
 from kpireport.errors import KpiReportError
+from kpireport.i18n import get_locale
 from kpireport.preview.server import PreviewServer
+from kpireport.render.documents import BOARD_PACK
 from kpireport.settle import Settling, Signature, signature
 
 POLL = 0.1  # seconds between looks at the watched files
@@ -58,6 +60,10 @@ class Preview:
         self.log = log
         self.result: BuildResult | None = None
         self.logos: list[Path] = []  # the files the workbook's logos are read from
+        # the PDFs the pages link to (NAME.pdf: the departments it is built with), one at a time
+        self._documents: dict[str, tuple[str, ...]] = {}
+        self._pdf_lock = threading.Lock()
+        self.server.pdf = self.pdf
         self._stop = threading.Event()
 
     @property
@@ -90,12 +96,13 @@ class Preview:
         try:
             [result] = build([self.workbook], self.folder / "out", self.options)
         except KpiReportError as exc:
-            self._show_problem(str(exc))
+            self._show_problem([str(exc)])
         else:
             self.result = result
+            self._offer_pdfs(result)
             if result.ok and result.folder is not None:
                 # the board pack: every department on one page (the set's index links the rest)
-                pack = result.folder / "board-pack.html"
+                pack = result.folder / f"{BOARD_PACK}.html"
                 self.server.home = pack if pack.is_file() else result.folder / "index.html"
                 self.server.override = None
                 self.log(f"built {self.workbook.name}: {self.url}")
@@ -104,21 +111,70 @@ class Preview:
                 errors = len(result.report.errors)
                 self.log(f"{self.workbook.name} has {errors} error(s): shown in the page")
             else:
-                self._show_problem(f"{self.workbook.name} could not be built")
+                lang = result.report.lang
+                issues = [f"{i.message(lang)} {i.hint(lang)}" for i in result.report.errors]
+                self._show_problem(issues)
         self.server.reloads.announce()
         # after the pages are told: the names are read again, which the page need not wait for
         self._find_logos()
 
-    def _show_problem(self, message: str) -> None:
+    def _offer_pdfs(self, result: BuildResult) -> None:
+        """Link each report page of ``result`` to its PDF: a department's, the board pack's.
+        None while the workbook has errors."""
+        documents: dict[str, tuple[str, ...]] = {}
+        links: dict[Path, str] = {}
+        if result.folder is not None and result.summary is not None:
+            pages = [(d.slug, (d.name,)) for d in result.summary.departments]
+            for slug, departments in [*pages, (BOARD_PACK, ())]:  # () : all, and the pack
+                page = (result.folder / f"{slug}.html").resolve()
+                if page.is_file():
+                    documents[f"{slug}.pdf"] = departments
+                    links[page] = f"{slug}.pdf"
+        self._documents = documents
+        self.server.pdf_links = links
+        self.server.pdf_label = get_locale(result.language).gettext("Download this report as PDF")
+
+    def pdf(self, name: str) -> Path | None:
+        """The PDF ``name`` of a report page, rendered now through the build pipeline into the
+        preview's own folder, or as it is when the workbook is unchanged since (the build's
+        keys); None when the workbook has no such report now. One at a time: a second request
+        waits for the first, then finds its PDF done."""
+        with self._pdf_lock:
+            departments = self._documents.get(name)
+            if departments is None:
+                return None
+            options = replace(self.options, formats=("pdf",), departments=departments)
+            try:
+                [result] = build([self.workbook], self.folder / "pdf", options)
+            except KpiReportError as exc:  # the department is gone from the workbook since
+                self.log(f"no {name}: {exc}")
+                return None
+            if result.folder is None or not (result.folder / name).is_file():
+                self.log(f"no {name}: {self.workbook.name} cannot be built now")
+                return None
+            self.log(f"PDF: {result.folder / name}")
+            return result.folder / name
+
+    def _show_problem(self, details: list[str]) -> None:
+        """A page saying the reports cannot be shown, why (``details``), and that it updates
+        when the workbook is saved again, in the language asked for (the workbook's own is
+        not known: it could not be read)."""
+        locale = get_locale(self.options.lang)
+        title = locale.gettext("The reports of {workbook} cannot be shown").format(
+            workbook=self.workbook.name
+        )
+        then = locale.gettext("The page updates by itself when the workbook is saved again.")
+        paragraphs = "".join(f"<p>{html.escape(line)}</p>" for line in [*details, then])
         page = self.folder / "problem.html"
         page.write_text(
-            "<!DOCTYPE html><html><head><meta charset='utf-8'><title>kpireport preview</title>"
-            f"</head><body><main><h1>kpireport preview</h1><p>{html.escape(message)}</p>"
-            "<p>The page updates when the workbook is saved again.</p></main></body></html>",
+            f"<!DOCTYPE html><html lang='{locale.code}'><head><meta charset='utf-8'>"
+            f"<title>{html.escape(title)}</title></head><body><main>"
+            f"<h1>{html.escape(title)}</h1>{paragraphs}</main></body></html>",
             encoding="utf-8",
         )
         self.server.home = self.server.override = page
-        self.log(message)
+        self._documents, self.server.pdf_links = {}, {}
+        self.log(f"{self.workbook.name} could not be built: {' '.join(details)}")
 
     def watch(self) -> None:
         """Rebuild after every save until :meth:`stop`; a save counts once the files have not

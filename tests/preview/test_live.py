@@ -20,6 +20,7 @@ from kpireport.build import BuildOptions
 from kpireport.preview.session import Preview
 from tests.conftest import valid_sheets, write_workbook
 from tests.presentation.browser import Screen
+from tests.preview.test_server import request
 
 SHOWN = 5_000  # ms: how soon a save must show in the page
 
@@ -164,4 +165,33 @@ def test_a_saved_logo_reloads_the_page(tmp_path: Path, browser: Any) -> None:
     finally:
         session.stop()
         thread.join(10)
+        session.close()
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("da", ["Dette er ikke en Excel-projektmappe", "når projektmappen gemmes igen"]),
+        ("sv", ["när arbetsboken sparas igen"]),
+        (None, ["This is not an Excel workbook", "when the workbook is saved again"]),
+    ],
+)
+def test_the_problem_page_is_in_the_users_language(
+    tmp_path: Path, lang: str | None, words: list[str]
+) -> None:
+    """A file that cannot be read at all: what is wrong and what happens next, in --lang."""
+    workbook = tmp_path / "kpis.xlsx"
+    workbook.write_bytes(b"not a workbook at all")
+    session = Preview(workbook, BuildOptions(lang=lang))
+    thread = threading.Thread(target=session.server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        session.rebuild()
+        status, _headers, body = request(session.server, "/")
+        page = body.decode()
+        assert status == 200 and f"<html lang='{lang or 'en'}'>" in page
+        assert all(word in page for word in words), page
+        assert "kpis.xlsx" in page
+    finally:
+        session.server.shutdown()
         session.close()
