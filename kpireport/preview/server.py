@@ -188,7 +188,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return
         data = target.read_bytes()
         if target.suffix == ".html":
-            pdf = self.server.pdf_links.get(target) if self.server.override is None else None
+            links = self.server.pdf_links if self.server.override is None else {}
+            pdf = links.get(target.resolve())  # "/" names the board pack unresolved
             data = _with_script(data, None if pdf is None else self._pdf_link(pdf))
         self.send_response(200)
         self.send_header("Content-Type", TYPES.get(target.suffix, "application/octet-stream"))

@@ -53,6 +53,8 @@ def test_each_report_page_links_to_its_pdf_as_served_only(preview: Preview) -> N
     assert preview.result is not None and preview.result.folder is not None
     for html in preview.result.folder.glob("*.html"):
         assert b"/pdf/" not in html.read_bytes()  # the files on disk stay link-free
+    status, _headers, body = request(preview.server, "/")  # the board pack
+    assert status == 200 and b'href="/pdf/board-pack.pdf"' in body
     status, _headers, body = request(preview.server, page_path(preview, "index.html"))
     assert status == 200 and b"/pdf/" not in body  # not a report: no PDF of its own
 
@@ -82,6 +84,22 @@ def test_the_board_pack_pdf(preview: Preview) -> None:
     status, headers, body = request(preview.server, "/pdf/board-pack.pdf")
     assert (status, headers["Content-Type"]) == (200, "application/pdf")
     assert body.startswith(b"%PDF-")
+
+
+def test_pdfs_asked_for_at_once_are_rendered_one_after_the_other(preview: Preview) -> None:
+    """Two pages' links followed at the same moment: both PDFs, whole (the lock makes the
+    second wait for the first's build to be in place)."""
+    got: dict[str, tuple[int, dict[str, str], bytes]] = {}
+    threads = [
+        threading.Thread(target=lambda n=name: got.setdefault(n, request(preview.server, n)))
+        for name in ("/pdf/sales.pdf", "/pdf/board-pack.pdf", "/pdf/sales.pdf")
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    for status, _headers, body in got.values():
+        assert status == 200 and body.startswith(b"%PDF-") and body.rstrip().endswith(b"%%EOF")
 
 
 @pytest.mark.parametrize(
