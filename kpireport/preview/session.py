@@ -1,12 +1,14 @@
 """A preview session: the workbook's HTML reports built into a private folder, served by
-:class:`~kpireport.preview.server.PreviewServer`, and rebuilt whenever the workbook (or a logo
-next to it, or a template) is saved, the open pages told to reload.
+:class:`~kpireport.preview.server.PreviewServer`, and rebuilt whenever the workbook, a logo it
+names or a template is saved, the open pages told to reload. A report page's PDF is built when
+its link is followed, into the same private folder, by the same pipeline and its keys.
 
-Why polling, not a file-watching library: the session watches a handful of files, whose size
-and modification time it reads ten times a second at no measurable cost, and polling sees a
-save made by renaming a temporary file over the workbook (Excel, LibreOffice) the same way on
-every system and file system, network shares included. A save is taken once the file has stopped
-changing for one poll; the office suites' lock files (``~$x.xlsx``, ``.~lock.x.xlsx#``) are
+Why polling, not a file-watching library: the session watches a handful of files, whose
+signatures (:func:`kpireport.settle.signature`) it reads ten times a second at no measurable
+cost, and polling sees a save made by renaming a temporary file over the workbook (Excel,
+LibreOffice) the same way on every system and file system, network shares included. A save is
+taken once the files have stopped changing for one poll (:class:`kpireport.settle.Settling`,
+as the drop folder waits); the office suites' lock files (``~$x.xlsx``, ``.~lock.x.xlsx#``) are
 never looked at.
 """
 
