@@ -271,16 +271,29 @@ def _data_uri(mime: str, data: bytes) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-def logo_issues(workbook: Workbook, folder: Path | None = None) -> Iterator[Issue]:
-    """A ``bad-logo`` warning for every logo (Settings and Departments) that is refused;
-    ``folder`` is where logos are looked up, by default the workbook's own folder."""
-    where = Path(folder) if folder is not None else Path(workbook.path).parent
+def _named(workbook: Workbook) -> list[tuple[str, int, str]]:
+    """Every logo the workbook names: (sheet key, row, name as written), Settings first."""
     named: list[tuple[str, int, str]] = []
     if workbook.settings.logo:
         named.append(("settings", workbook.settings.rows.get("logo", 0), workbook.settings.logo))
     named += [("departments", d.row, d.logo) for d in workbook.departments if d.logo and d.row]
+    return named
+
+
+def logo_files(workbook: Workbook, folder: Path) -> list[Path]:
+    """The files the logos ``workbook`` names would be read from, looked up in ``folder``,
+    whether they exist yet or not; a name refused for where it leads (outside ``folder``, a
+    URL, an absolute path) is left out, never followed."""
+    found = (_locate(name, folder)[0] for _sheet, _row, name in _named(workbook))
+    return list(dict.fromkeys(path for path in found if path is not None))
+
+
+def logo_issues(workbook: Workbook, folder: Path | None = None) -> Iterator[Issue]:
+    """A ``bad-logo`` warning for every logo (Settings and Departments) that is refused;
+    ``folder`` is where logos are looked up, by default the workbook's own folder."""
+    where = Path(folder) if folder is not None else Path(workbook.path).parent
     logos = Logos(where)
-    for sheet_key, row, name in named:
+    for sheet_key, row, name in _named(workbook):
         checked = logos.check(name)
         if checked.reason is None:
             continue

@@ -29,6 +29,7 @@ from kpireport.inbox import (
     WatchError,
 )
 from kpireport.issues import ERROR
+from kpireport.settle import Settling, signature
 from kpireport.workbook.container import EXTENSIONS
 
 if TYPE_CHECKING:
@@ -68,11 +69,9 @@ class WatchSummary:
 
 
 @dataclass
-class _Seen:
+class _Seen(Settling):
     """A workbook in the inbox and since when it has not changed."""
 
-    signature: tuple[int, ...]
-    since: float  # time.monotonic() when the signature was last different
     order: int  # first seen: workbooks are built in the order they arrived
     growing: bool = False  # "still being written" was logged
     retry_at: float | None = None  # the claim failed: try again then, or when the file changes
@@ -157,25 +156,23 @@ def _poll(job: _Job, once: bool, interval: float, stable_seconds: float) -> None
                     job.log(f"ignored {path}: {reason}")
                 ignored[path.name] = reason
                 continue
-            try:
-                st = path.stat(follow_symlinks=False)
-            except FileNotFoundError:
+            sign = signature(path)
+            if sign is None:
                 continue
-            # ctime too: it changes on every write, and no copying tool can set it back
-            signature = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+            size = sign[1]
             seen = pending.get(path.name)
             if seen is None:
                 arrivals += 1
-                pending[path.name] = _Seen(signature, now, arrivals)
+                pending[path.name] = _Seen(sign, now, arrivals)
                 job.log(
-                    f"found {path} ({st.st_size:,} bytes); taking it once it has not changed "
+                    f"found {path} ({size:,} bytes); taking it once it has not changed "
                     f"for {stable_seconds:g} s"
                 )
-            elif seen.signature != signature:
+            elif seen.changed(sign, now):
                 if not seen.growing:
-                    job.log(f"waiting for {path}: still being written ({st.st_size:,} bytes)")
+                    job.log(f"waiting for {path}: still being written ({size:,} bytes)")
                 seen.growing = True
-                seen.signature, seen.since, seen.retry_at = signature, now, None
+                seen.retry_at = None
         for name in set(pending) - present:
             job.log(f"{job.box.where(None, name)} is gone before it was claimed")
             del pending[name]
@@ -185,7 +182,7 @@ def _poll(job: _Job, once: bool, interval: float, stable_seconds: float) -> None
         ready = sorted(
             (s.order, name)
             for name, s in pending.items()
-            if now - s.since >= stable_seconds and now >= (s.retry_at or 0)
+            if s.settled(now, stable_seconds) and now >= (s.retry_at or 0)
         )
         if ready:
             name = ready[0][1]

@@ -7,18 +7,24 @@ dependency. What it refuses: any method but GET and HEAD (nothing changes state)
 header that does not name the server (a DNS-rebinding page on another site), any path outside the
 folder once resolved (``..``, a link pointing out, an encoded slash), folders (no listing), and
 anything but a regular file. HTML pages get a small script, here and only here, that reloads
-them when the reports are rebuilt; the files on disk stay script-free.
+them when the reports are rebuilt; the files on disk stay script-free. A report page also gets a
+link to its PDF, ``/pdf/NAME.pdf``, which the preview renders when it is first asked for: a GET
+that fills a cache, so still nothing a request can change; any other name under ``/pdf/`` is 404.
 """
 
 from __future__ import annotations
 
+import html
 import http.server
 import ipaddress
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 EVENTS = "/__kpireport/events"
+# /pdf/NAME.pdf: the PDF of a report page, rendered when it is asked for (see PreviewServer.pdf)
+PDF = "/pdf/"
 # At most this many pages listening for reloads: each holds a thread.
 MAX_STREAMS = 16
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
@@ -35,6 +41,12 @@ RELOAD_SCRIPT = b"""<script>(function () {
   });
 })();</script>
 """ % EVENTS.encode()
+
+# The link to a report page's PDF, added like the script: in a corner, above the page.
+PDF_LINK_STYLE = (
+    "position:fixed;top:12px;right:12px;z-index:1000;padding:6px 12px;border-radius:4px;"
+    "background:#1F4E79;color:#fff;font:600 14px/1.2 system-ui,sans-serif;text-decoration:none"
+)
 
 TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -62,7 +74,21 @@ class Reloads:
             self.generation += 1
             self._changed.notify_all()
 
+    def open_stream(self) -> bool:
+        """Count one more open page, unless ``MAX_STREAMS`` are open already (then False)."""
+        with self._changed:
+            if self.streams >= MAX_STREAMS:
+                return False
+            self.streams += 1
+            return True
+
+    def close_stream(self) -> None:
+        """An open page went away."""
+        with self._changed:
+            self.streams -= 1
+
     def close(self) -> None:
+        """The server stops: every open stream ends."""
         with self._changed:
             self.closed = True
             self._changed.notify_all()
@@ -85,6 +111,11 @@ class PreviewServer(http.server.ThreadingHTTPServer):
         # what "/" shows; and while the workbook has errors, the page every HTML path shows
         self.home: Path | None = None
         self.override: Path | None = None
+        # the report pages that link to their PDF (resolved path: the PDF's name), the link's
+        # label in the reports' language, and what renders a PDF by its name (None: not one)
+        self.pdf_links: dict[Path, str] = {}
+        self.pdf_label = "PDF"
+        self.pdf: Callable[[str], Path | None] = lambda name: None
         super().__init__((host, port), _Handler)
 
     @property
@@ -144,8 +175,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if path == EVENTS:
             self._events()
             return
-        if path == "/" and self.server.home is not None:
-            target: Path | None = self.server.home
+        if path.startswith(PDF):
+            target: Path | None = self._pdf(path[len(PDF) :])
+        elif path == "/" and self.server.home is not None:
+            target = self.server.home
         else:
             target = self._file(path)
         if target is not None and target.suffix == ".html" and self.server.override is not None:
@@ -155,7 +188,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return
         data = target.read_bytes()
         if target.suffix == ".html":
-            data = _with_script(data)
+            links = self.server.pdf_links if self.server.override is None else {}
+            pdf = links.get(target.resolve())  # "/" names the board pack unresolved
+            data = _with_script(data, None if pdf is None else self._pdf_link(pdf))
         self.send_response(200)
         self.send_header("Content-Type", TYPES.get(target.suffix, "application/octet-stream"))
         self.send_header("Content-Length", str(len(data)))
@@ -175,14 +210,23 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return None
         return target
 
+    def _pdf(self, name: str) -> Path | None:
+        """The PDF ``name`` (as in the URL, not decoded): only one a page links to, rendered
+        now or taken from the cache (a GET that fills a cache changes nothing a user sees)."""
+        if name not in self.server.pdf_links.values():
+            return None
+        return self.server.pdf(name)
+
+    def _pdf_link(self, name: str) -> bytes:
+        label = html.escape(self.server.pdf_label)
+        return (
+            f'<a href="{PDF}{html.escape(name)}" title="{label}" aria-label="{label}" '
+            f'style="{PDF_LINK_STYLE}">PDF</a>\n'
+        ).encode()
+
     def _events(self) -> None:
         reloads = self.server.reloads
-        with reloads._changed:
-            if reloads.streams >= MAX_STREAMS:
-                busy = True
-            else:
-                busy, reloads.streams = False, reloads.streams + 1
-        if busy:
+        if not reloads.open_stream():
             self._refuse(503, "Service Unavailable")
             return
         try:
@@ -200,11 +244,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         except OSError:
             pass  # the page went away
         finally:
-            with reloads._changed:
-                reloads.streams -= 1
+            reloads.close_stream()
 
 
-def _with_script(html: bytes) -> bytes:
-    """``html`` with the reload script before ``</body>`` (at the end without one)."""
-    at = html.rfind(b"</body>")
-    return html + RELOAD_SCRIPT if at < 0 else html[:at] + RELOAD_SCRIPT + html[at:]
+def _with_script(page: bytes, link: bytes | None = None) -> bytes:
+    """``page`` with the reload script (and ``link``) before ``</body>`` (at the end without
+    one)."""
+    added = (link or b"") + RELOAD_SCRIPT
+    at = page.rfind(b"</body>")
+    return page + added if at < 0 else page[:at] + added + page[at:]

@@ -1,12 +1,14 @@
 """A preview session: the workbook's HTML reports built into a private folder, served by
-:class:`~kpireport.preview.server.PreviewServer`, and rebuilt whenever the workbook (or a logo
-next to it, or a template) is saved, the open pages told to reload.
+:class:`~kpireport.preview.server.PreviewServer`, and rebuilt whenever the workbook, a logo it
+names or a template is saved, the open pages told to reload. A report page's PDF is built when
+its link is followed, into the same private folder, by the same pipeline and its keys.
 
-Why polling, not a file-watching library: the session watches a handful of files, whose size
-and modification time it reads ten times a second at no measurable cost, and polling sees a
-save made by renaming a temporary file over the workbook (Excel, LibreOffice) the same way on
-every system and file system, network shares included. A save is taken once the file has stopped
-changing for one poll; the office suites' lock files (``~$x.xlsx``, ``.~lock.x.xlsx#``) are
+Why polling, not a file-watching library: the session watches a handful of files, whose
+signatures (:func:`kpireport.settle.signature`) it reads ten times a second at no measurable
+cost, and polling sees a save made by renaming a temporary file over the workbook (Excel,
+LibreOffice) the same way on every system and file system, network shares included. A save is
+taken once the files have stopped changing for one poll (:class:`kpireport.settle.Settling`,
+as the drop folder waits); the office suites' lock files (``~$x.xlsx``, ``.~lock.x.xlsx#``) are
 never looked at.
 """
 
@@ -16,32 +18,30 @@ import html
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 from kpireport.build import BuildOptions, BuildResult, build
 from kpireport.errors import KpiReportError
+from kpireport.i18n import get_locale
 from kpireport.preview.server import PreviewServer
+from kpireport.render.documents import BOARD_PACK
+from kpireport.settle import Settling, Signature, signature
 
 POLL = 0.1  # seconds between looks at the watched files
 
-Stamp = tuple[tuple[str, int, int], ...]
+Stamp = dict[str, Signature | None]
 
 
 def stamp(paths: list[Path]) -> Stamp:
-    """Name, size and modification time of each file of ``paths`` (or of the files in a
-    folder), leaving out what cannot be read: a workbook mid-save is simply not there."""
-    found = []
+    """The signature of each file of ``paths`` (or of the files in a folder): a workbook
+    mid-save, not there for a moment, is None."""
+    files: list[Path] = []
     for path in paths:
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for file in files:
-            try:
-                info = file.stat()
-            except OSError:
-                continue
-            found.append((str(file), info.st_size, info.st_mtime_ns))
-    return tuple(found)
+        files += sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    return {str(file): signature(file, follow_symlinks=True) for file in files}
 
 
 class Preview:
@@ -61,6 +61,11 @@ class Preview:
         self.server = PreviewServer(self.folder, host, port)
         self.log = log
         self.result: BuildResult | None = None
+        self.logos: list[Path] = []  # the files the workbook's logos are read from
+        # the PDFs the pages link to (NAME.pdf: the departments it is built with), one at a time
+        self._documents: dict[str, tuple[str, ...]] = {}
+        self._pdf_lock = threading.Lock()
+        self.server.pdf = self.pdf
         self._stop = threading.Event()
 
     @property
@@ -69,11 +74,23 @@ class Preview:
         return f"http://{'[' + host + ']' if ':' in host else host}:{self.server.port}/"
 
     def watched(self) -> list[Path]:
-        """The workbook, the folder its logos are looked up in, and the user's templates."""
-        paths = [self.workbook]
+        """The workbook, the logos it names (as of the last build) and the user's templates."""
+        paths = [self.workbook, *self.logos]
         if self.options.templates is not None:
             paths.append(self.options.templates)
         return paths
+
+    def _find_logos(self) -> None:
+        """Read which logos the workbook names now; kept as they were when it cannot be read
+        (mid-save: the next save reads it again)."""
+        from kpireport.assets import logo_files
+        from kpireport.workbook.reader import read_workbook
+
+        try:
+            workbook = read_workbook(self.workbook)
+        except KpiReportError:
+            return
+        self.logos = logo_files(workbook, self.options.assets_for(workbook))
 
     def rebuild(self) -> None:
         """Build the HTML reports, point the server at them (or at the validation report while
@@ -81,12 +98,13 @@ class Preview:
         try:
             [result] = build([self.workbook], self.folder / "out", self.options)
         except KpiReportError as exc:
-            self._show_problem(str(exc))
+            self._show_problem([str(exc)])
         else:
             self.result = result
+            self._offer_pdfs(result)
             if result.ok and result.folder is not None:
                 # the board pack: every department on one page (the set's index links the rest)
-                pack = result.folder / "board-pack.html"
+                pack = result.folder / f"{BOARD_PACK}.html"
                 self.server.home = pack if pack.is_file() else result.folder / "index.html"
                 self.server.override = None
                 self.log(f"built {self.workbook.name}: {self.url}")
@@ -95,35 +113,91 @@ class Preview:
                 errors = len(result.report.errors)
                 self.log(f"{self.workbook.name} has {errors} error(s): shown in the page")
             else:
-                self._show_problem(f"{self.workbook.name} could not be built")
+                lang = result.report.lang
+                issues = [f"{i.message(lang)} {i.hint(lang)}" for i in result.report.errors]
+                self._show_problem(issues)
         self.server.reloads.announce()
+        # after the pages are told: the names are read again, which the page need not wait for
+        self._find_logos()
 
-    def _show_problem(self, message: str) -> None:
+    def _offer_pdfs(self, result: BuildResult) -> None:
+        """Link each report page of ``result`` to its PDF: a department's, the board pack's.
+        None while the workbook has errors."""
+        documents: dict[str, tuple[str, ...]] = {}
+        links: dict[Path, str] = {}
+        if result.folder is not None and result.summary is not None:
+            pages = [(d.slug, (d.name,)) for d in result.summary.departments]
+            for slug, departments in [*pages, (BOARD_PACK, ())]:  # () : all, and the pack
+                page = (result.folder / f"{slug}.html").resolve()
+                if page.is_file():
+                    documents[f"{slug}.pdf"] = departments
+                    links[page] = f"{slug}.pdf"
+        self._documents = documents
+        self.server.pdf_links = links
+        self.server.pdf_label = get_locale(result.language).gettext("Download this report as PDF")
+
+    def pdf(self, name: str) -> Path | None:
+        """The PDF ``name`` of a report page, rendered now through the build pipeline into the
+        preview's own folder, or as it is when the workbook is unchanged since (the build's
+        keys); None when the workbook has no such report now. One at a time: a second request
+        waits for the first, then finds its PDF done."""
+        with self._pdf_lock:
+            departments = self._documents.get(name)
+            if departments is None:
+                return None
+            options = replace(self.options, formats=("pdf",), departments=departments)
+            try:
+                [result] = build([self.workbook], self.folder / "pdf", options)
+            except KpiReportError as exc:  # the department is gone from the workbook since
+                self.log(f"no {name}: {exc}")
+                return None
+            if result.folder is None or not (result.folder / name).is_file():
+                self.log(f"no {name}: {self.workbook.name} cannot be built now")
+                return None
+            self.log(f"PDF: {result.folder / name}")
+            return result.folder / name
+
+    def _show_problem(self, details: list[str]) -> None:
+        """A page saying the reports cannot be shown, why (``details``), and that it updates
+        when the workbook is saved again, in the language asked for (the workbook's own is
+        not known: it could not be read)."""
+        locale = get_locale(self.options.lang)
+        title = locale.gettext("The reports of {workbook} cannot be shown").format(
+            workbook=self.workbook.name
+        )
+        then = locale.gettext("The page updates by itself when the workbook is saved again.")
+        paragraphs = "".join(f"<p>{html.escape(line)}</p>" for line in [*details, then])
         page = self.folder / "problem.html"
         page.write_text(
-            "<!DOCTYPE html><html><head><meta charset='utf-8'><title>kpireport preview</title>"
-            f"</head><body><main><h1>kpireport preview</h1><p>{html.escape(message)}</p>"
-            "<p>The page updates when the workbook is saved again.</p></main></body></html>",
+            f"<!DOCTYPE html><html lang='{locale.code}'><head><meta charset='utf-8'>"
+            f"<title>{html.escape(title)}</title></head><body><main>"
+            f"<h1>{html.escape(title)}</h1>{paragraphs}</main></body></html>",
             encoding="utf-8",
         )
         self.server.home = self.server.override = page
-        self.log(message)
+        self._documents, self.server.pdf_links = {}, {}
+        self.log(f"{self.workbook.name} could not be built: {' '.join(details)}")
 
     def watch(self) -> None:
         """Rebuild after every save until :meth:`stop`; a save counts once the files have not
         changed for one poll."""
         last = stamp(self.watched())
+        saving: Settling | None = None
         while not self._stop.wait(POLL):
-            now = stamp(self.watched())
-            if now == last:
+            now, at = stamp(self.watched()), time.monotonic()
+            if saving is None:
+                if now != last:
+                    saving = Settling(now, at)
                 continue
-            while not self._stop.wait(POLL):  # until the save is over
-                settled = stamp(self.watched())
-                if settled == now:
-                    break
-                now = settled
-            last = now
+            if saving.changed(now, at) or not saving.settled(at, POLL):
+                continue
+            saving, named = None, set(self.logos)
             self.rebuild()
+            # A logo the workbook names from now on is watched from its state now; every other
+            # file from its state before the build, so that a save during the build is seen.
+            added = {str(p) for p in self.logos if p not in named}
+            fresh = stamp(self.watched())
+            last = {path: sig if path in added else now.get(path) for path, sig in fresh.items()}
 
     def serve(self) -> None:
         """Build once, then serve and watch until :meth:`stop` (or Ctrl-C)."""

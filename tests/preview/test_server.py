@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kpireport.preview.server import EVENTS, MAX_STREAMS, RELOAD_SCRIPT, PreviewServer
+from kpireport.preview.server import EVENTS, MAX_STREAMS, RELOAD_SCRIPT, PreviewServer, Reloads
 
 
 @pytest.fixture
@@ -125,3 +125,12 @@ def test_the_number_of_open_streams_is_bounded(served: PreviewServer) -> None:
     finally:
         for s in sockets:
             s.close()
+
+
+def test_reloads_count_their_streams_up_to_the_limit() -> None:
+    """The handler opens and closes streams through Reloads, never through its lock."""
+    reloads = Reloads()
+    assert all(reloads.open_stream() for _ in range(MAX_STREAMS))
+    assert not reloads.open_stream() and reloads.streams == MAX_STREAMS
+    reloads.close_stream()
+    assert reloads.open_stream() and reloads.streams == MAX_STREAMS
