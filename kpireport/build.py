@@ -120,6 +120,10 @@ class BuildResult:
     validation_page: Path | None = None  # for a workbook with errors
     replaced: Replaced | None = None  # the set of another company this build kept aside
     report_date: ReportDate | None = None  # what the set is as of, and where that came from
+    # the logo files the workbook names, where the build looked for them (whether they exist
+    # or not): what a watcher of the workbook watches too (kpireport preview); None when the
+    # workbook could not be read
+    logos: list[Path] | None = None
 
     @property
     def ok(self) -> bool:
@@ -223,8 +227,7 @@ def _build_workbook(
     pool: Renderer | None,
 ) -> BuildResult:
     """:func:`build_workbook`, raising what it does not expect."""
-    from kpireport.engine import compute
-    from kpireport.engine.changes import compare
+    from kpireport.assets import logo_files
     from kpireport.validate import check
 
     try:
@@ -234,6 +237,25 @@ def _build_workbook(
     except WorkbookError as exc:
         lang = language_code(options.lang)
         return BuildResult(path, ValidationReport(str(path), [exc.issue], lang=lang))
+    logos = logo_files(workbook, options.assets_for(workbook))
+    result = _build_checked(path, out_dir, options, progress, pool, workbook, report)
+    result.logos = logos
+    return result
+
+
+def _build_checked(
+    path: Path,
+    out_dir: Path,
+    options: BuildOptions,
+    progress: Progress | None,
+    pool: Renderer | None,
+    workbook: Workbook,
+    report: ValidationReport,
+) -> BuildResult:
+    """:func:`_build_workbook` of a workbook read and validated."""
+    from kpireport.engine import compute
+    from kpireport.engine.changes import compare
+
     if not report.ok(options.strict):
         return _failed_validation(path, out_dir, workbook, report, options)
     # Nothing to do when this very workbook (its bytes, its logos) was built with the same

@@ -80,18 +80,6 @@ class Preview:
             paths.append(self.options.templates)
         return paths
 
-    def _find_logos(self) -> None:
-        """Read which logos the workbook names now; kept as they were when it cannot be read
-        (mid-save: the next save reads it again)."""
-        from kpireport.assets import logo_files
-        from kpireport.workbook.reader import read_workbook
-
-        try:
-            workbook = read_workbook(self.workbook)
-        except KpiReportError:
-            return
-        self.logos = logo_files(workbook, self.options.assets_for(workbook))
-
     def rebuild(self) -> None:
         """Build the HTML reports, point the server at them (or at the validation report while
         the workbook has errors), and have the open pages reload."""
@@ -101,6 +89,8 @@ class Preview:
             self._show_problem([str(exc)])
         else:
             self.result = result
+            if result.logos is not None:  # as the build found them (kept while unreadable)
+                self.logos = result.logos
             self._offer_pdfs(result)
             if result.ok and result.folder is not None:
                 # the board pack: every department on one page (the set's index links the rest)
@@ -117,8 +107,6 @@ class Preview:
                 issues = [f"{i.message(lang)} {i.hint(lang)}" for i in result.report.errors]
                 self._show_problem(issues)
         self.server.reloads.announce()
-        # after the pages are told: the names are read again, which the page need not wait for
-        self._find_logos()
 
     def _offer_pdfs(self, result: BuildResult) -> None:
         """Link each report page of ``result`` to its PDF: a department's, the board pack's.
