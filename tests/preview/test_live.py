@@ -195,3 +195,21 @@ def test_the_problem_page_is_in_the_users_language(
     finally:
         session.server.shutdown()
         session.close()
+
+
+def test_a_reload_keeps_the_scroll_position(preview: Preview, browser: Any) -> None:
+    """Issue 17, point 2: the page reloads by itself after a save, where the reader was."""
+    page = browser.new_page(viewport={"width": 1280, "height": 600})
+    page.goto(preview.url)
+    name = valid_sheets()["KPIs"][1][2]
+    page.get_by_text(name).first.wait_for(timeout=SHOWN)
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height > 1500, "the page must be long enough to scroll"
+    page.evaluate("window.scrollTo(0, 900)")
+    page.wait_for_function("window.scrollY > 850")
+    save_as_excel_does(
+        preview.workbook, lambda b: setattr(kpi_cell(b, "name"), "value", "Scrolled name")
+    )
+    page.get_by_text("Scrolled name").first.wait_for(timeout=SHOWN)
+    page.wait_for_function("window.scrollY > 850", timeout=SHOWN)
+    assert abs(page.evaluate("window.scrollY") - 900) < 50
