@@ -346,6 +346,9 @@ def test_the_render_workers_live_inside_the_builders_limits(tmp_path: Path) -> N
                     parent = int(Path(f"/proc/{pid}/stat").read_text().split()[3])
                     group = memory_cgroup(pid)
                     if line and group != "/":  # not a process on its way out
+                        # the parent it was started by: once the builder has exited, what it
+                        # left is adopted by the command (kpireport/reaper.py) until reaped
+                        parent = seen[pid][0] if pid in seen else parent
                         seen[pid] = (parent, line, os.getpgid(pid), group)
             time.sleep(0.005)
     finally:
