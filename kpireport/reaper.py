@@ -55,9 +55,11 @@ def stop_helpers() -> None:
 
 def reap(grace: float = GRACE) -> None:
     """Stop the helpers, then wait for every child (adopted ones included) to end; after
-    ``grace`` seconds, kill what is left."""
+    ``grace`` seconds, kill what is left, and give up waiting ``grace`` seconds later (a
+    process stuck in the kernel cannot be killed, and the command must still end)."""
     stop_helpers()
     deadline = time.monotonic() + grace
+    killed = False
     while True:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
@@ -66,8 +68,11 @@ def reap(grace: float = GRACE) -> None:
         if pid:
             continue
         if time.monotonic() > deadline:
+            if killed:
+                return
             _kill_children()
-            deadline = float("inf")
+            killed = True
+            deadline = time.monotonic() + grace
         time.sleep(0.01)
 
 

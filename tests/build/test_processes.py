@@ -87,3 +87,23 @@ def test_no_process_is_left_when_validation_fails_before_any_pdf(tmp_path: Path)
     code, left = build_alone(str(broken), "-o", str(tmp_path / "out"), "-j", "2")
     assert code != 0
     assert left == []
+
+
+def test_reap_kills_a_child_that_will_not_stop_and_returns() -> None:
+    """A descendant that ignores SIGTERM and never ends is killed after the grace period;
+    the command still ends (run in a child: reap() waits for every child of its process)."""
+    code = (
+        "import os, subprocess, sys, time\n"
+        "from kpireport import reaper\n"
+        "stubborn = subprocess.Popen([sys.executable, '-c', 'import signal, time; "
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(120)'])\n"
+        "time.sleep(0.3)\n"
+        "started = time.monotonic()\n"
+        "reaper.reap(grace=0.5)\n"
+        "print(round(time.monotonic() - started, 2), os.path.exists(f'/proc/{stubborn.pid}'))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    seconds, alive = done.stdout.split()
+    assert alive == "False"  # killed and reaped
+    assert 0.4 < float(seconds) < 5
