@@ -17,7 +17,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-from kpireport.render.structure import Structure
+from kpireport.render.structure import Structure, tree_entries
 
 # A link from one part to an anchor in another: WeasyPrint drops a "#name" link whose target is
 # not in the same document, so parts are rendered with this scheme (see cross_links) and the
@@ -177,19 +177,11 @@ def _named_destinations(pdf: Any) -> list[tuple[str, Any]]:
     /Names array; /Kids are followed for other writers)."""
     import pikepdf
 
-    root = pdf.Root.get("/Names", {}).get("/Dests")
     found: list[tuple[str, Any]] = []
-    stack = [root] if root is not None else []
-    while stack:
-        node = stack.pop()
-        entries = node.get("/Names")
-        if entries is not None:
-            for i in range(0, len(entries) - 1, 2):
-                dest = entries[i + 1]
-                if isinstance(dest, pikepdf.Dictionary) and "/D" in dest:
-                    dest = dest["/D"]
-                found.append((str(entries[i]), dest))
-        stack.extend(node.get("/Kids", []))
+    for name, dest in tree_entries(pdf.Root.get("/Names", {}).get("/Dests"), "/Names"):
+        if isinstance(dest, pikepdf.Dictionary) and "/D" in dest:
+            dest = dest["/D"]
+        found.append((str(name), dest))
     return found
 
 

@@ -125,15 +125,21 @@ def _kids(node: Any) -> list[Any]:
     return list(kids) if isinstance(kids, pikepdf.Array) else [kids]
 
 
-def _numbers(tree: Any) -> list[tuple[int, Any]]:
-    """(key, value) of a number tree: its /Nums, and its /Kids' (WeasyPrint writes one flat
-    /Nums; other writers may split it)."""
-    found: list[tuple[int, Any]] = []
+def tree_entries(tree: Any, leaves: str) -> list[tuple[Any, Any]]:
+    """(key, value) of a PDF number tree (``leaves="/Nums"``) or name tree (``"/Names"``): the
+    flat array of its root, and its /Kids' (WeasyPrint writes one flat array; other writers
+    may split it). Walked iteratively: no recursion a deep tree could exhaust."""
+    found: list[tuple[Any, Any]] = []
     stack = [tree] if tree is not None else []
     while stack:
         node = stack.pop()
-        nums = node.get("/Nums")
-        if nums is not None:
-            found += [(int(nums[i]), nums[i + 1]) for i in range(0, len(nums) - 1, 2)]
+        entries = node.get(leaves)
+        if entries is not None:
+            found += [(entries[i], entries[i + 1]) for i in range(0, len(entries) - 1, 2)]
         stack += list(node.get("/Kids", []))
     return found
+
+
+def _numbers(tree: Any) -> list[tuple[int, Any]]:
+    """(key, value) of a number tree (the /ParentTree)."""
+    return [(int(key), value) for key, value in tree_entries(tree, "/Nums")]
