@@ -200,9 +200,8 @@ class PdfStage:
         wait for the last bodies, instead of all coming after them."""
 
         def done(label: str, body: Rendered) -> None:
-            name = label if label.removesuffix(".pdf") in wanted else None
-            if name is not None:
-                self.early[name] = self._furniture(name, body.pages, cover=False)
+            if label.removesuffix(".pdf") in wanted:  # a body's label is its PDF's name
+                self.early[label] = self._furniture(label, body.pages, cover=False)
 
         rendered = self._wait(self.jobs, done)
         self.summary = rendered.get(SUMMARY)
