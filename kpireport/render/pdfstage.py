@@ -74,8 +74,9 @@ class Renderer:
 
     def start(self) -> None:
         """Start the workers now (idempotent), so that their start-up, importing WeasyPrint
-        and laying out a first document (render/warm.py), runs while the build reads the
-        workbook rather than after."""
+        and laying out a first document (render/warm.py), runs while the build computes the
+        numbers and writes the HTML rather than after (the build calls it once it knows it has
+        PDFs to make)."""
         if self._pool is not None:
             return
         import multiprocessing
