@@ -12,81 +12,105 @@ scope), and the ids their ``/IDTree``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kpireport.render.pdfwrite import Importer, PdfWriter
 
 
 class Structure:
-    """The structure tree of ``out`` (the first part, into which the others' pages go), grown
-    by :meth:`add` and written by :meth:`finish`; nothing happens for an untagged PDF."""
+    """The structure tree of the whole, as assemble.py writes it part by part: each part's
+    elements are written as the part is (:meth:`add`), under one document element that
+    :meth:`finish` writes with the keys, /ParentTree and /IDTree of them all. Nothing happens
+    when the first part is untagged."""
 
-    def __init__(self, out: Any) -> None:
-        self.out = out
-        root = out.Root.get("/StructTreeRoot")
-        self.root = root
-        self.nums: list[tuple[int, Any]] = []
-        self.ids: dict[str, Any] = {}
+    def __init__(self, writer: PdfWriter) -> None:
+        self.writer = writer
+        self.tagged: bool | None = None  # decided by the first part
+        self.root = 0  # the whole's /StructTreeRoot and document element (object numbers)
+        self.document = 0
+        self.root_entries = b""  # the first part's, written: those that are kept
+        self.document_entries = b""
+        self.kids: list[bytes] = []  # the document element's kids, written
+        self.nums: list[tuple[int, bytes]] = []  # (key, value written) of the /ParentTree
+        self.next_key = 0
+        self.ids: dict[str, int] = {}  # a header cell's id: its object
         self.parts = 0
-        if root is None:
-            return
-        self.document = _kids(root)[0]
-        self.nums = _numbers(root.get("/ParentTree"))
-        self._tidy(self.document, "")
-        self.parts = 1
 
-    @property
-    def next_key(self) -> int:
-        return max((key for key, _ in self.nums), default=-1) + 1
+    def stand_ins(self, pdf: Any) -> dict[tuple[int, int], int]:
+        """What stands, in the whole, for ``pdf``'s structure tree root and document
+        elements (by ``objgen``): the whole's."""
+        root = pdf.Root.get("/StructTreeRoot")
+        if self.tagged is None:
+            self.tagged = root is not None
+            if self.tagged:
+                self.root, self.document = self.writer.reserve(), self.writer.reserve()
+        if not self.tagged or root is None:
+            return {}
+        documents = [d for d in _kids(root) if d.is_indirect]
+        return {root.objgen: self.root} | {d.objgen: self.document for d in documents}
 
-    def add(self, source: Any, pages: list[Any]) -> None:
-        """Bring in the tree of ``source``, whose pages are ``pages`` of ``out`` (copied)."""
+    def add(self, pdf: Any, part: Importer, pages: list[Any]) -> None:
+        """Bring in the tree of ``pdf``, whose ``pages`` follow those already added: its keys
+        move past the keys already taken, header ids get the part's prefix, and its elements
+        go under the whole's document element."""
         import pikepdf
 
-        theirs = source.Root.get("/StructTreeRoot")
-        if self.root is None or theirs is None:
+        root = pdf.Root.get("/StructTreeRoot")
+        if not self.tagged or root is None:
             return
-        # Copied from the same source as its pages, so its /Pg and /Obj references are to the
-        # pages and annotations already copied into ``out``, not new copies of them.
-        root = self.out.copy_foreign(theirs)
         offset = self.next_key
         for page in pages:
-            if "/StructParents" in page.obj:
-                page.obj.StructParents = int(page.obj.StructParents) + offset
-            for annotation in page.obj.get("/Annots", []):
+            if "/StructParents" in page:
+                page.StructParents = int(page.StructParents) + offset
+            for annotation in page.get("/Annots", []):
                 if "/StructParent" in annotation:
                     annotation.StructParent = int(annotation.StructParent) + offset
-        self.nums += [(key + offset, value) for key, value in _numbers(root.get("/ParentTree"))]
-        prefix = f"p{self.parts}-"
+        for key, value in _numbers(root.get("/ParentTree")):
+            self.nums.append((key + offset, part.text(value)))
+            self.next_key = max(self.next_key, key + offset + 1)
+        prefix = f"p{self.parts}-" if self.parts else ""
+        documents = _kids(root)
+        if not self.parts:
+            kept = ("/K", "/ParentTree", "/ParentTreeNextKey", "/IDTree", "/Type")
+            self.root_entries = part.entries(root, skip=kept)
+            self.document_entries = part.entries(documents[0], skip=("/K",))
         self.parts += 1
-        kids = self.document.get("/K")
-        if not isinstance(kids, pikepdf.Array):
-            kids = self.document.K = pikepdf.Array([] if kids is None else [kids])
-        for document in _kids(root):
+        for document in documents:
             for element in _kids(document):
                 if isinstance(element, pikepdf.Dictionary):
-                    element.P = self.document
-                    self._tidy(element, prefix)
-                kids.append(element)
+                    self._tidy(element, prefix, part)
+                self.kids.append(part.text(element))
 
-    def finish(self) -> None:
-        """Write the one /ParentTree, its next key, and the /IDTree of the header cells."""
-        import pikepdf
+    def finish(self) -> int | None:
+        """Write the document element, the one /ParentTree, its next key, the /IDTree of the
+        header cells and the root; the root's number (None: untagged)."""
+        if not self.tagged:
+            return None
+        from kpireport.render.pdfwrite import pdf_string
 
-        if self.root is None:
-            return
-        flat = pikepdf.Array()
-        for key, value in sorted(self.nums, key=lambda entry: entry[0]):
-            flat.append(key)
-            flat.append(value)
-        self.root.ParentTree = self.out.make_indirect(pikepdf.Dictionary(Nums=flat))
-        self.root.ParentTreeNextKey = self.next_key
+        put, reserve = self.writer.put, self.writer.reserve
+        put(self.document, b"<< %s /K [%s] >>" % (self.document_entries, b" ".join(self.kids)))
+        parents = reserve()
+        nums = b" ".join(b"%d %s" % entry for entry in sorted(self.nums, key=lambda e: e[0]))
+        put(parents, b"<< /Nums [%s] >>" % nums)
+        root = b"<< /Type /StructTreeRoot %s /K [%d 0 R] /ParentTree %d 0 R" % (
+            self.root_entries,
+            self.document,
+            parents,
+        )
+        root += b" /ParentTreeNextKey %d" % self.next_key
         if self.ids:
-            names = pikepdf.Array()
-            for name in sorted(self.ids):
-                names.append(pikepdf.String(name))
-                names.append(self.ids[name])
-            self.root.IDTree = self.out.make_indirect(pikepdf.Dictionary(Names=names))
+            ids = reserve()
+            names = b" ".join(
+                pdf_string(name) + b" %d 0 R" % self.ids[name] for name in sorted(self.ids)
+            )
+            put(ids, b"<< /Names [%s] >>" % names)
+            root += b" /IDTree %d 0 R" % ids
+        put(self.root, root + b" >>")
+        return self.root
 
-    def _tidy(self, top: Any, prefix: str) -> None:
+    def _tidy(self, top: Any, prefix: str, part: Importer) -> None:
         """Under ``top``: header cells get a scope, ids and the cells' references to them the
         part's ``prefix``; every id is recorded for the /IDTree."""
         import pikepdf
@@ -109,7 +133,8 @@ class Structure:
             if "/ID" in element:
                 name = prefix + str(element.ID)
                 element.ID = pikepdf.String(name)
-                self.ids[name] = element
+                if element.is_indirect:  # WeasyPrint's are; a direct one cannot be referred to
+                    self.ids[name] = part.number(element)
             stack += [
                 kid for kid in _kids(element) if isinstance(kid, pikepdf.Dictionary) and "/S" in kid
             ]
