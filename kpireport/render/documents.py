@@ -9,14 +9,18 @@ from dataclasses import dataclass
 from typing import ClassVar, TypeAlias
 
 import jinja2
+from jinja2 import meta
 
-from kpireport.engine import DepartmentResult
+from kpireport.engine import DepartmentResult, Results
 from kpireport.issues import ValidationReport
 from kpireport.render import View, render
 from kpireport.render.assemble import cross_links
 from kpireport.render.home import Trend
 
 BOARD_PACK = "board-pack"
+# Rows of the summary's tables (status changes, attention list) in one of the PDF parts it is
+# rendered in: about nine pages.
+SUMMARY_ROWS = 120
 
 
 @dataclass(frozen=True)
@@ -123,9 +127,54 @@ def board_pack_cover_html(rs: ReportSet, pages: dict[str, int]) -> str:
     return cross_links(render(rs.env, "board-pack.html", rs.view, part="cover", pages=pages))
 
 
-def board_pack_summary_html(rs: ReportSet) -> str:
-    """The board pack PDF's summary pages."""
-    return cross_links(render(rs.env, "board-pack.html", rs.view, part="summary", pages=None))
+def board_pack_summary_html(rs: ReportSet, piece: SummaryPiece | None = None) -> str:
+    """The board pack PDF's summary pages: all of them, or those of ``piece``."""
+    return cross_links(
+        render(rs.env, "board-pack.html", rs.view, part="summary", pages=None, piece=piece)
+    )
+
+
+@dataclass(frozen=True)
+class SummaryPiece:
+    """One of the PDF parts the board pack's summary is rendered in: ``first``, the summary's
+    head (headline, tiles, the departments' table), and the rows it holds of the table of
+    status changes and of the attention list ((start, stop); None: not in this piece)."""
+
+    first: bool
+    changes: tuple[int, int] | None = None
+    attention: tuple[int, int] | None = None
+
+
+def summary_pieces(rs: ReportSet, rows: int | None = None) -> list[SummaryPiece]:
+    """The summary in pieces of at most ``rows`` (:data:`SUMMARY_ROWS`) table rows, each rendered on its own (in
+    parallel, and each in the memory of a department's pages, where the attention list of a
+    3,000-KPI workbook was one document of 250 pages), each starting a page. One piece when
+    the summary is short, or when a template of the user's own makes ``board-pack.html``
+    without knowing of pieces (it would show the whole summary in each)."""
+    results = rs.view.r
+    assert isinstance(results, Results), "a board pack is made of results"
+    summary = results.summary
+    tables = [("changes", len(summary.changes))] if results.compared_with else []
+    tables.append(("attention", len(summary.attention)))
+    if rows is None:
+        rows = SUMMARY_ROWS
+    if not _knows_pieces(rs.env):
+        rows = sum(count for _name, count in tables)
+    rows = max(rows, 1)
+    pieces: list[dict[str, tuple[int, int]]] = [{}]
+    room = rows
+    for name, count in tables:
+        start = 0
+        while True:
+            if room == 0 and start < count:  # this piece is full: the next one
+                pieces.append({})
+                room = rows
+            take = min(count - start, room)
+            pieces[-1][name] = (start, start + take)
+            start, room = start + take, room - take
+            if start >= count:
+                break
+    return [SummaryPiece(n == 0, **piece) for n, piece in enumerate(pieces)]
 
 
 def furniture_html(rs: ReportSet, first: int, count: int, total: int, cover: bool) -> str:
@@ -134,6 +183,16 @@ def furniture_html(rs: ReportSet, first: int, count: int, total: int, cover: boo
     return render(
         rs.env, "furniture.html", rs.view, first=first, count=count, total=total, cover=cover
     )
+
+
+def _knows_pieces(env: jinja2.Environment, name: str = "board-pack.html", depth: int = 0) -> bool:
+    """Whether template ``name``, or one it extends or includes, uses ``piece``."""
+    source = env.loader.get_source(env, name)[0] if env.loader is not None else ""
+    ast = env.parse(source)
+    if "piece" in meta.find_undeclared_variables(ast):
+        return True
+    names = [n for n in meta.find_referenced_templates(ast) if n and n != name]
+    return depth < 4 and any(_knows_pieces(env, n, depth + 1) for n in names)
 
 
 def validation_html(rs: ReportSet) -> str:

@@ -33,6 +33,7 @@ from kpireport.render.documents import (
     board_pack_cover_html,
     board_pack_summary_html,
     furniture_html,
+    summary_pieces,
 )
 from kpireport.render.pdf import Rendered
 
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
 PAGES = ".pages"  # in a report set: the department bodies, and header and footer layers
 FURNITURE_CHUNK = 150  # pages of running header and footer rendered by one worker job
 COVER_PAGES = 2  # the first guess at a board pack's cover and contents, without a last build's
-SUMMARY = f"{BOARD_PACK}.pdf (summary)"  # the job of the board pack's summary pages
 # What the workers' fork server imports, in order: the quiet excepthook first (forkquiet.py),
 # last a first document laid out (warm.py), so that every worker starts warm.
 PRELOAD = ("kpireport.render.forkquiet", "kpireport.render.pdf", "kpireport.render.warm")
@@ -178,7 +178,8 @@ class PdfStage:
         self.variant = variant
         self.jobs: Jobs = {}  # the jobs start() and start_body() handed out
         self.slugs: list[str] = []  # the departments whose bodies they render
-        self.summary: Rendered | None = None  # the board pack's summary pages
+        self.summary: list[Rendered] = []  # the board pack's summary pages, in pieces
+        self._pieces = 0
         # header and footer layers handed out as soon as their department's body was done
         self.early: dict[str, list[_Layer]] = {}
 
@@ -186,8 +187,14 @@ class PdfStage:
 
     def start(self, pack: BoardPack | None) -> None:
         """Hand the workers the board pack's summary pages, when ``pack`` is to be made."""
-        if pack is not None:
-            self.jobs[self._submit(board_pack_summary_html(self.rs))] = SUMMARY
+        if pack is None:
+            return
+        pieces = summary_pieces(self.rs)
+        self._pieces = len(pieces)
+        for n, piece in enumerate(pieces, start=1):
+            self.jobs[self._submit(board_pack_summary_html(self.rs, piece))] = _summary_label(
+                n, len(pieces)
+            )
 
     def start_body(self, slug: str, html: str) -> None:
         """Hand the workers the body of department ``slug`` (one not in the build's cache)."""
@@ -205,7 +212,8 @@ class PdfStage:
                 self.early[label] = self._furniture(label, body.pages, cover=False)
 
         rendered = self._wait(self.jobs, done)
-        self.summary = rendered.get(SUMMARY)
+        labels = [_summary_label(n, self._pieces) for n in range(1, self._pieces + 1)]
+        self.summary = [rendered[label] for label in labels]
         return {slug: rendered[f"{slug}.pdf"] for slug in self.slugs}
 
     def assemble(
@@ -227,10 +235,10 @@ class PdfStage:
             for d in departments
         }
         if pack is not None:
-            assert self.summary is not None, "bodies() waits for the summary"
-            summary = self.summary
-            cover = self._cover(pack, cover_guess, summary.pages, [bodies[s] for s in pack.slugs])
-            total = cover.pages + summary.pages + sum(bodies[s].pages for s in pack.slugs)
+            assert self.summary, "bodies() waits for the summary"
+            summary_pages = sum(piece.pages for piece in self.summary)
+            cover = self._cover(pack, cover_guess, summary_pages, [bodies[s] for s in pack.slugs])
+            total = cover.pages + summary_pages + sum(bodies[s].pages for s in pack.slugs)
             furniture[f"{pack.name}.pdf"] = self._furniture(f"{pack.name}.pdf", total, cover=True)
         layers = [layer for document in furniture.values() for layer in document]
         rendered = self._wait({layer.job: layer.label for layer in layers if layer.job})
@@ -243,7 +251,8 @@ class PdfStage:
             yield Assembled(name, pdf)
         if pack is not None:
             name = f"{pack.name}.pdf"
-            parts = [cover.pdf, summary.pdf, *(bodies[s].pdf for s in pack.slugs)]
+            summary = [piece.pdf for piece in self.summary]
+            parts = [cover.pdf, *summary, *(bodies[s].pdf for s in pack.slugs)]
             yield Assembled(name, assemble(parts, _pdfs(furniture[name], rendered)), cover.pages)
             self._forget_layers({layer.path.name for layer in layers})
 
@@ -342,6 +351,11 @@ class PdfStage:
         if isinstance(exc, ProcessExpired):
             return RenderFailed(document, f"the renderer stopped unexpectedly ({exc})")
         return RenderFailed(document, f"{type(exc).__name__}: {exc}")
+
+
+def _summary_label(n: int, pieces: int) -> str:
+    """The name of the job of piece ``n`` of the board pack's summary, of ``pieces``."""
+    return f"{BOARD_PACK}.pdf (summary)" if pieces == 1 else f"{BOARD_PACK}.pdf (summary, part {n})"
 
 
 def _pdfs(layers: list[_Layer], rendered: dict[str, Rendered]) -> list[bytes]:

@@ -154,9 +154,7 @@ class Importer:
         """The entries of ``dictionary`` but those of ``skip`` (keys), written as in a
         dictionary (``/Key value /Key value``), references renumbered."""
         return b" ".join(
-            _name(key) + b" " + self.text(dictionary[key])
-            for key in dictionary
-            if key not in skip
+            _name(key) + b" " + self.text(dictionary[key]) for key in dictionary if key not in skip
         )
 
     def flush(self) -> None:
