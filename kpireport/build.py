@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kpireport import heap
 from kpireport.buildcache import MANIFEST as MANIFEST  # re-exported: tests import it from here
 from kpireport.buildcache import (
     BuildEntry,
@@ -406,6 +407,7 @@ def _write_set(
         if plan.rs.view.memo is not None:
             plan.rs.view.memo.clear()  # the cards, made once for the pages and the board pack
         del html
+        heap.trim()  # what making the HTML freed, before the workers' long part
         rendered = pdfs.bodies({d.name for d in departments})
         manifest.keep_bodies(rendered, body_keys)
         bodies |= rendered
@@ -450,7 +452,10 @@ class _Staging:
         self.written: list[Path] = []
 
     def add(
-        self, file: OutputFile, data: str | bytes | Iterable[str], cover_pages: int | None = None
+        self,
+        file: OutputFile,
+        data: str | bytes | Iterable[str] | Iterable[bytes],
+        cover_pages: int | None = None,
     ) -> None:
         """Write ``data`` (or its pieces, as they come) for ``file`` to a temporary file;
         ``cover_pages``: of a board pack."""

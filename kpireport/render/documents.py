@@ -146,11 +146,11 @@ class SummaryPiece:
 
 
 def summary_pieces(rs: ReportSet, rows: int | None = None) -> list[SummaryPiece]:
-    """The summary in pieces of at most ``rows`` (:data:`SUMMARY_ROWS`) table rows, each rendered on its own (in
-    parallel, and each in the memory of a department's pages, where the attention list of a
-    3,000-KPI workbook was one document of 250 pages), each starting a page. One piece when
-    the summary is short, or when a template of the user's own makes ``board-pack.html``
-    without knowing of pieces (it would show the whole summary in each)."""
+    """The summary in pieces of at most ``rows`` (:data:`SUMMARY_ROWS`) table rows, each
+    rendered on its own (in parallel, and each in the memory of a department's pages, where
+    the attention list of a 3,000-KPI workbook was one document of 250 pages), each starting
+    a page. One piece when the summary is short, or when a template of the user's own makes
+    ``board-pack.html`` without knowing of pieces (it would show the whole summary in each)."""
     results = rs.view.r
     assert isinstance(results, Results), "a board pack is made of results"
     summary = results.summary

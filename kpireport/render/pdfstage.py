@@ -17,7 +17,7 @@ headers and footers and yields each finished PDF.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,6 +107,16 @@ class Renderer:
         args = (html, allowed, variant, attachments, tags)
         return self._pool.schedule(render_pdf, args=args, timeout=self.timeout)
 
+    def release(self) -> None:
+        """Stop the workers until the next document: each holds the memory of the largest
+        document it laid out, which the build does not need while it assembles the PDFs. The
+        next :meth:`submit` starts new ones, forked from the warm fork server."""
+        if self._pool is not None and self._used:
+            self._pool.close()
+            self._pool.join()
+            self._pool = None
+            self._used = False
+
     def __enter__(self) -> Renderer:
         return self
 
@@ -144,7 +154,7 @@ class Assembled:
     """A finished PDF of the report set."""
 
     name: str  # its file name
-    pdf: bytes
+    pdf: bytes | Iterable[bytes]  # the board pack's: its pieces as they are written
     # the board pack: the pages of its cover and contents, the next build's first guess
     cover_pages: int | None = None
 
@@ -227,7 +237,7 @@ class PdfStage:
         drawn over ``bodies`` (slug: pages) and the front pages. ``cover_guess``: the pages of
         the last build's cover and contents."""
         from kpireport.fsutil import write_atomic
-        from kpireport.render.assemble import assemble
+        from kpireport.render.assemble import assemble, assemble_pieces
 
         furniture = {
             f"{d.name}.pdf": self.early.pop(f"{d.name}.pdf", [])
@@ -245,6 +255,7 @@ class PdfStage:
         for layer in layers:
             if layer.job is not None:
                 write_atomic(layer.path, rendered[layer.label].pdf)
+        self.pool.release()  # every page is laid out: what is left is putting them together
         for dept in departments:
             name = f"{dept.name}.pdf"
             pdf = assemble([bodies[dept.name].pdf], _pdfs(furniture[name], rendered))
@@ -253,7 +264,8 @@ class PdfStage:
             name = f"{pack.name}.pdf"
             summary = [piece.pdf for piece in self.summary]
             parts = [cover.pdf, *summary, *(bodies[s].pdf for s in pack.slugs)]
-            yield Assembled(name, assemble(parts, _pdfs(furniture[name], rendered)), cover.pages)
+            pieces = assemble_pieces(parts, _pdfs(furniture[name], rendered))
+            yield Assembled(name, pieces, cover.pages)
             self._forget_layers({layer.path.name for layer in layers})
 
     def cancel(self) -> None:

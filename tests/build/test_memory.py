@@ -1,0 +1,94 @@
+"""What a build gives back while it runs (issue 18, point 4): the main process returns the
+heap pages making the numbers and HTML freed (kpireport/heap.py), and the PDF workers, each
+holding the memory of the largest document it laid out, are stopped once every page is laid
+out, before the assembly, where the main process needs the most. Real processes, read in /proc;
+the figures at 3,000 KPIs are in docs/performance.md (``make bench``)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import kpireport.render.assemble as assemble_module
+from kpireport.build import BuildOptions, build
+from tests.conftest import SAMPLES
+
+pytestmark = pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc (Linux)")
+
+
+def descendants(pid: int) -> list[int]:
+    """The live processes below ``pid``, at any depth."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if fields[0] != "Z":
+                parents[int(entry.name)] = int(fields[1])
+    found, frontier = [], [pid]
+    while frontier:
+        below = [child for child, parent in parents.items() if parent in frontier]
+        found += below
+        frontier = below
+    return found
+
+
+def test_the_workers_are_stopped_before_the_assembly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the board pack is put together, no worker is left: below the build's process
+    there is only the fork server (and multiprocessing's resource tracker), no grandchild."""
+    seen: list[tuple[int, int]] = []  # (children, descendants) when the assembly starts
+    real = assemble_module.assemble_pieces
+
+    def watched(parts: list[bytes], furniture: list[bytes]):  # type: ignore[no-untyped-def]
+        children = [p for p in descendants(os.getpid()) if _parent(p) == os.getpid()]
+        seen.append((len(children), len(descendants(os.getpid()))))
+        yield from real(parts, furniture)
+
+    monkeypatch.setattr(assemble_module, "assemble_pieces", watched)
+    (result,) = build([SAMPLES / "acme-en.xlsx"], tmp_path, BuildOptions(jobs=2))
+    assert (result.folder / "board-pack.pdf").stat().st_size > 0
+    assert len(seen) == 5  # four departments and the board pack
+    for children, everything in seen:
+        assert children >= 1  # the fork server is still there, for the next document
+        assert everything == children  # and has no worker below it
+
+
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return -1
+
+
+def test_trim_gives_the_freed_heap_back() -> None:
+    """In a real child: 150 MB of 4 KB objects, one in fifty kept (so the heap's top stays in
+    use and freeing alone cannot shrink it), the rest freed; heap.trim() gives the pages back."""
+    code = textwrap.dedent(
+        """
+        from kpireport import heap
+
+        def rss():
+            for line in open("/proc/self/status"):
+                if line.startswith("VmRSS"):
+                    return int(line.split()[1]) // 1024
+
+        chunks = [bytes(4000) for _ in range(37_500)]
+        kept = chunks[::50]
+        del chunks
+        freed = rss()
+        assert heap.trim()
+        print(freed, rss(), len(kept))
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    freed, trimmed, _kept = (int(n) for n in out.stdout.split())
+    assert freed - trimmed > 100, (freed, trimmed)
