@@ -5,6 +5,7 @@ form of one of them, with the named functions that render their HTML. The build 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar, TypeAlias
 
@@ -13,7 +14,7 @@ from jinja2 import meta
 
 from kpireport.engine import DepartmentResult, Results
 from kpireport.issues import ValidationReport
-from kpireport.render import View, render
+from kpireport.render import View, render, render_pieces
 from kpireport.render.assemble import cross_links
 from kpireport.render.home import Trend
 
@@ -117,9 +118,9 @@ def department_html(rs: ReportSet, doc: DepartmentReport) -> str:
     return render(rs.env, "department.html", doc.view, dept=doc.dept)
 
 
-def board_pack_html(rs: ReportSet) -> str:
-    """The whole board pack as one HTML file."""
-    return render(rs.env, "board-pack.html", rs.view, part=None, pages=None)
+def board_pack_html(rs: ReportSet) -> Iterator[str]:
+    """The whole board pack as one HTML file, in pieces as it is made."""
+    return render_pieces(rs.env, "board-pack.html", rs.view, part=None, pages=None)
 
 
 def board_pack_cover_html(rs: ReportSet, pages: dict[str, int]) -> str:

@@ -24,6 +24,7 @@ from typing import IO, Any
 # that text inside one is never taken for a reference.
 _TOKENS = re.compile(rb"\((?:[^\\)]|\\.)*\)|<[0-9A-Fa-f\s]*>|(?<![\w.#/+-])(\d+) (\d+) R")
 OBJECT_STREAM = 200  # objects in one object stream
+_ROW = 7  # bytes of a cross-reference stream's row: /W [1 4 2]
 _ZLIB_LEVEL = 6
 
 
@@ -37,8 +38,12 @@ class PdfWriter:
         self._md5 = hashlib.md5(usedforsecurity=False)
         self._at = 0
         self._count = 0
-        # object number: (1, offset) for an object of its own, (2, object stream, index) inside one
-        self._where: dict[int, tuple[int, int, int]] = {}
+        # the cross-reference stream's row of each object number, 7 bytes from 7 x number:
+        # (1, offset, 0) for an object of its own, (2, object stream, index) for one inside an
+        # object stream, zeros for a number never written (a board pack has a million objects:
+        # a dict of tuples took 200 MB)
+        self._rows = bytearray(_ROW)  # object 0, the head of the free list
+        self._rows[5:7] = b"\xff\xff"
         self._pending: list[tuple[int, bytes]] = []
         # the comment of bytes above 127 that marks the file as binary (PDF/A asks for it)
         self._emit(f"%PDF-{version}\n".encode() + b"%\xe2\xe3\xcf\xd3\n")
@@ -46,6 +51,7 @@ class PdfWriter:
     def reserve(self) -> int:
         """A new object number."""
         self._count += 1
+        self._rows += bytes(_ROW)
         return self._count
 
     def put(self, number: int, body: bytes) -> None:
@@ -57,7 +63,7 @@ class PdfWriter:
     def put_stream(self, number: int, dictionary: bytes, data: bytes) -> None:
         """Stream ``number``: ``dictionary`` is its dictionary without /Length (``<< ... >>``),
         ``data`` its bytes as they are to be stored (encoded by its /Filter)."""
-        self._where[number] = (1, self._at, 0)
+        self._place(number, 1, self._at, 0)
         head = dictionary[:-2].rstrip() + b" /Length %d >>" % len(data)
         self._emit(b"%d 0 obj\n%s\nstream\n" % (number, head) + data + b"\nendstream\nendobj\n")
 
@@ -65,18 +71,14 @@ class PdfWriter:
         """Write what is pending, the cross-reference stream and the trailer."""
         self._flush()
         xref = self.reserve()
-        self._where[xref] = (1, self._at, 0)
-        rows = [b"\x00\x00\x00\x00\x00\xff\xff"]  # object 0, the head of the free list
-        for number in range(1, self._count + 1):
-            kind, first, second = self._where.get(number, (0, 0, 0))
-            rows.append(struct.pack(">BIH", kind, first, second))
+        self._place(xref, 1, self._at, 0)
         # the file's identifier: a digest of everything written before it, so that the same
         # parts give the same bytes
         file_id = self._md5.hexdigest().encode()
         trailer = b"/Root %d 0 R /ID [<%s> <%s>]" % (root, file_id, file_id)
         if info is not None:
             trailer += b" /Info %d 0 R" % info
-        data = zlib.compress(b"".join(rows), _ZLIB_LEVEL)
+        data = zlib.compress(self._rows, _ZLIB_LEVEL)
         head = b"<< /Type /XRef /Size %d /W [1 4 2] /Filter /FlateDecode %s >>" % (
             self._count + 1,
             trailer,
@@ -92,7 +94,7 @@ class PdfWriter:
         stream = self.reserve()
         offsets, bodies, at = [], [], 0
         for index, (number, body) in enumerate(self._pending):
-            self._where[number] = (2, stream, index)
+            self._place(number, 2, stream, index)
             offsets.append(b"%d %d" % (number, at))
             bodies.append(body)
             at += len(body) + 1
@@ -104,6 +106,9 @@ class PdfWriter:
             len(header),
         )
         self.put_stream(stream, dictionary, data)
+
+    def _place(self, number: int, kind: int, first: int, second: int) -> None:
+        struct.pack_into(">BIH", self._rows, _ROW * number, kind, first, second)
 
     def _emit(self, data: bytes) -> None:
         self.out.write(data)

@@ -92,3 +92,43 @@ def test_trim_gives_the_freed_heap_back() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     freed, trimmed, _kept = (int(n) for n in out.stdout.split())
     assert freed - trimmed > 100, (freed, trimmed)
+
+
+def test_a_worker_makes_way_for_a_fresh_one_after_its_documents(tmp_path: Path) -> None:
+    """A worker's process grows with every document it lays out (WeasyPrint's caches): after
+    WORKER_DOCUMENTS documents a fresh one, forked from the warm fork server, takes its place."""
+    from kpireport.render.pdfstage import WORKER_DOCUMENTS, Renderer
+
+    workers: set[int] = set()
+    with Renderer(jobs=1, timeout=60) as renderer:
+        for n in range(2 * WORKER_DOCUMENTS + 1):
+            rendered = renderer.submit(f"<p>page {n}</p>", [tmp_path], None, []).result()
+            assert rendered.pages == 1
+            me = os.getpid()
+            workers |= {p for p in descendants(me) if _parent(p) != me}
+    assert len(workers) >= 3
+
+
+def test_a_template_error_late_in_the_board_pack_leaves_the_old_files(tmp_path: Path) -> None:
+    """The HTML board pack is written as it is made: a template error after megabytes of it
+    names the template and leaves the report set as it was, with no partial file."""
+    out = tmp_path / "out"
+    (first,) = build([SAMPLES / "acme-en.xlsx"], out, BuildOptions(formats=("html",)))
+    assert first.folder is not None
+    before = {p.name: p.read_bytes() for p in first.folder.iterdir() if p.is_file()}
+    mine = tmp_path / "templates"
+    mine.mkdir()
+    (mine / "board-pack.html").write_text(
+        '{% extends "default:board-pack.html" %}'
+        "{% block body %}{{ super() }}{{ r.departments[0].nothing.deeper }}{% endblock %}",
+        encoding="utf-8",
+    )
+    (failed,) = build(
+        [SAMPLES / "acme-en.xlsx"], out, BuildOptions(formats=("html",), templates=mine)
+    )
+    (issue,) = failed.report.issues
+    assert issue.code == "build-failed"
+    assert "template board-pack.html cannot be used" in issue.args["reason"]
+    assert "'nothing'" in issue.args["reason"]
+    after = {p.name: p.read_bytes() for p in first.folder.iterdir() if p.is_file()}
+    assert after == before

@@ -130,7 +130,7 @@ def _documents(rs: ReportSet, plan: Any) -> dict[str, str]:
     pages = {"summary": 3, **{d.name: 4 + n for n, d in enumerate(plan.departments)}}
     out = {f"{d.name}.html": department_html(rs, d) for d in plan.departments}
     out |= {
-        "board-pack.html": board_pack_html(rs),
+        "board-pack.html": "".join(board_pack_html(rs)),
         "cover": board_pack_cover_html(rs, pages),
         "summary": board_pack_summary_html(rs),
         "furniture": furniture_html(rs, 1, 3, 12, True),
