@@ -43,7 +43,9 @@ from tests.conftest import (
 pytestmark = pytest.mark.slow
 
 PDFA_SAMPLE = "fjordsol-da"
-HOSTILE_KPI = '<script>alert("x")</script> & <b>Co</b> leads'
+# markup, and PDF syntax the board pack's assembly must copy as text (a reference, an unbalanced
+# parenthesis, a backslash)
+HOSTILE_KPI = '<script>alert("x")</script> & <b>Co</b> leads (see 12 0 R) \\ ('
 HOSTILE_COMPANY = "Smith & <i>Sons</i> A/S"
 
 
