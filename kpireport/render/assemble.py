@@ -46,8 +46,8 @@ def cross_links(html: str) -> str:
 
 @dataclass
 class _Mark:
-    """A bookmark: its title, the page of the whole it points at (its number and object), the
-    rest of its destination (``/XYZ left top zoom``, written), children."""
+    """A bookmark: its title (written), the page of the whole it points at (0 first), how it
+    shows the page (``/XYZ left top zoom``, written), whether it is closed, its children."""
 
     title: bytes
     page: int
@@ -343,8 +343,12 @@ def _named_destinations(pdf: Any) -> list[tuple[str, Any]]:
 
 def _destination(page: int, destination: Any, part: Importer) -> bytes:
     """``destination`` (an array: page, then how to show it) of the whole's page ``page``."""
-    rest = b" ".join(part.text(item) for item in list(destination)[1:])
-    return b"[%d 0 R %s]" % (page, rest)
+    return b"[%d 0 R %s]" % (page, _how(destination, part))
+
+
+def _how(destination: Any, part: Importer) -> bytes:
+    """How ``destination`` shows its page (``/XYZ left top zoom``), written."""
+    return b" ".join(part.text(item) for item in list(destination)[1:])
 
 
 def _relink(pages: list[Any]) -> None:
@@ -383,9 +387,9 @@ def _marks(outlines: Any, index: dict[Any, int], part: Importer) -> list[_Mark]:
         page = index.get(destination[0].objgen)
         if page is None:
             continue
-        rest = b" ".join(part.text(x) for x in list(destination)[1:])
         count = item.get("/Count")
-        mark = _Mark(part.text(item.Title), page, rest, count is not None and int(count) < 0)
+        closed = count is not None and int(count) < 0
+        mark = _Mark(part.text(item.Title), page, _how(destination, part), closed)
         siblings.append(mark)
         # the children come before the next sibling (popped first), so the order is kept
         stack.append((item.get("/First"), mark.children, depth + 1))
