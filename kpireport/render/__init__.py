@@ -10,8 +10,10 @@ colleagues can show what it is given, but cannot reach Python's internals (``__c
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
+from types import CodeType
 from typing import TYPE_CHECKING, Any
 
 import jinja2
@@ -59,6 +61,32 @@ def default_templates(kind: str = "report") -> Path:
     return templates_dir() / kind
 
 
+class _Compiled(jinja2.BytecodeCache):
+    """The templates compiled in this process, by file, each with the SHA-256 of the source it
+    was compiled from: an environment is made for each build, and compiling the report
+    templates again took 0.09 s of each. A template whose text changed is compiled anew, so a
+    user's edit shows at the next build."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, tuple[str, CodeType | None]] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        checksum, code = self.code.get(bucket.key, ("", None))
+        if checksum == bucket.checksum:
+            bucket.code = code
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.code[bucket.key] = (bucket.checksum, bucket.code)
+
+    def get_source_checksum(self, source: str) -> str:
+        return hashlib.sha256(source.encode()).hexdigest()
+
+
+# One cache per kind of environment: the code compiled from a template depends on the
+# environment's settings (the mails' templates are not escaped).
+_COMPILED: dict[str, _Compiled] = {}
+
+
 def environment(user_dir: Path | None = None, kind: str = "report") -> jinja2.Environment:
     """The Jinja2 environment: ``user_dir`` (if any) before the defaults of ``kind``;
     ``default:`` names a default template even when a user template of the same name exists.
@@ -66,6 +94,7 @@ def environment(user_dir: Path | None = None, kind: str = "report") -> jinja2.En
     default = str(default_templates(kind))
     search = [str(user_dir), default] if user_dir else [default]
     env = ImmutableSandboxedEnvironment(
+        bytecode_cache=_COMPILED.setdefault(kind, _Compiled()),
         loader=jinja2.ChoiceLoader(
             [
                 jinja2.FileSystemLoader(search),
