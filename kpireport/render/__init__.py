@@ -82,6 +82,26 @@ class _Compiled(jinja2.BytecodeCache):
         return hashlib.sha256(source.encode()).hexdigest()
 
 
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja2's immutable sandbox, which asks of every attribute a template reads whether it is
+    safe: whether its name starts with an underscore, names a function's, method's, frame's or
+    generator's internals, or a method that changes a list, dict, set or deque. The answer
+    depends on the object's type and the attribute's name only, so it is kept per type and name
+    for the environment's life (one build): asking each of 85,000 times took 0.1 s of the HTML
+    of the 10 x 25 bench workbook."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._verdicts: dict[tuple[type, str], bool] = {}
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        key = (type(obj), attr)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            verdict = self._verdicts[key] = super().is_safe_attribute(obj, attr, value)
+        return verdict
+
+
 # One cache per kind of environment: the code compiled from a template depends on the
 # environment's settings (the mails' templates are not escaped).
 _COMPILED: dict[str, _Compiled] = {}
@@ -93,7 +113,7 @@ def environment(user_dir: Path | None = None, kind: str = "report") -> jinja2.En
     Report templates are HTML-escaped, mail templates not; both run in the sandbox."""
     default = str(default_templates(kind))
     search = [str(user_dir), default] if user_dir else [default]
-    env = ImmutableSandboxedEnvironment(
+    env = _Sandbox(
         bytecode_cache=_COMPILED.setdefault(kind, _Compiled()),
         loader=jinja2.ChoiceLoader(
             [
