@@ -17,6 +17,7 @@ name): nothing of it is shown until then. The office suites' lock files (``~$x.x
 
 from __future__ import annotations
 
+import gc
 import html
 import shutil
 import tempfile
@@ -34,6 +35,11 @@ from kpireport.render.documents import BOARD_PACK
 from kpireport.settle import Settling, Signature, replaced, signature
 
 POLL = 0.1  # seconds between looks at the watched files
+# While a session serves, the garbage collector looks at new objects after this many (Python's
+# default: 700). A build makes some 300,000 objects that live until it ends, and with the
+# default the collector went through every object of the process two or three times a build:
+# 0.09 s of the 10 x 25 bench workbook's HTML, 0.02 s with this. Garbage is still collected.
+NEW_OBJECTS = 10_000
 
 Stamp = dict[str, Signature | None]
 
@@ -218,13 +224,18 @@ class Preview:
 
     def serve(self) -> None:
         """Build once, then serve and watch until :meth:`stop` (or Ctrl-C)."""
-        self.rebuild()
-        server = threading.Thread(target=self.server.serve_forever, args=(0.1,), daemon=True)
-        server.start()
+        thresholds = gc.get_threshold()
+        gc.set_threshold(NEW_OBJECTS, *thresholds[1:])
         try:
-            self.watch()
+            self.rebuild()
+            server = threading.Thread(target=self.server.serve_forever, args=(0.1,), daemon=True)
+            server.start()
+            try:
+                self.watch()
+            finally:
+                self.server.shutdown()
         finally:
-            self.server.shutdown()
+            gc.set_threshold(*thresholds)
 
     def stop(self) -> None:
         self._stop.set()

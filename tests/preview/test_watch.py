@@ -5,6 +5,7 @@ the test, at a time it chooses: nothing here waits for a clock."""
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ import openpyxl
 import pytest
 
 from kpireport.build import BuildOptions
-from kpireport.preview.session import POLL, Preview
+from kpireport.preview.session import NEW_OBJECTS, POLL, Preview
 from kpireport.settle import replaced, signature
 from tests.conftest import valid_sheets, write_workbook
 
@@ -132,3 +133,18 @@ def test_replaced_is_another_file_there(tmp_path: Path) -> None:
     assert replaced(old, signature(path)) and replaced(None, signature(path))
     path.unlink()
     assert not replaced(old, signature(path))
+
+
+def test_while_serving_the_collector_looks_at_new_objects_less_often(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workbook = write_workbook(tmp_path / "kpis.xlsx", valid_sheets())
+    session = Preview(workbook, BuildOptions())
+    before, seen = gc.get_threshold(), []
+    monkeypatch.setattr(session, "watch", lambda: seen.append(gc.get_threshold()))
+    try:
+        session.serve()
+    finally:
+        session.close()
+    assert seen == [(NEW_OBJECTS, *before[1:])]
+    assert gc.get_threshold() == before
