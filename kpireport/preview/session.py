@@ -72,7 +72,8 @@ class Preview:
         log: Callable[[str], None] = lambda line: None,
     ) -> None:
         self.workbook = workbook.resolve()
-        self.options = replace(options or BuildOptions(), formats=("html",))
+        # its folder goes with the session: its files need not be synced to the disk
+        self.options = replace(options or BuildOptions(), formats=("html",), sync=False)
         self.folder = Path(tempfile.mkdtemp(prefix="kpireport-preview-"))  # mode 0700
         self.server = PreviewServer(self.folder, host, port)
         self.log = log

@@ -148,3 +148,7 @@ def test_while_serving_the_collector_looks_at_new_objects_less_often(
         session.close()
     assert seen == [(NEW_OBJECTS, *before[1:])]
     assert gc.get_threshold() == before
+
+
+def test_the_preview_does_not_sync_its_throwaway_files(session: Preview) -> None:
+    assert session.options.sync is False
