@@ -4,12 +4,13 @@ names or a template is saved, the open pages told to reload. A report page's PDF
 its link is followed, into the same private folder, by the same pipeline and its keys.
 
 Why polling, not a file-watching library: the session watches a handful of files, whose
-signatures (:func:`kpireport.settle.signature`) it reads ten times a second at no measurable
+signatures (:func:`kpireport.settle.signature`) it reads twenty times a second at no measurable
 cost, and polling sees a save made by renaming a temporary file over the workbook (Excel,
 LibreOffice) the same way on every system and file system, network shares included. Such a
 save puts another file in place, whole: it is built at the first look that sees it
 (:func:`kpireport.settle.replaced`). Any other change is taken once the files have stopped
-changing for one poll (:class:`kpireport.settle.Settling`, as the drop folder waits), and so is
+changing for a tenth of a second (:class:`kpireport.settle.Settling`, as the drop folder
+waits), and so is
 a file put in place that cannot be built after all (one still being written under its own
 name): nothing of it is shown until then. The office suites' lock files (``~$x.xlsx``,
 ``.~lock.x.xlsx#``) are never looked at.
@@ -34,7 +35,8 @@ from kpireport.preview.server import PreviewServer
 from kpireport.render.documents import BOARD_PACK
 from kpireport.settle import Settling, Signature, replaced, signature
 
-POLL = 0.1  # seconds between looks at the watched files
+POLL = 0.05  # seconds between looks at the watched files
+SETTLE = 0.1  # seconds a change must have stood, unless a file was put in place whole
 # While a session serves, the garbage collector looks at new objects after this many (Python's
 # default: 700). A build makes some 300,000 objects that live until it ends, and with the
 # default the collector went through every object of the process two or three times a build:
@@ -191,7 +193,7 @@ class Preview:
         self.log(f"{self.workbook.name} could not be built: {' '.join(details)}")
 
     def watch(self) -> None:
-        """Rebuild after every save until :meth:`stop`: a look ten times a second."""
+        """Rebuild after every save until :meth:`stop`: a look twenty times a second."""
         self.look(time.monotonic())
         while not self._stop.wait(POLL):
             self.look(time.monotonic())
@@ -200,7 +202,7 @@ class Preview:
         """Look at the watched files at ``at`` (time.monotonic()), and rebuild when they were
         saved: at once when each file that changed is another file put in its place (Excel,
         LibreOffice and most editors save so: it is whole), else once they have not changed
-        for one poll. The first look only notes them."""
+        for :data:`SETTLE` seconds. The first look only notes them."""
         now, saving = stamp(self.watched()), self._saving
         if self._last is None:
             self._last = now
@@ -208,7 +210,7 @@ class Preview:
             return
         named = set(self.logos)
         if saving is not None and not saving.changed(now, at):  # as at the last look
-            if not saving.settled(at, POLL):
+            if not saving.settled(at, SETTLE):
                 return
             self.rebuild()
         else:  # changed since the last look

@@ -1,7 +1,7 @@
 """When the preview takes a save (kpireport/preview/session.py): a workbook renamed over the old
 one, as Excel saves, at the first look that sees it; one written in place, or put in place but
-not readable (still being written), once it has not changed for a poll. Each look is made by
-the test, at a time it chooses: nothing here waits for a clock."""
+not readable (still being written), once it has not changed for a tenth of a second. Each look
+is made by the test, at a time it chooses: nothing here waits for a clock."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 
 from kpireport.build import BuildOptions
-from kpireport.preview.session import NEW_OBJECTS, POLL, Preview
+from kpireport.preview.session import NEW_OBJECTS, SETTLE, Preview
 from kpireport.settle import replaced, signature
 from tests.conftest import valid_sheets, write_workbook
 
@@ -58,7 +58,7 @@ def test_a_workbook_renamed_over_the_old_one_is_built_at_the_first_look(session:
     assert builds(session) == before + 1  # once
 
 
-def test_a_workbook_written_in_place_is_built_once_it_has_not_changed_for_a_poll(
+def test_a_workbook_written_in_place_is_built_once_it_has_not_changed_for_a_while(
     session: Preview,
 ) -> None:
     before = builds(session)
@@ -68,9 +68,9 @@ def test_a_workbook_written_in_place_is_built_once_it_has_not_changed_for_a_poll
         file.truncate()
     session.look(0.01)
     assert builds(session) == before
-    session.look(0.01 + POLL / 2)
+    session.look(0.01 + SETTLE / 2)
     assert builds(session) == before
-    session.look(0.01 + POLL)
+    session.look(0.01 + SETTLE)
     assert builds(session) == before + 1
 
 
@@ -89,7 +89,7 @@ def test_a_file_put_in_place_that_cannot_be_read_is_shown_only_once_settled(
         file.write(data[len(data) // 2 :])
     session.look(0.05)  # changed again: the wait starts over
     assert builds(session) == before
-    session.look(0.05 + POLL)
+    session.look(0.05 + SETTLE)
     assert builds(session) == before + 1
     assert session.result is not None and session.result.ok
 
@@ -101,7 +101,7 @@ def test_a_file_renamed_in_that_is_not_a_workbook_is_shown_once_settled(session:
     os.replace(temporary, session.workbook)
     session.look(0.01)
     assert builds(session) == before
-    session.look(0.01 + POLL)
+    session.look(0.01 + SETTLE)
     assert builds(session) == before + 1
     assert session.server.override is not None  # the problem page
 
