@@ -27,6 +27,7 @@ from kpireport.engine import (
     DepartmentResult,
     KpiResult,
     PlanPeriod,
+    Point,
     Results,
     YearToDate,
     comparison_scale,
@@ -445,6 +446,12 @@ class View:
 
     def icon(self, status: str) -> Markup:
         return Markup(charts.status_icon(status))
+
+    def noted(self, kpi: KpiResult) -> list[Point]:
+        """The periods of the KPI's series with notes (the card shows the last four): as
+        ``k.series | selectattr("notes")`` gives them, without the sandbox's checks on each
+        period of a daily KPI's series."""
+        return [p for p in kpi.series if p.notes]
 
     def chart(self, kpi: KpiResult, dept: DepartmentResult) -> Markup:
         # the lines are labelled in their colours, on white: colours that read as text there
