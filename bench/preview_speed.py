@@ -7,8 +7,9 @@ driven by Playwright.
 Without ``--departments``: the English sample, with one department's numbers changed (every
 measurement of the Sales KPIs up 1 %, and the first KPI renamed so that the page can see it).
 With it: the generated bench workbook of that size, every department changed (a full rebuild of
-the HTML). Each run saves as Excel does (a temporary file renamed over the workbook) and times
-until the new name is in the page's DOM.
+the HTML). Each run saves as Excel does (a temporary file renamed over the workbook, which the
+preview takes at the first look that sees it) and times until the new name is in the page's
+DOM. The machine's other work shows in every figure: compare with back-to-back runs.
 """
 
 from __future__ import annotations

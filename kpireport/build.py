@@ -101,6 +101,10 @@ class BuildOptions:
     compare: Comparison = field(default_factory=Comparison)
     # --page-size: the PDFs' paper instead of the workbook's Settings page_size (A4, Letter)
     page_size: str | None = None
+    # The set's files synced to the disk before they are renamed into place, so that a crash
+    # of the machine never leaves an empty one (fsutil.write_temp_pieces); the preview, whose
+    # folder goes with its process, does without.
+    sync: bool = True
 
     def assets_for(self, workbook: Workbook) -> Path:
         """Where the files ``workbook`` names are looked up."""
@@ -185,7 +189,7 @@ def build(
         languages = {r.language for r in results if r.ok}
         lang = options.lang or (languages.pop() if len(languages) == 1 else None)
         with contextlib.suppress(OutputError):
-            write_home(out_dir, lang)  # a convenience; the report sets are written
+            write_home(out_dir, lang, options.sync)  # a convenience; the sets are written
     return results
 
 
@@ -391,7 +395,7 @@ def _write_set(
     slugs = dict.fromkeys([*(pack.slugs if pack else ()), *(d.name for d in departments)])
     body_keys = {slug: by_slug[slug].body_key for slug in slugs}
     bodies = manifest.cached_bodies(body_keys)
-    staging = _Staging(folder, progress, len(todo))
+    staging = _Staging(folder, progress, len(todo), options.sync)
     pdfs = PdfStage(folder, plan.rs, pool, plan.allowed, options.pdf_variant)
     try:
         # the workers start on the PDFs first; the other files are written meanwhile
@@ -424,7 +428,7 @@ def _write_set(
         staging.discard()
         raise
     finally:
-        manifest.write()
+        manifest.write(options.sync)
     return staging.written, unchanged
 
 
@@ -444,10 +448,11 @@ class _Staging:
     of them are, are they renamed into place. So a build that fails half-way (a full disk, a
     document over the time limit) leaves the previous set as it was, not half old, half new."""
 
-    def __init__(self, folder: Path, progress: Progress | None, total: int) -> None:
+    def __init__(self, folder: Path, progress: Progress | None, total: int, sync: bool) -> None:
         self.folder = folder
         self.progress = progress
         self.total = total  # files to write
+        self.sync = sync
         self.staged: list[_Staged] = []
         self.written: list[Path] = []
 
@@ -461,7 +466,7 @@ class _Staging:
         ``cover_pages``: of a board pack."""
         target = self.folder / file.name
         pieces = [data] if isinstance(data, str | bytes) else data
-        temp, digest = write_temp_pieces(target, pieces)
+        temp, digest = write_temp_pieces(target, pieces, self.sync)
         staged = _Staged(temp, target, file, digest, cover_pages)
         self.staged.append(staged)
         if self.progress is not None:
@@ -505,7 +510,7 @@ def _failed_validation(
             strict=options.strict,
         )
         page = inside(Path(out_dir), folder_name(path.stem), "validation.html")
-        result.validation_page = write_atomic(page, html)
+        result.validation_page = write_atomic(page, html, sync=options.sync)
     return result
 
 
@@ -515,15 +520,16 @@ def _remove_validation_page(out_dir: Path, path: Path) -> None:
         (Path(out_dir) / folder_name(path.stem) / "validation.html").unlink()
 
 
-def write_home(out_dir: Path, lang: str | None = None) -> Path:
+def write_home(out_dir: Path, lang: str | None = None, sync: bool = True) -> Path:
     """``DIR/index.html``: every workbook with its latest report and its trend across report
-    dates, and the sets of other companies kept aside (kpireport/replaced.py)."""
+    dates, and the sets of other companies kept aside (kpireport/replaced.py). ``sync``: see
+    :func:`kpireport.fsutil.write_temp_pieces`."""
     from kpireport.fsutil import write_atomic
     from kpireport.history import overview
     from kpireport.render.home import render_home
 
     html = render_home(overview(out_dir), lang)
-    return write_atomic(Path(out_dir) / "index.html", html, if_changed=True)
+    return write_atomic(Path(out_dir) / "index.html", html, if_changed=True, sync=sync)
 
 
 def default_jobs() -> int:

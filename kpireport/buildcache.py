@@ -168,15 +168,17 @@ class Manifest:
         self.changed |= self.build != build
         self.build = build
 
-    def write(self) -> None:
-        """Write the manifest when it changed (or there is none yet)."""
+    def write(self, sync: bool = True) -> None:
+        """Write the manifest when it changed (or there is none yet); ``sync``: see
+        :func:`kpireport.fsutil.write_temp_pieces`."""
         from kpireport.fsutil import write_atomic
 
         if self.changed or not (self.folder / MANIFEST).exists():
             data: dict[str, FileEntry | BuildEntry] = {**self.files}
             if self.build is not None:
                 data[BUILD] = self.build
-            write_atomic(self.folder / MANIFEST, json.dumps(data, indent=2, sort_keys=True) + "\n")
+            text = json.dumps(data, indent=2, sort_keys=True) + "\n"
+            write_atomic(self.folder / MANIFEST, text, sync=sync)
 
     # -- the department bodies in .pages/ ----------------------------------------------------
 

@@ -66,7 +66,7 @@ def plan_set(
     templates' digest; ``earlier``: the workbook's earlier sets, newest first, for the trend on
     the set's index.html."""
     from kpireport.assets import Logos
-    from kpireport.engine.serialize import department_dict, without_departments
+    from kpireport.engine.serialize import department_key, without_departments
     from kpireport.history import summary_of
     from kpireport.render import View, default_templates, environment
     from kpireport.render.home import trend
@@ -95,7 +95,7 @@ def plan_set(
     page = {k: data[k] for k in data if k not in ("departments", "summary", "warnings", "sha256")}
     logo_key = logo.sha256 if logo else ""
     # Each department's numbers are hashed once; everything else's hash is made of those.
-    department_keys = {d.slug: digest(department_dict(d)) for d in results.departments}
+    department_keys = {d.slug: department_key(d) for d in results.departments}
     everything = digest({k: data[k] for k in data if k != "departments"}, department_keys)
     departments, files = [], []
     for dept in chosen:

@@ -58,10 +58,13 @@ def _unsafe_part(text: str) -> str | None:
     return None
 
 
-def write_atomic(path: Path, data: bytes | str, if_changed: bool = False) -> Path:
+def write_atomic(
+    path: Path, data: bytes | str, if_changed: bool = False, sync: bool = True
+) -> Path:
     """Write ``data`` to ``path`` through a temporary file in the same folder and an atomic
     rename, so an interrupted write leaves the old file (or none), never a partial one.
-    ``if_changed``: leave a file that already holds exactly ``data`` alone."""
+    ``if_changed``: leave a file that already holds exactly ``data`` alone; ``sync``: see
+    :func:`write_temp_pieces`."""
     path = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     if if_changed:
@@ -70,7 +73,7 @@ def write_atomic(path: Path, data: bytes | str, if_changed: bool = False) -> Pat
                 return path
         except OSError:
             pass
-    tmp = write_temp(path, payload)
+    tmp = write_temp_pieces(path, [payload], sync)[0]
     put_in_place(tmp, path)
     return path
 
@@ -82,9 +85,14 @@ def write_temp(path: Path, data: bytes | str) -> Path:
     return write_temp_pieces(path, [data])[0]
 
 
-def write_temp_pieces(path: Path, pieces: Iterable[bytes | str]) -> tuple[Path, str]:
+def write_temp_pieces(
+    path: Path, pieces: Iterable[bytes | str], sync: bool = True
+) -> tuple[Path, str]:
     """:func:`write_temp` of the concatenation of ``pieces`` (text as UTF-8), written as they
-    come, so that a large file (results.json) is never held whole; and its hex SHA-256."""
+    come, so that a large file (results.json) is never held whole; and its hex SHA-256.
+    ``sync``: on the disk before it is put in place, so that a crash of the machine never
+    leaves an empty file where a good one was; a folder thrown away when its process ends (the
+    preview's) does without."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -99,7 +107,8 @@ def write_temp_pieces(path: Path, pieces: Iterable[bytes | str]) -> tuple[Path, 
                 digest.update(payload)
                 fh.write(payload)
             fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
     except BaseException as exc:
         with contextlib.suppress(OSError):

@@ -117,7 +117,9 @@ def previous_results(
     from kpireport.engine import compute
 
     as_of = how.date or month_before(results.report_date)
-    return snapshot(compute(workbook, report, report_date=as_of, lang=lang)), "recomputed"
+    later = results if as_of < results.report_date else None  # its series, up to as_of's periods
+    before = compute(workbook, report, report_date=as_of, lang=lang, later=later)
+    return snapshot(before), "recomputed"
 
 
 def read_snapshot(folder: Path) -> Snapshot | None:

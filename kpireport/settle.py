@@ -27,6 +27,16 @@ def signature(path: Path, follow_symlinks: bool = False) -> Signature | None:
     return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
+def replaced(before: Signature | None, now: Signature | None) -> bool:
+    """Whether ``now`` is another file than ``before`` (or than none): a file there, with
+    another inode. What a save leaves that writes a temporary file and renames it over the old
+    one (Excel, LibreOffice, most editors), and that file is whole the moment it is there; a
+    file written in place keeps its inode. A file deleted and written anew under its own name
+    has another inode too, and is whole only once written: who takes a replaced file at once
+    (the preview) must be ready to find it incomplete."""
+    return now is not None and (before is None or now[0] != before[0])
+
+
 @dataclass
 class Settling:
     """A file (or a set of files, by their signatures together) and since when it has not

@@ -125,6 +125,7 @@ class _Validator:
         self.explicit_date = report_date
         self.report_date = report_date or workbook.report_date
         self._periods: dict[str, dict[dt.date, list[Measurement]]] = {}
+        self._values: dict[str, list[tuple[dt.date, float]]] = {}
         self.by_kpi: dict[str, list[Measurement]] = defaultdict(list)
         for m in workbook.measurements:
             self.by_kpi[m.kpi_id].append(m)
@@ -197,6 +198,12 @@ class _Validator:
         if kpi.id not in self._periods:
             self._periods[kpi.id] = group_periods(kpi, self.by_kpi.get(kpi.id, []))
         return self._periods[kpi.id]
+
+    def values(self, kpi: KPI) -> list[tuple[dt.date, float]]:
+        """Each period's value, of every measurement of the KPI."""
+        if kpi.id not in self._values:
+            self._values[kpi.id] = _period_values(kpi, self.periods(kpi))
+        return self._values[kpi.id]
 
     def baseline_date(self, kpi: KPI) -> dt.date | None:
         if kpi.baseline_date is not None:
@@ -309,7 +316,7 @@ class _Validator:
             yield Issue("M-no-unit", *self.at("kpis", row, "unit"), args)
         if self.empty(kpi, "data_source", kpi.data_source):
             yield Issue("M-no-data-source", *self.at("kpis", row, "data_source"), args)
-        values = _period_values(kpi, self.periods(kpi))
+        values = self.values(kpi)
         if len(values) < MIN_MEASUREMENTS and kpi.frequency is not None:
             yield Issue(
                 "M-few-measurements",
@@ -341,12 +348,12 @@ class _Validator:
         date, without a sum KPI's period still running then (its total so far is not a pace:
         docs/metrics.md, section 3)."""
         assert kpi.frequency is not None
-        known = [
-            m
-            for m in self.by_kpi.get(kpi.id, [])
-            if self.report_date is None or m.date <= self.report_date
-        ]
-        values = _period_values(kpi, group_periods(kpi, known))
+        measured = self.by_kpi.get(kpi.id, [])
+        if self.report_date is None or all(m.date <= self.report_date for m in measured):
+            values = self.values(kpi)  # none after it: made already
+        else:
+            known = [m for m in measured if m.date <= self.report_date]
+            values = _period_values(kpi, group_periods(kpi, known))
         if (
             kpi.aggregation == "sum"
             and values

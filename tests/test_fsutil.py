@@ -121,6 +121,17 @@ def test_write_atomic_writes_text_as_utf8_and_bytes_as_they_are(tmp_path: Path) 
     assert temp_files(tmp_path) == temp_files(text.parent) == []
 
 
+def test_a_file_is_synced_to_the_disk_unless_told_not_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[int] = []
+    monkeypatch.setattr(os, "fsync", synced.append)
+    write_atomic(tmp_path / "a.html", "a")
+    assert len(synced) == 1
+    write_atomic(tmp_path / "b.html", "b", sync=False)
+    assert len(synced) == 1 and (tmp_path / "b.html").read_text() == "b"
+
+
 def test_a_reader_of_the_old_file_reads_it_whole(tmp_path: Path) -> None:
     path = tmp_path / "results.csv"
     write_atomic(path, "old " * 1000)

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import json
 import math
 import types
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import MISSING, fields, is_dataclass
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, TypeVar, Union, cast, get_args, get_origin, get_type_hints
 
-from kpireport.engine.results import Results
+from kpireport.engine.results import DepartmentResult, Results
 from kpireport.errors import ResultsFileError
 
 # results.json's format version, "MAJOR.MINOR": a key added is a minor version, a key renamed or
@@ -55,6 +57,39 @@ def department_dict(dept: Any) -> dict[str, Any]:
     plain = _plain(dept)
     assert isinstance(plain, dict)
     return plain
+
+
+def department_key(dept: DepartmentResult) -> str:
+    """The hex SHA-256 of one department's results, for the build's keys (kpireport/buildplan.py):
+    every value in them, so that any change to a number, a date or a text changes it. Written
+    by json's C encoder in one pass: a dataclass as the list of its fields' values in their
+    order, a date in ISO form, a float exactly (NaN and the infinities by name, where
+    results.json has null as for a missing value). The dicts of :func:`department_dict`,
+    written again with their keys sorted, took 0.16 s for the 10 x 25 bench workbook, this
+    0.06 s."""
+    return hashlib.sha256(_encode_for_key(dept).encode()).hexdigest()
+
+
+def _key_part(value: Any) -> Any:
+    """What :func:`department_key` writes for a value JSON has no form of."""
+    kind = type(value)
+    values = _FIELD_VALUES.get(kind)
+    if values is None:
+        names = _field_names(kind)
+        if names:
+            get = attrgetter(*names)
+            values = _FIELD_VALUES[kind] = get if len(names) > 1 else lambda v: (get(v),)
+    if values is not None:
+        return values(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"no key for a {kind.__name__}")  # a type the results must not hold
+
+
+_FIELD_VALUES: dict[type, Callable[[Any], tuple[Any, ...]]] = {}  # a dataclass's fields' values
+_encode_for_key = json.JSONEncoder(
+    separators=(",", ":"), check_circular=False, default=_key_part
+).encode
 
 
 def results_json(results: Results) -> Iterator[str]:

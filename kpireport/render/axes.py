@@ -5,6 +5,7 @@ beside the plot's right edge, kept apart."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from html import escape
 
@@ -36,6 +37,7 @@ _CLASSES = (
 )
 
 
+@functools.lru_cache(maxsize=4096)  # the same ticks, months and years on every chart
 def text_width(text: str, bold: bool = False) -> float:
     """An upper bound of the width of ``text`` at :data:`FONT_SIZE`, in the view box's units."""
     ems = 0.0

@@ -5,6 +5,7 @@ darkened (or, on a dark page, lightened) until it reads."""
 from __future__ import annotations
 
 import colorsys
+import functools
 
 # Text of ordinary size needs 4.5:1 against its background (WCAG 2, 1.4.3, level AA).
 TEXT = 4.5
@@ -42,6 +43,7 @@ def ratio(first: str, second: str) -> float:
     return (high + 0.05) / (low + 0.05)
 
 
+@functools.lru_cache(maxsize=256)  # asked for every chart, of a workbook's few colours
 def readable(color: str, background: str = WHITE, minimum: float = TEXT) -> str:
     """``color`` when text in it reads on ``background`` (``minimum``:1 or more), else the same
     hue and saturation, darker on a light background or lighter on a dark one, just as far as

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from kpireport.build import build
@@ -87,3 +88,28 @@ def test_a_workbook_with_errors_and_no_date_at_all_still_gets_its_validation_pag
     assert "template" not in result.stderr and "bad-date" in result.stderr
     page = tmp_path / "out" / "kpis" / "validation.html"
     assert "someday" in page.read_text(encoding="utf-8")
+
+
+def test_a_build_syncs_every_file_it_writes_unless_told_not_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The preview's throwaway folder (sync=False) is written without a single fsync, with the
+    same files."""
+    import os
+
+    from kpireport.build import BuildOptions
+
+    workbook = write_workbook(tmp_path / "kpis.xlsx", valid_sheets())
+    synced: list[int] = []
+    monkeypatch.setattr(os, "fsync", synced.append)
+    html = BuildOptions(formats=("html", "json"))
+    [synced_build] = build([workbook], tmp_path / "synced", html)
+    assert len(synced) >= len(synced_build.written) + 2  # the manifest, the home page
+    del synced[:]
+    [unsynced] = build(
+        [workbook], tmp_path / "unsynced", BuildOptions(formats=html.formats, sync=False)
+    )
+    assert synced == []
+    assert [p.name for p in unsynced.written] == [p.name for p in synced_build.written]
+    for a, b in zip(synced_build.written, unsynced.written, strict=True):
+        assert a.read_bytes() == b.read_bytes()

@@ -11,9 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from kpireport.engine import compute, to_dict
 from kpireport.engine.changes import compare, move
 from kpireport.engine.results import Results
-from tests.conftest import kpi_row, valid_sheets
+from kpireport.previous import month_before
+from kpireport.validate import check
+from tests.conftest import SAMPLES, kpi_row, valid_sheets
 from tests.engine.user_workbooks import compute_sheets
 
 D = dt.date
@@ -112,3 +115,18 @@ def test_a_kpi_whose_status_held_is_not_in_the_changes(tmp_path: Path) -> None:
     compare(now, before, "recomputed")
     assert now.departments[0].kpis[0].previous.move == "held"  # type: ignore[union-attr]
     assert "SALES-01" not in [c.id for c in now.departments[0].changes]
+
+
+@pytest.mark.parametrize("sample", ["acme-en", "fjordsol-da"])
+def test_the_previous_report_computed_from_the_reports_series_is_the_same(sample: str) -> None:
+    """kpireport/previous.py computes the month before with the report's results (``later``):
+    on any earlier date, the ends of months, quarters and weeks among them, the results are
+    exactly those computed afresh."""
+    workbook, report = check(SAMPLES / f"{sample}.xlsx")
+    results = compute(workbook, report)
+    day = results.report_date
+    earlier = [month_before(day), month_before(month_before(day)), day - dt.timedelta(days=1)]
+    earlier += [day - dt.timedelta(days=n) for n in (3, 10, 45, 92, 200, 400)]
+    for date in earlier:
+        taken = compute(workbook, report, report_date=date, later=results)
+        assert to_dict(taken) == to_dict(compute(workbook, report, report_date=date)), date

@@ -1446,3 +1446,28 @@ def test_no_status_a_controller_would_distrust(case: dict[str, Any]) -> None:
         assert result.current_period_incomplete is False
         partial = result.partial_period
         assert partial is None or partial.start <= as_of < partial.end
+
+
+@FAST
+@given(kpi_cases(), st.integers(1, 800))
+def test_the_series_as_of_an_earlier_date_taken_from_a_later_one_is_the_same(
+    case: dict[str, Any], days: int
+) -> None:
+    """The previous report is computed from the report's own series (``later``): the periods
+    before the earlier date's were over by then and are taken as they are, the earlier date's
+    own period is made again. Whatever the frequency, aggregation or dates, the KPI as of the
+    earlier date is exactly what it is computed afresh."""
+    later = _run_case(case)
+    earlier = {**case, "as_of": case["as_of"] - dt.timedelta(days=days)}
+    kpi = make_kpi(
+        direction=case["direction"],
+        frequency=case["frequency"],
+        aggregation=case["aggregation"],
+        target=case["target"],
+        baseline=case["baseline"],
+        baseline_date=case["baseline_date"],
+        deadline=case["deadline"],
+    )
+    taken = compute_kpi(kpi, ms(*case["pairs"]), [], earlier["as_of"], later=later.series)
+    afresh = compute_kpi(kpi, ms(*case["pairs"]), [], earlier["as_of"])
+    assert taken == afresh

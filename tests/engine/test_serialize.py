@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import datetime as dt
 import json
+import math
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +35,7 @@ from kpireport.engine import (
     load_results,
     to_dict,
 )
+from kpireport.engine.serialize import department_key
 from kpireport.errors import ResultsFileError
 from kpireport.validate import check
 from tests.conftest import RESULTS_SCHEMA, ROOT, SAMPLES, schema_problems
@@ -182,3 +186,103 @@ def test_results_json_written_a_department_at_a_time_is_the_whole_data_dumped(sa
     # one piece per department, none holding two
     assert len(pieces) > len(results.departments) + 2
     assert max(len(p) for p in pieces) < len(whole) / 2
+
+
+def _leaves(value: Any) -> Iterator[tuple[Callable[[Any], None], Any]]:
+    """Every plain value inside ``value`` (its dataclasses, lists and dicts), each with a
+    function that puts another value in its place."""
+    if dataclasses.is_dataclass(value):
+        places: Iterable[tuple[Any, Any]] = (
+            (f.name, getattr(value, f.name)) for f in dataclasses.fields(value)
+        )
+
+        def setter(name: Any) -> Callable[[Any], None]:
+            return lambda new: setattr(value, name, new)
+    elif isinstance(value, list | dict):
+        places = list(enumerate(value) if isinstance(value, list) else value.items())
+
+        def setter(name: Any) -> Callable[[Any], None]:
+            return lambda new: value.__setitem__(name, new)
+    else:
+        return
+    for name, item in places:
+        if dataclasses.is_dataclass(item) or isinstance(item, list | dict):
+            yield from _leaves(item)
+        else:
+            yield setter(name), item
+
+
+def _other(value: Any) -> Any:
+    """A value that differs from ``value``, as little as its type allows."""
+    if value is None:
+        return 0
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + 1
+    if isinstance(value, float):
+        return math.nextafter(value, math.inf) if math.isfinite(value) else 0.0
+    if isinstance(value, dt.date):
+        return value + dt.timedelta(days=1)
+    assert isinstance(value, str), type(value)
+    return value + "·"
+
+
+@pytest.mark.parametrize("sample", ["acme-en", "fjordsol-da"])
+def test_a_department_key_changes_with_every_value_and_list_in_it(sample: str) -> None:
+    """The build's key of a department's pages is made of department_key: each value in the
+    department's results, changed by the least it can be (a float by one unit in the last
+    place, a text by one character, None to 0), and each list one item longer, changes it; put
+    back, the key is the one before."""
+    workbook, report = check(SAMPLES / f"{sample}.xlsx")
+    for dept in compute(workbook, report).departments:
+        key = department_key(dept)
+        checked = 0
+        for put, value in list(_leaves(dept)):
+            put(_other(value))
+            assert department_key(dept) != key, value
+            put(value)
+            checked += 1
+        lists = [v for v in _containers(dept) if isinstance(v, list) and v]
+        for items in lists:
+            items.append(items[-1])
+            assert department_key(dept) != key
+            items.pop()
+        assert department_key(dept) == key
+        assert checked > 100 and lists
+
+
+def _containers(value: Any) -> Iterator[Any]:
+    """``value`` and every dataclass, list and dict inside it."""
+    yield value
+    if dataclasses.is_dataclass(value):
+        children: Iterable[Any] = (getattr(value, f.name) for f in dataclasses.fields(value))
+    elif isinstance(value, list | dict):
+        children = value if isinstance(value, list) else value.values()
+    else:
+        return
+    for child in children:
+        if dataclasses.is_dataclass(child) or isinstance(child, list | dict):
+            yield from _containers(child)
+
+
+def test_a_department_key_is_of_the_values_only() -> None:
+    """Computed twice, or copied, a department has the same key: how its objects share each
+    other (every point without notes shares one empty list) does not count. A number that is
+    not a number is not a missing one."""
+    workbook, report = check(SAMPLES / "acme-en.xlsx")
+    first, second = compute(workbook, report), compute(workbook, report)
+    dept = first.departments[0]
+    assert [department_key(d) for d in first.departments] == [
+        department_key(d) for d in second.departments
+    ]
+    copied = copy.deepcopy(dept)
+    for kpi in copied.kpis:
+        for point in kpi.series:
+            point.notes = list(point.notes)
+    assert department_key(copied) == department_key(dept)
+    kpi = copied.kpis[0]
+    kpi.current = None
+    missing = department_key(copied)
+    kpi.current = math.nan
+    assert department_key(copied) != missing

@@ -17,6 +17,8 @@ from typing import Any
 import jinja2
 import pytest
 from click.testing import CliRunner
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
 
 from kpireport.build import BuildOptions
 from kpireport.buildcache import templates_digest
@@ -150,7 +152,7 @@ def test_the_default_templates_render_exactly_as_without_the_sandbox(
     workbook, report = check(tmp_path / "samples" / f"{sample}.xlsx")
     results = compute(workbook, report)
     plan = plan_set(workbook, results, report, BuildOptions(), templates_digest(None))
-    assert type(plan.rs.env).__name__ == "ImmutableSandboxedEnvironment"
+    assert isinstance(plan.rs.env, ImmutableSandboxedEnvironment)
     sandboxed = _documents(plan.rs, plan)
     plain = _documents(dataclasses.replace(plan.rs, env=_unsandboxed(plan.rs.env)), plan)
     assert sandboxed.keys() == plain.keys()
@@ -183,3 +185,55 @@ def test_the_mail_templates_render_exactly_as_without_the_sandbox() -> None:
         mine = env.get_template(name).render(**context)
         assert mine == _unsandboxed(env).get_template(name).render(**context)
         assert mine.strip()
+
+
+def test_the_sandbox_keeps_jinjas_verdict_on_every_attribute(workbook: Path) -> None:
+    """kpireport's sandbox keeps each verdict per type and attribute name: for objects of every
+    kind a template meets (kpireport's, containers, functions, methods, classes, generators,
+    code, frames) it is Jinja2's own, asked first or again."""
+    import collections
+    import sys
+
+    workbook_, report = check(workbook)
+    results = compute(workbook_, report)
+    plan = plan_set(workbook_, results, report, BuildOptions(), templates_digest(None))
+    env, jinja = plan.rs.env, ImmutableSandboxedEnvironment()
+
+    def generator() -> Any:
+        yield 1
+
+    objects: list[Any] = [
+        results,
+        results.departments,
+        results.departments[0],
+        results.departments[0].kpis[0],
+        plan.rs.view,
+        plan.rs.view.locale,
+        results.thresholds,
+        set(),
+        collections.deque(),
+        collections.OrderedDict(),
+        "text",
+        Markup("<b>"),
+        3.5,
+        _attack,
+        plan.rs.view.value,
+        [].append,
+        dict,
+        type(results),
+        generator(),
+        _attack.__code__,
+        sys._getframe(),
+    ]
+    names = [
+        "append", "clear", "pop", "update", "add", "insert", "keys", "items", "index",
+        "departments", "kpis", "status", "name", "value", "format", "upper", "mro",
+        "__class__", "__globals__", "__init__", "_private", "func_code", "gi_frame",
+        "gi_code", "f_globals", "co_code", "im_func", "__self__", "__func__",
+    ]  # fmt: skip
+    for _ in range(2):
+        for obj in objects:
+            for name in names:
+                value = getattr(obj, name, None)
+                verdict = env.is_safe_attribute(obj, name, value)
+                assert verdict == jinja.is_safe_attribute(obj, name, value), (obj, name)
