@@ -230,6 +230,12 @@ def _build_workbook(
     from kpireport.assets import logo_files
     from kpireport.validate import check
 
+    if pool is not None and "pdf" in options.formats:
+        # The PDF workers' fork server starts up (render/warm.py) while the workbook is read
+        # and checked. A workbook with errors, or one already built, started it for nothing,
+        # but nothing waits for it: Renderer.start returns at once, and a pool that rendered
+        # nothing is stopped without its workers ever being forked.
+        pool.start()
     try:
         workbook, report = check(
             path, lang=options.lang, assets=options.assets, report_date=options.report_date
@@ -280,11 +286,6 @@ def _build_checked(
         previous = _previous_build(path, out_dir, report, as_of.isoformat(), key)
         if previous is not None:
             return replace(previous, report_date=dated)
-    if pool is not None and "pdf" in options.formats:
-        # There is work to do: the PDF workers start up (render/warm.py) while the numbers are
-        # computed and the HTML written. Not earlier: a workbook with errors or one already
-        # built needs none, and would wait for them to start before it could stop them.
-        pool.start()
     results = compute(workbook, report, lang=options.lang, report_date=as_of)
     results.page_size = options.page_size or results.page_size
     before = previous_results(earlier, results, workbook, report, options.compare, options.lang)

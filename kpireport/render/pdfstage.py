@@ -61,10 +61,11 @@ class RenderFailed(OutputError):
 
 
 class Renderer:
-    """The worker processes that turn HTML into PDF, started when the first PDF is wanted and
-    reused for every document of every workbook (WeasyPrint's start-up and font configuration
-    are paid once per worker). Each document runs under ``timeout`` seconds; one that runs
-    over has its worker killed (pebble replaces it) and fails with :class:`RenderFailed`."""
+    """The worker processes that turn HTML into PDF, their fork server started before the
+    first workbook is read (:meth:`start`), reused for every document of every workbook
+    (WeasyPrint's start-up and font configuration are paid once per worker). Each document
+    runs under ``timeout`` seconds; one that runs over has its worker killed (pebble replaces
+    it) and fails with :class:`RenderFailed`."""
 
     def __init__(self, jobs: int, timeout: float) -> None:
         self.jobs = max(1, jobs)
@@ -73,13 +74,15 @@ class Renderer:
         self._used = False
 
     def start(self) -> None:
-        """Start the workers now (idempotent), so that their start-up, importing WeasyPrint
-        and laying out a first document (render/warm.py), runs while the build computes the
-        numbers and writes the HTML rather than after (the build calls it once it knows it has
-        PDFs to make)."""
+        """Start the workers' fork server now (idempotent) and return at once, so that its
+        start-up, importing WeasyPrint and laying out a first document (render/warm.py), runs
+        while the build reads the workbook, computes the numbers and writes the HTML rather
+        than after (the build calls it before it reads the workbook). The workers are forked
+        from it when the first document is submitted."""
         if self._pool is not None:
             return
         import multiprocessing
+        from multiprocessing import forkserver
 
         from pebble import ProcessPool
 
@@ -88,6 +91,8 @@ class Renderer:
         # folder's lock), so a killed build never leaves a lock held, and none of its memory.
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(list(PRELOAD))
+        # pebble forks its workers on the first submit, and that waits for the preload to end
+        forkserver.ensure_running()
         self._pool = ProcessPool(max_workers=self.jobs, initializer=_worker_start, context=context)
 
     def submit(

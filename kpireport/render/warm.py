@@ -6,8 +6,8 @@ its configuration and the fonts, Pango builds its font map and shapes its first 
 parses the C types of each library call, the SVG and PDF writers compile their tables. In a
 fresh process that first document took 1.6 s longer than the next (a 16-page department of the
 bench workbook, 6.4 s against 4.8 s); done once in the fork server, it is paid once per build
-instead of once per worker, and while the main process still computes the numbers and writes
-the HTML.
+instead of once per worker, and while the main process still reads the workbook, computes the
+numbers and writes the HTML.
 
 The document uses what the reports use: Inter in the weights and styles of the stylesheet,
 tabular figures, a table, an SVG image with text and a tagged PDF.

@@ -89,6 +89,30 @@ def test_no_process_is_left_when_validation_fails_before_any_pdf(tmp_path: Path)
     assert left == []
 
 
+def test_the_fork_server_starts_before_the_workbook_is_read(tmp_path: Path) -> None:
+    """The PDF workers' fork server starts up (importing WeasyPrint, render/warm.py) while the
+    workbook is read, checked and computed, not after: it is running when the check begins."""
+    broken = SAMPLES / "invalid" / "broken-en.xlsx"
+    code = (
+        "from multiprocessing import forkserver\n"
+        "import kpireport.validate\n"
+        "from kpireport import reaper\n"
+        "from kpireport.build import BuildOptions, build\n"
+        "seen = []\n"
+        "check = kpireport.validate.check\n"
+        "def spy(*args, **kwargs):\n"
+        "    seen.append(forkserver._forkserver._forkserver_pid is not None)\n"
+        "    return check(*args, **kwargs)\n"
+        "kpireport.validate.check = spy\n"
+        f"build([{str(broken)!r}], {str(tmp_path / 'out')!r}, BuildOptions(jobs=1))\n"
+        "reaper.stop_helpers()\n"
+        "print(seen)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[True]"]
+
+
 def test_reap_kills_a_child_that_will_not_stop_and_returns() -> None:
     """A descendant that ignores SIGTERM and never ends is killed after the grace period;
     the command still ends (run in a child: reap() waits for every child of its process)."""
