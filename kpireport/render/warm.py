@@ -19,6 +19,7 @@ import base64
 import contextlib
 from pathlib import Path
 
+from kpireport.render.libraries import import_weasyprint
 from kpireport.render.pdf import render_pdf
 
 _CHART = base64.b64encode(
@@ -50,9 +51,11 @@ td, th {{ border-bottom: 1pt solid #d9dee3; padding: 3pt }}
 
 
 def warm() -> None:
-    """Lay out and write :data:`DOCUMENT` once, as a report would be (see the docstring).
-    Never fails: it only saves time, and the fork server must start whatever happens here."""
+    """Import WeasyPrint without its library look-up (render/libraries.py), then lay out and
+    write :data:`DOCUMENT` once, as a report would be (see the docstring). Never fails: it only
+    saves time, and the fork server must start whatever happens here."""
     with contextlib.suppress(Exception):
+        import_weasyprint()
         render_pdf(DOCUMENT, allowed=[Path(__file__).resolve().parent])
 
 
