@@ -395,7 +395,7 @@ def _write_set(
     pdfs = PdfStage(folder, plan.rs, pool, plan.allowed, options.pdf_variant)
     try:
         # the workers start on the PDFs first; the other files are written meanwhile
-        pdfs.start(pack)
+        pdfs.start(pack, manifest.cover_pages(f"{BOARD_PACK}.pdf"), bodies)
         html = {}  # each department's HTML is rendered once, for its body and its HTML file
         for slug in body_keys:
             if slug not in bodies:
@@ -411,8 +411,7 @@ def _write_set(
         manifest.keep_bodies(rendered, body_keys)
         bodies |= rendered
         files = {f.name: f for f in todo}
-        cover_guess = manifest.cover_pages(f"{BOARD_PACK}.pdf")
-        for pdf in pdfs.assemble(departments, pack, bodies, cover_guess):
+        for pdf in pdfs.assemble(departments, pack, bodies):
             staging.add(files[pdf.name], pdf.pdf, pdf.cover_pages)
         if pack is not None:
             manifest.forget_bodies(set(pack.slugs))
