@@ -127,3 +127,46 @@ def test_a_cover_of_another_length_than_guessed_is_rendered_again(
     assert cover == Rendered(b"second", 3)
     assert [p["summary"] for p in pages] == [3, 4]
     assert [p[pack.slugs[-1]] for p in pages] == [2 + 3 + 3 + 1, 3 + 3 + 3 + 1]
+
+
+def test_the_departments_are_put_together_while_the_board_packs_layers_render(
+    plan: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kpireport.render.assemble
+    import kpireport.render.pdfstage as pdfstage
+
+    layers = iter(range(1000))
+    monkeypatch.setattr(
+        pdfstage,
+        "furniture_html",
+        lambda rs, first, count, total, cover: (
+            f"<p>{'board pack' if cover else 'department'} layer {next(layers)}</p>"
+        ),
+    )
+    monkeypatch.setattr(pdfstage, "board_pack_cover_html", lambda rs, pages: "<p>cover</p>")
+    monkeypatch.setattr(kpireport.render.assemble, "assemble", lambda parts, layers: b"pdf")
+    pack = next(f.document for f in plan.files if isinstance(f.document, BoardPack))
+    departments = plan.departments
+    bodies = {d.name: Rendered(b"", 2) for d in departments}
+    pool = Pool()
+    stage = PdfStage(tmp_path, plan.rs, pool, plan.allowed, None)  # type: ignore[arg-type]
+    stage.start(pack, 2, bodies)
+    pool.jobs[0][1].set_result(Rendered(b"", 3))  # the summary
+    stage.bodies()
+    pool.wait_for("<p>cover</p>").set_result(Rendered(b"", 2))
+    pdfs = stage.assemble(departments, pack, bodies)
+    first: list[str] = []
+    taking = threading.Thread(target=lambda: first.append(next(pdfs).name))
+    taking.start()
+    try:
+        # every department's header and footer is done; the board pack's are not
+        for n in range(len(departments)):
+            pool.wait_for(f"department layer {n}<").set_result(Rendered(b"", 2))
+        pool.wait_for("board pack layer")
+        taking.join(WAIT)
+        assert first == [f"{departments[0].name}.pdf"]
+    finally:
+        for _html, future in pool.jobs:
+            if not future.done():
+                future.set_result(Rendered(b"", 1))
+    assert [pdf.name for pdf in pdfs][-1] == f"{pack.name}.pdf"
