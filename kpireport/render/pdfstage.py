@@ -238,8 +238,8 @@ class PdfStage:
         bodies: dict[str, Rendered],
     ) -> Iterator[Assembled]:
         """The PDFs of ``departments``, then the board pack's (``pack``): headers and footers
-        drawn over ``bodies`` (slug: pages) and the front pages. The departments are put
-        together while the workers still render the board pack's header and footer."""
+        drawn over ``bodies`` (slug: pages) and the front pages."""
+        from kpireport.fsutil import write_atomic
         from kpireport.render.assemble import assemble
 
         furniture = {
@@ -255,21 +255,20 @@ class PdfStage:
             )
             total = cover.pages + summary.pages + sum(bodies[s].pages for s in pack.slugs)
             furniture[f"{pack.name}.pdf"] = self._furniture(f"{pack.name}.pdf", total, cover=True)
-        rendered = self._layers(
-            [layer for d in departments for layer in furniture[f"{d.name}.pdf"]]
-        )
+        layers = [layer for document in furniture.values() for layer in document]
+        rendered = self._wait({layer.job: layer.label for layer in layers if layer.job})
+        for layer in layers:
+            if layer.job is not None:
+                write_atomic(layer.path, rendered[layer.label].pdf)
         for dept in departments:
             name = f"{dept.name}.pdf"
             pdf = assemble([bodies[dept.name].pdf], _pdfs(furniture[name], rendered))
             yield Assembled(name, pdf)
         if pack is not None:
             name = f"{pack.name}.pdf"
-            rendered = self._layers(furniture[name])
             parts = [cover.pdf, summary.pdf, *(bodies[s].pdf for s in pack.slugs)]
             yield Assembled(name, assemble(parts, _pdfs(furniture[name], rendered)), cover.pages)
-            self._forget_layers(
-                {layer.path.name for layers in furniture.values() for layer in layers}
-            )
+            self._forget_layers({layer.path.name for layer in layers})
 
     def cancel(self) -> None:
         """Stop the jobs still running (the build failed)."""
@@ -333,17 +332,6 @@ class PdfStage:
                 # untagged: drawn over the pages as an artifact (assemble._overlay)
                 layers.append(_Layer(label, path, None, self._submit(html, tags=False)))
         return layers
-
-    def _layers(self, layers: list[_Layer]) -> dict[str, Rendered]:
-        """Wait for those of ``layers`` handed to the workers (by label), and keep each in
-        ``.pages/``."""
-        from kpireport.fsutil import write_atomic
-
-        rendered = self._wait({layer.job: layer.label for layer in layers if layer.job})
-        for layer in layers:
-            if layer.job is not None:
-                write_atomic(layer.path, rendered[layer.label].pdf)
-        return rendered
 
     def _forget_layers(self, used: set[str]) -> None:
         """Delete the header and footer layers in ``.pages/`` that this build did not use."""
