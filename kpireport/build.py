@@ -235,6 +235,12 @@ def _build_workbook(
     from kpireport.assets import logo_files
     from kpireport.validate import check
 
+    if pool is not None and "pdf" in options.formats:
+        # The PDF workers' fork server starts up (render/warm.py) while the workbook is read
+        # and checked. A workbook with errors, or one already built, started it for nothing,
+        # but nothing waits for it: Renderer.start returns at once, and a pool that rendered
+        # nothing is stopped without its workers ever being forked.
+        pool.start()
     try:
         workbook, report = check(
             path, lang=options.lang, assets=options.assets, report_date=options.report_date
@@ -285,11 +291,6 @@ def _build_checked(
         previous = _previous_build(path, out_dir, report, as_of.isoformat(), key)
         if previous is not None:
             return replace(previous, report_date=dated)
-    if pool is not None and "pdf" in options.formats:
-        # There is work to do: the PDF workers start up (render/warm.py) while the numbers are
-        # computed and the HTML written. Not earlier: a workbook with errors or one already
-        # built needs none, and would wait for them to start before it could stop them.
-        pool.start()
     results = compute(workbook, report, lang=options.lang, report_date=as_of)
     results.page_size = options.page_size or results.page_size
     before = previous_results(earlier, results, workbook, report, options.compare, options.lang)
@@ -399,7 +400,7 @@ def _write_set(
     pdfs = PdfStage(folder, plan.rs, pool, plan.allowed, options.pdf_variant)
     try:
         # the workers start on the PDFs first; the other files are written meanwhile
-        pdfs.start(pack)
+        pdfs.start(pack, manifest.cover_pages(f"{BOARD_PACK}.pdf"), bodies)
         html = {}  # each department's HTML is rendered once, for its body and its HTML file
         for slug in body_keys:
             if slug not in bodies:
@@ -416,8 +417,7 @@ def _write_set(
         manifest.keep_bodies(rendered, body_keys)
         bodies |= rendered
         files = {f.name: f for f in todo}
-        cover_guess = manifest.cover_pages(f"{BOARD_PACK}.pdf")
-        for pdf in pdfs.assemble(departments, pack, bodies, cover_guess):
+        for pdf in pdfs.assemble(departments, pack, bodies):
             staging.add(files[pdf.name], pdf.pdf, pdf.cover_pages)
         if pack is not None:
             manifest.forget_bodies(set(pack.slugs))

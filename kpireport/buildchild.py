@@ -38,10 +38,13 @@ def build_limited(
     def in_child(send: Send) -> BuildResult:
         tell = None if progress is None else lambda path, done, total: send((path, done, total))
         # The PDF workers are the child's own, inside its limits. Held here, as build() holds
-        # them, so that a document that fails does not stop them mid-start: they are closed
-        # when the workbook is done.
-        with Renderer(child.jobs, child.render_timeout) as pool:
-            return build_workbook(path, out_dir, child, tell, pool)
+        # them, so that a document that fails does not stop them mid-start; and not closed
+        # when the workbook is done: the child exits then, and the parent kills its process
+        # group, fork server and workers included (kpireport/limits.py). Closing them waited
+        # for pebble's threads, which look at the pool every 0.1 s.
+        return build_workbook(
+            path, out_dir, child, tell, Renderer(child.jobs, child.render_timeout)
+        )
 
     def told(message: object) -> None:
         if progress is not None:

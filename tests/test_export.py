@@ -293,6 +293,20 @@ def test_export_imports_no_click() -> None:
     assert out.stdout.split() == ["False", "False"]
 
 
+def test_the_build_imports_openpyxl_only_for_results_xlsx() -> None:
+    """kpireport build imports the export module before it forks the build's child
+    (kpireport/buildchild.py's CHILD_PRELOAD), for every build: openpyxl, 0.2 s of start-up, waits
+    until a results.xlsx is made."""
+    code = (
+        "import importlib, sys\n"
+        "from kpireport.buildchild import CHILD_PRELOAD\n"
+        "for module in CHILD_PRELOAD: importlib.import_module(module)\n"
+        "print('kpireport.export' in sys.modules, 'openpyxl' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "False"]
+
+
 # -- LibreOffice ---------------------------------------------------------------------------------
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 
-from kpireport.build import BuildOptions
 from kpireport.cli.common import (
     CONTEXT,
     LANG,
@@ -51,6 +50,7 @@ def preview_command(
     Example:
         kpireport preview kpis.xlsx
     """
+    from kpireport.build import BuildOptions
     from kpireport.preview.session import Preview
 
     if templates is not None:

@@ -17,6 +17,7 @@ headers and footers and yields each finished PDF.
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -78,13 +79,15 @@ class Renderer:
         self._used = False
 
     def start(self) -> None:
-        """Start the workers now (idempotent), so that their start-up, importing WeasyPrint
-        and laying out a first document (render/warm.py), runs while the build computes the
-        numbers and writes the HTML rather than after (the build calls it once it knows it has
-        PDFs to make)."""
+        """Start the workers' fork server now (idempotent) and return at once, so that its
+        start-up, importing WeasyPrint and laying out a first document (render/warm.py), runs
+        while the build reads the workbook, computes the numbers and writes the HTML rather
+        than after (the build calls it before it reads the workbook). The workers are forked
+        from it when the first document is submitted."""
         if self._pool is not None:
             return
         import multiprocessing
+        from multiprocessing import forkserver
 
         from pebble import ProcessPool
 
@@ -93,6 +96,8 @@ class Renderer:
         # folder's lock), so a killed build never leaves a lock held, and none of its memory.
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(list(PRELOAD))
+        # pebble forks its workers on the first submit, and that waits for the preload to end
+        forkserver.ensure_running()
         self._pool = ProcessPool(
             max_workers=self.jobs,
             max_tasks=WORKER_DOCUMENTS,
@@ -202,11 +207,20 @@ class PdfStage:
         self._pieces = 0
         # header and footer layers handed out as soon as their department's body was done
         self.early: dict[str, list[_Layer]] = {}
+        # the board pack (start()), and its cover and contents once handed out (bodies())
+        self.pack: BoardPack | None = None
+        self.cover_guess = COVER_PAGES
+        self.pages: dict[str, int] = {}  # by job label: the pages of the parts known so far
+        self.cover_job: Jobs = {}
 
     # -- the steps -------------------------------------------------------------------------------
 
-    def start(self, pack: BoardPack | None) -> None:
-        """Hand the workers the board pack's summary pages, when ``pack`` is to be made."""
+    def start(self, pack: BoardPack | None, cover_guess: int, cached: dict[str, Rendered]) -> None:
+        """Hand the workers the board pack's summary pages, when ``pack`` is to be made.
+        ``cover_guess``: the pages of the last build's cover and contents; ``cached``: the
+        bodies not to be rendered again (slug: pages)."""
+        self.pack, self.cover_guess = pack, cover_guess
+        self.pages = {f"{slug}.pdf": body.pages for slug, body in cached.items()}
         if pack is None:
             return
         pieces = summary_pieces(self.rs)
@@ -230,6 +244,14 @@ class PdfStage:
         def done(label: str, body: Rendered) -> None:
             if label.removesuffix(".pdf") in wanted:  # a body's label is its PDF's name
                 self.early[label] = self._furniture(label, body.pages, cover=False)
+            self.pages[label] = body.pages
+            if self.pack is not None and not self.cover_job:
+                pieces = [_summary_label(n, self._pieces) for n in range(1, self._pieces + 1)]
+                bodies = [f"{slug}.pdf" for slug in self.pack.slugs[:-1]]
+                if all(name in self.pages for name in pieces + bodies):
+                    summary = sum(self.pages[name] for name in pieces)
+                    counts = [summary, *(self.pages[name] for name in bodies)]
+                    self.cover_job = self._cover_job(self.pack, self.cover_guess, counts)
 
         rendered = self._wait(self.jobs, done)
         labels = [_summary_label(n, self._pieces) for n in range(1, self._pieces + 1)]
@@ -241,11 +263,9 @@ class PdfStage:
         departments: list[DepartmentReport],
         pack: BoardPack | None,
         bodies: dict[str, Rendered],
-        cover_guess: int,
     ) -> Iterator[Assembled]:
         """The PDFs of ``departments``, then the board pack's (``pack``): headers and footers
-        drawn over ``bodies`` (slug: pages) and the front pages. ``cover_guess``: the pages of
-        the last build's cover and contents."""
+        drawn over ``bodies`` (slug: pages) and the front pages."""
         from kpireport.fsutil import write_atomic
         from kpireport.render.assemble import assemble, assemble_pieces
 
@@ -257,7 +277,8 @@ class PdfStage:
         if pack is not None:
             assert self.summary, "bodies() waits for the summary"
             summary_pages = sum(piece.pages for piece in self.summary)
-            cover = self._cover(pack, cover_guess, summary_pages, [bodies[s] for s in pack.slugs])
+            bodies_in_order = [bodies[s] for s in pack.slugs]
+            cover = self._cover(pack, self.cover_guess, summary_pages, bodies_in_order)
             total = cover.pages + summary_pages + sum(bodies[s].pages for s in pack.slugs)
             furniture[f"{pack.name}.pdf"] = self._furniture(f"{pack.name}.pdf", total, cover=True)
         layers = [layer for document in furniture.values() for layer in document]
@@ -294,20 +315,27 @@ class PdfStage:
         self, pack: BoardPack, guess: int, summary_pages: int, bodies: list[Rendered]
     ) -> Rendered:
         """The cover and contents, whose page numbers depend on their own length: rendered
-        with the length of the last build's (``guess``), again if that was wrong."""
-        for _attempt in range(3):
-            numbers = {"summary": guess + 1}
-            page = guess + summary_pages + 1
-            for slug, body in zip(pack.slugs, bodies, strict=True):
-                numbers[slug] = page
-                page += body.pages
-            html = board_pack_cover_html(self.rs, numbers)
-            job = {self._submit(html, pack.attachments): f"{pack.name}.pdf (cover and contents)"}
+        with the length of the last build's (``guess``; by bodies(), when it handed it out),
+        again if that was wrong."""
+        counts = [summary_pages, *(body.pages for body in bodies)]
+        job = self.cover_job or self._cover_job(pack, guess, counts)
+        for attempt in range(3):
             cover = next(iter(self._wait(job).values()))
-            if cover.pages == guess:
+            if cover.pages == guess or attempt == 2:
                 break
             guess = cover.pages
+            job = self._cover_job(pack, guess, counts)
         return cover
+
+    def _cover_job(self, pack: BoardPack, guess: int, counts: list[int]) -> Jobs:
+        """The cover and contents handed to the workers, for a cover of ``guess`` pages;
+        ``counts``: the pages of the summary and of each department's body in order, of which
+        the last department's is not needed (no entry comes after it)."""
+        # each department's first page (and, given every body, the page after the last)
+        starts = itertools.accumulate(counts[1:], initial=guess + counts[0] + 1)
+        numbers = {"summary": guess + 1, **dict(zip(pack.slugs, starts, strict=False))}
+        html = board_pack_cover_html(self.rs, numbers)
+        return {self._submit(html, pack.attachments): f"{pack.name}.pdf (cover and contents)"}
 
     def _furniture(self, name: str, total: int, cover: bool) -> list[_Layer]:
         """The header and footer layers of document ``name`` (``total`` pages), in page order;

@@ -6,8 +6,8 @@ its configuration and the fonts, Pango builds its font map and shapes its first 
 parses the C types of each library call, the SVG and PDF writers compile their tables. In a
 fresh process that first document took 1.6 s longer than the next (a 16-page department of the
 bench workbook, 6.4 s against 4.8 s); done once in the fork server, it is paid once per build
-instead of once per worker, and while the main process still computes the numbers and writes
-the HTML.
+instead of once per worker, and while the main process still reads the workbook, computes the
+numbers and writes the HTML.
 
 The document uses what the reports use: Inter in the weights and styles of the stylesheet,
 tabular figures, a table, an SVG image with text and a tagged PDF.
@@ -19,6 +19,7 @@ import base64
 import contextlib
 from pathlib import Path
 
+from kpireport.render.libraries import import_weasyprint
 from kpireport.render.pdf import render_pdf
 
 _CHART = base64.b64encode(
@@ -50,9 +51,11 @@ td, th {{ border-bottom: 1pt solid #d9dee3; padding: 3pt }}
 
 
 def warm() -> None:
-    """Lay out and write :data:`DOCUMENT` once, as a report would be (see the docstring).
-    Never fails: it only saves time, and the fork server must start whatever happens here."""
+    """Import WeasyPrint without its library look-up (render/libraries.py), then lay out and
+    write :data:`DOCUMENT` once, as a report would be (see the docstring). Never fails: it only
+    saves time, and the fork server must start whatever happens here."""
     with contextlib.suppress(Exception):
+        import_weasyprint()
         render_pdf(DOCUMENT, allowed=[Path(__file__).resolve().parent])
 
 

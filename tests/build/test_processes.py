@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,51 @@ def test_no_process_is_left_when_validation_fails_before_any_pdf(tmp_path: Path)
     code, left = build_alone(str(broken), "-o", str(tmp_path / "out"), "-j", "2")
     assert code != 0
     assert left == []
+
+
+def test_the_fork_server_starts_before_the_workbook_is_read(tmp_path: Path) -> None:
+    """The PDF workers' fork server starts up (importing WeasyPrint, render/warm.py) while the
+    workbook is read, checked and computed, not after: it is running when the check begins."""
+    broken = SAMPLES / "invalid" / "broken-en.xlsx"
+    code = (
+        "from multiprocessing import forkserver\n"
+        "import kpireport.validate\n"
+        "from kpireport import reaper\n"
+        "from kpireport.build import BuildOptions, build\n"
+        "seen = []\n"
+        "check = kpireport.validate.check\n"
+        "def spy(*args, **kwargs):\n"
+        "    seen.append(forkserver._forkserver._forkserver_pid is not None)\n"
+        "    return check(*args, **kwargs)\n"
+        "kpireport.validate.check = spy\n"
+        f"build([{str(broken)!r}], {str(tmp_path / 'out')!r}, BuildOptions(jobs=1))\n"
+        "reaper.stop_helpers()\n"
+        "print(seen)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[True]"]
+
+
+def test_the_build_child_does_not_wait_for_its_workers_to_stop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build child ends the moment its workbook is done, without stopping its PDF workers
+    first: the parent kills its process group, fork server and workers included. Here their
+    pool would never finish stopping; the build still ends, well within its time limit."""
+    import pebble
+
+    from kpireport.build import BuildOptions
+    from kpireport.buildchild import build_limited
+    from kpireport.limits import Limits
+
+    monkeypatch.setattr(pebble.ProcessPool, "join", lambda self, timeout=None: time.sleep(3600))
+    broken = SAMPLES / "invalid" / "broken-en.xlsx"  # the fork server starts, then it fails
+    options = BuildOptions(jobs=1, limits=Limits(timeout=30))
+    result = build_limited(broken, tmp_path / "out", options)
+    codes = {issue.code for issue in result.report.issues}
+    assert "build-timeout" not in codes
+    assert result.report.errors
 
 
 def test_reap_kills_a_child_that_will_not_stop_and_returns() -> None:

@@ -261,6 +261,21 @@ def test_only_the_cli_imports_click() -> None:
     assert int(count) > 30 and loaded == "False", proc.stdout
 
 
+def test_the_command_line_starts_without_the_build_machinery() -> None:
+    """``kpireport --help`` (and every command's parsing) imports the commands' modules only:
+    the build, its templates and the engine come with the command that runs them
+    (docs/performance.md, Start-up)."""
+    code = (
+        "import sys, kpireport.cli\n"
+        "heavy = ('kpireport.build', 'kpireport.engine', 'kpireport.render', 'jinja2')\n"
+        "print(*[name for name in heavy if name in sys.modules])"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert proc.stdout.split() == []
+
+
 def test_build_without_a_workbook_says_where_it_looked(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     # issue 16, point 7: "workbooks: No such file" said neither where it looked nor what to do
     monkeypatch.chdir(tmp_path)
