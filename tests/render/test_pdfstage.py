@@ -92,7 +92,7 @@ def test_the_cover_is_handed_out_before_the_last_body_is_done(
         waiting.join(WAIT)
     # its page numbers: the cover's 2 pages, the summary's 3, then the bodies' 4, 5 and 6
     assert numbers == [{"summary": 3, first[0]: 6, first[1]: 10, first[2]: 15, last: 21}]
-    assert stage.summary == Rendered(b"", 3)
+    assert stage.summary == [Rendered(b"", 3)]  # the summary of the sample: one piece
     # assemble() takes that job, and renders the cover again only when its length was wrong
     cover.set_result(Rendered(b"cover", 2))
     assert stage._cover(pack, 2, 3, [Rendered(b"", p) for p in (4, 5, 6, 9)]).pdf == b"cover"
