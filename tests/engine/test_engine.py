@@ -1295,8 +1295,9 @@ def kpi_cases(draw: st.DrawFn, min_periods: int = 1) -> dict[str, Any]:
     }
 
 
-def _run_case(case: dict[str, Any]) -> KpiResult:
-    kpi = make_kpi(
+def _case_kpi(case: dict[str, Any]) -> Any:
+    """The KPI a generated case describes."""
+    return make_kpi(
         direction=case["direction"],
         frequency=case["frequency"],
         aggregation=case["aggregation"],
@@ -1305,6 +1306,10 @@ def _run_case(case: dict[str, Any]) -> KpiResult:
         baseline_date=case["baseline_date"],
         deadline=case["deadline"],
     )
+
+
+def _run_case(case: dict[str, Any]) -> KpiResult:
+    kpi = _case_kpi(case)
     benchmarks = [Benchmark("K-1", f"B{i}", v, i + 2) for i, v in enumerate(case["benchmarks"])]
     return compute_kpi(
         kpi,
@@ -1459,15 +1464,7 @@ def test_the_series_as_of_an_earlier_date_taken_from_a_later_one_is_the_same(
     earlier date is exactly what it is computed afresh."""
     later = _run_case(case)
     earlier = {**case, "as_of": case["as_of"] - dt.timedelta(days=days)}
-    kpi = make_kpi(
-        direction=case["direction"],
-        frequency=case["frequency"],
-        aggregation=case["aggregation"],
-        target=case["target"],
-        baseline=case["baseline"],
-        baseline_date=case["baseline_date"],
-        deadline=case["deadline"],
-    )
+    kpi = _case_kpi(case)
     taken = compute_kpi(kpi, ms(*case["pairs"]), [], earlier["as_of"], later=later.series)
     afresh = compute_kpi(kpi, ms(*case["pairs"]), [], earlier["as_of"])
     assert taken == afresh
