@@ -62,7 +62,7 @@ from kpireport.render.documents import (
     OutputFile,
     department_html,
 )
-from kpireport.render.pdfstage import PAGES, PdfStage, Renderer, RenderFailed
+from kpireport.render.pdfstage import PAGES, Assembled, PdfStage, Renderer, RenderFailed
 from kpireport.replaced import Replaced, restore, set_aside, settle
 from kpireport.slug import folder_name
 
@@ -413,10 +413,14 @@ def _write_set(
             plan.rs.view.memo.clear()  # the cards, made once for the pages and the board pack
         del html
         heap.trim()  # what making the HTML freed, before the workers' long part
-        rendered = pdfs.bodies({d.name for d in departments})
+        files = {f.name: f for f in todo}
+
+        def ready(pdf: Assembled) -> None:
+            staging.add(files[pdf.name], pdf.pdf, pdf.cover_pages)
+
+        rendered = pdfs.bodies({d.name for d in departments}, ready)
         manifest.keep_bodies(rendered, body_keys)
         bodies |= rendered
-        files = {f.name: f for f in todo}
         for pdf in pdfs.assemble(departments, pack, bodies):
             staging.add(files[pdf.name], pdf.pdf, pdf.cover_pages)
         if pack is not None:

@@ -17,9 +17,12 @@ headers and footers and yields each finished PDF.
 from __future__ import annotations
 
 import contextlib
+import functools
+import heapq
 import itertools
+import threading
 from collections.abc import Callable, Collection, Iterable, Iterator
-from concurrent.futures import Future
+from concurrent.futures import CancelledError, Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
@@ -185,6 +188,64 @@ class _Layer:
     job: Future[Rendered] | None
 
 
+class _Backlog:
+    """Jobs handed to the workers a few at a time: no more than ``slots`` of them (one for each
+    worker) are in the pool at once, in the order of their ``rank``. pebble's queue is
+    first come, first served, so a job that the stage hands to the pool itself (a department's
+    header and footer, wanted the moment its body is done; the cover) is then rendered next,
+    not after every body already queued. The futures :meth:`add` returns stand for the jobs
+    until they are handed out."""
+
+    def __init__(self, submit: Callable[[str], Future[Rendered]], slots: int) -> None:
+        self._submit = submit
+        self._slots = max(1, slots)
+        self._todo: list[tuple[tuple[int, int], int, str, Future[Rendered]]] = []  # a heap
+        self._order = itertools.count()  # of equal costs, the first added first
+        self._handed: dict[Future[Rendered], Future[Rendered]] = {}  # stand-in: the pool's
+        self._lock = threading.Lock()
+
+    def add(self, html: str, rank: tuple[int, int]) -> Future[Rendered]:
+        """A job that renders ``html``, handed out before those of a higher ``rank``."""
+        future: Future[Rendered] = Future()
+        with self._lock:
+            heapq.heappush(self._todo, (rank, next(self._order), html, future))
+        self._hand_out()
+        return future
+
+    def cancel(self) -> None:
+        """Hand out nothing more, and cancel the jobs handed out."""
+        with self._lock:
+            todo, self._todo = self._todo, []
+            handed = list(self._handed.values())
+        for *_, future in todo:
+            future.cancel()
+        for job in handed:
+            job.cancel()
+
+    def _hand_out(self) -> None:
+        while True:
+            with self._lock:
+                if len(self._handed) >= self._slots or not self._todo:
+                    return
+                *_, html, future = heapq.heappop(self._todo)
+                if not future.set_running_or_notify_cancel():
+                    continue
+                job = self._submit(html)
+                self._handed[future] = job
+            job.add_done_callback(functools.partial(self._done, future))
+
+    def _done(self, future: Future[Rendered], job: Future[Rendered]) -> None:
+        with self._lock:
+            del self._handed[future]
+        if job.cancelled():
+            future.set_exception(CancelledError())
+        elif (exc := job.exception()) is not None:
+            future.set_exception(exc)
+        else:
+            future.set_result(job.result())
+        self._hand_out()
+
+
 class PdfStage:
     """Every PDF of one report set, from parts rendered by ``pool``'s workers."""
 
@@ -212,6 +273,19 @@ class PdfStage:
         self.cover_guess = COVER_PAGES
         self.pages: dict[str, int] = {}  # by job label: the pages of the parts known so far
         self.cover_job: Jobs = {}
+        # header and footer jobs of this build by their file in .pages/: the same layer (every
+        # department of 13 pages has the same) is rendered once
+        self._layer_jobs: dict[Path, Future[Rendered]] = {}
+        self._used: set[Path] = set()  # the layers in .pages/ that this build's PDFs use
+        self._kept: set[Path] = set()  # those of them it wrote there
+        self.delivered: set[str] = set()  # the department PDFs bodies() handed over, finished
+        # the board pack's header and footer, handed out with the bodies' last page counts
+        # for the cover's guessed length: (the pack's pages as guessed, its layers)
+        self._pack_layers: tuple[int, list[_Layer]] | None = None
+        # the summary and the bodies, handed to the workers as they free up: the summary first
+        # (the cover waits for its length), then the longest body; a header, a footer and the
+        # cover go to them at once, to be rendered next
+        self._backlog = _Backlog(self._submit, pool.jobs)
 
     # -- the steps -------------------------------------------------------------------------------
 
@@ -226,34 +300,78 @@ class PdfStage:
         pieces = summary_pieces(self.rs)
         self._pieces = len(pieces)
         for n, piece in enumerate(pieces, start=1):
-            self.jobs[self._submit(board_pack_summary_html(self.rs, piece))] = _summary_label(
+            html = board_pack_summary_html(self.rs, piece)
+            self.jobs[self._backlog.add(html, (0, -len(html)))] = _summary_label(
                 n, len(pieces)
             )
 
     def start_body(self, slug: str, html: str) -> None:
         """Hand the workers the body of department ``slug`` (one not in the build's cache)."""
-        self.jobs[self._submit(html)] = f"{slug}.pdf"
+        # the board pack's last department comes last: the cover does not wait for it
+        last = self.pack is not None and self.pack.slugs[-1:] == (slug,)
+        self.jobs[self._backlog.add(html, (2 if last else 1, -len(html)))] = f"{slug}.pdf"
         self.slugs.append(slug)
 
-    def bodies(self, wanted: Collection[str] = ()) -> dict[str, Rendered]:
+    def bodies(
+        self, wanted: Collection[str] = (), ready: Callable[[Assembled], None] | None = None
+    ) -> dict[str, Rendered]:
         """Wait for the jobs handed out so far: the bodies, rendered (slug: pages). The header
         and footer of each department in ``wanted`` (the department PDFs to make) are handed
         to the workers the moment its body is done, so that they fill a worker that would
-        wait for the last bodies, instead of all coming after them."""
+        wait for the last bodies, instead of all coming after them; with ``ready``, each of
+        those PDFs is put together as soon as its header and footer are done, while the
+        workers render on, and given to ``ready`` (:meth:`assemble` leaves it out)."""
+        waiting: dict[str, Rendered] = {}  # department PDFs: their bodies, until their layers
 
         def done(label: str, body: Rendered) -> None:
             if label.removesuffix(".pdf") in wanted:  # a body's label is its PDF's name
                 self.early[label] = self._furniture(label, body.pages, cover=False)
+                if ready is not None:
+                    waiting[label] = body
             self.pages[label] = body.pages
-            if self.pack is not None and not self.cover_job:
-                pieces = [_summary_label(n, self._pieces) for n in range(1, self._pieces + 1)]
-                bodies = [f"{slug}.pdf" for slug in self.pack.slugs[:-1]]
-                if all(name in self.pages for name in pieces + bodies):
-                    summary = sum(self.pages[name] for name in pieces)
-                    counts = [summary, *(self.pages[name] for name in bodies)]
-                    self.cover_job = self._cover_job(self.pack, self.cover_guess, counts)
+            if self.pack is None:
+                return
+            pieces = [_summary_label(n, self._pieces) for n in range(1, self._pieces + 1)]
+            bodies = [f"{slug}.pdf" for slug in self.pack.slugs]
+            if not all(name in self.pages for name in pieces + bodies[:-1]):
+                return
+            counts = [sum(self.pages[name] for name in pieces)]
+            counts += [self.pages[name] for name in bodies if name in self.pages]
+            if not self.cover_job:
+                self.cover_job = self._cover_job(self.pack, self.cover_guess, counts)
+            if self._pack_layers is None and len(counts) == len(bodies) + 1:
+                # every page count is known: the pack's header and footer for the cover's
+                # guessed length, rendered while the cover is (again in assemble(), if wrong)
+                total = self.cover_guess + sum(counts)
+                layers = self._furniture(f"{self.pack.name}.pdf", total, cover=True)
+                self._pack_layers = (total, layers)
 
-        rendered = self._wait(self.jobs, done)
+        def deliver() -> None:
+            assert ready is not None
+            for label, body in list(waiting.items()):
+                layers = self.early[label]
+                if all(layer.job is None or layer.job.done() for layer in layers):
+                    del waiting[label]
+                    pdf = self._put_together(label, body, layers)
+                    self.delivered.add(label)
+                    ready(Assembled(label, pdf))
+
+        pending = set(self.jobs)
+        rendered: dict[str, Rendered] = {}
+        while pending or waiting:
+            layer_jobs = {
+                layer.job
+                for label in waiting
+                for layer in self.early[label]
+                if layer.job is not None and not layer.job.done()
+            }
+            finished = self._wait_any(pending | layer_jobs)
+            for future in pending & finished:
+                rendered[self.jobs[future]] = self._result(future, self.jobs[future], pending)
+                done(self.jobs[future], rendered[self.jobs[future]])
+            pending -= finished
+            if waiting:
+                deliver()
         labels = [_summary_label(n, self._pieces) for n in range(1, self._pieces + 1)]
         self.summary = [rendered[label] for label in labels]
         return {slug: rendered[f"{slug}.pdf"] for slug in self.slugs}
@@ -266,13 +384,13 @@ class PdfStage:
     ) -> Iterator[Assembled]:
         """The PDFs of ``departments``, then the board pack's (``pack``): headers and footers
         drawn over ``bodies`` (slug: pages) and the front pages."""
-        from kpireport.fsutil import write_atomic
-        from kpireport.render.assemble import assemble, assemble_pieces
+        from kpireport.render.assemble import assemble_pieces
 
+        todo = [d for d in departments if f"{d.name}.pdf" not in self.delivered]
         furniture = {
             f"{d.name}.pdf": self.early.pop(f"{d.name}.pdf", [])
             or self._furniture(f"{d.name}.pdf", bodies[d.name].pages, cover=False)
-            for d in departments
+            for d in todo
         }
         if pack is not None:
             assert self.summary, "bodies() waits for the summary"
@@ -280,28 +398,30 @@ class PdfStage:
             bodies_in_order = [bodies[s] for s in pack.slugs]
             cover = self._cover(pack, self.cover_guess, summary_pages, bodies_in_order)
             total = cover.pages + summary_pages + sum(bodies[s].pages for s in pack.slugs)
-            furniture[f"{pack.name}.pdf"] = self._furniture(f"{pack.name}.pdf", total, cover=True)
+            name = f"{pack.name}.pdf"
+            guessed = self._pack_layers
+            if guessed is not None and guessed[0] == total:
+                furniture[name] = guessed[1]
+            else:
+                furniture[name] = self._furniture(name, total, cover=True)
         layers = [layer for document in furniture.values() for layer in document]
-        rendered = self._wait({layer.job: layer.label for layer in layers if layer.job})
-        for layer in layers:
-            if layer.job is not None:
-                write_atomic(layer.path, rendered[layer.label].pdf)
+        self._wait_all(layers)
         self.pool.release()  # every page is laid out: what is left is putting them together
-        for dept in departments:
+        for dept in todo:
             name = f"{dept.name}.pdf"
-            pdf = assemble([bodies[dept.name].pdf], _pdfs(furniture[name], rendered))
-            yield Assembled(name, pdf)
+            yield Assembled(name, self._put_together(name, bodies[dept.name], furniture[name]))
         if pack is not None:
             name = f"{pack.name}.pdf"
             summary = [piece.pdf for piece in self.summary]
             parts = [cover.pdf, *summary, *(bodies[s].pdf for s in pack.slugs)]
-            pieces = assemble_pieces(parts, _pdfs(furniture[name], rendered))
+            pieces = assemble_pieces(parts, [self._layer_pdf(layer) for layer in furniture[name]])
             yield Assembled(name, pieces, cover.pages)
-            self._forget_layers({layer.path.name for layer in layers})
+            self._forget_layers({path.name for path in self._used})
 
     def cancel(self) -> None:
         """Stop the jobs still running (the build failed)."""
-        for future in self.jobs:
+        self._backlog.cancel()
+        for future in [*self.jobs, *self._layer_jobs.values(), *self.cover_job]:
             future.cancel()
 
     # -- parts -----------------------------------------------------------------------------------
@@ -345,22 +465,47 @@ class PdfStage:
         # a board pack's last page, which carries the workbook's SHA-256, is a layer of its own,
         # so that a change to the workbook renders one page of furniture again, not a chunk
         last = total - 1 if cover and total > 1 else total
-        chunks = [
-            (first, min(FURNITURE_CHUNK, last - first + 1))
-            for first in range(1, last + 1, FURNITURE_CHUNK)
-        ]
+        size = FURNITURE_CHUNK
+        if cover:  # the pack's comes last, when the workers have nothing else: one chunk each
+            size = max(1, min(size, -(-last // self.pool.jobs)))
+        chunks = [(first, min(size, last - first + 1)) for first in range(1, last + 1, size)]
         if last < total:
             chunks.append((total, 1))
         for first, count in chunks:
             html = furniture_html(self.rs, first, count, total, cover)
             label = f"{name} (header and footer, page {first})"
             path = self.folder / PAGES / f"furniture-{digest(html, self.variant)[:32]}.pdf"
+            self._used.add(path)
+            job = self._layer_jobs.get(path)
+            if job is not None:  # the same layer, handed out already for another document
+                layers.append(_Layer(label, path, None, job))
+                continue
             try:
                 layers.append(_Layer(label, path, path.read_bytes(), None))
             except OSError:
                 # untagged: drawn over the pages as an artifact (assemble._overlay)
-                layers.append(_Layer(label, path, None, self._submit(html, tags=False)))
+                job = self._layer_jobs[path] = self._submit(html, tags=False)
+                layers.append(_Layer(label, path, None, job))
         return layers
+
+    def _layer_pdf(self, layer: _Layer) -> bytes:
+        """The PDF of ``layer``, rendered (and kept in .pages/ for the next build) or read."""
+        from kpireport.fsutil import write_atomic
+
+        if layer.pdf is not None:
+            return layer.pdf
+        assert layer.job is not None
+        pdf = self._result(layer.job, layer.label).pdf
+        if layer.path not in self._kept:
+            write_atomic(layer.path, pdf)
+            self._kept.add(layer.path)
+        return pdf
+
+    def _put_together(self, name: str, body: Rendered, layers: list[_Layer]) -> bytes:
+        """Department PDF ``name``: its ``body`` with its header and footer ``layers`` over it."""
+        from kpireport.render.assemble import assemble
+
+        return assemble([body.pdf], [self._layer_pdf(layer) for layer in layers])
 
     def _forget_layers(self, used: set[str]) -> None:
         """Delete the header and footer layers in ``.pages/`` that this build did not use."""
@@ -375,22 +520,41 @@ class PdfStage:
         """The results of ``jobs`` by document, or :class:`RenderFailed` naming the first
         document that failed; the others are cancelled (their workers stopped). ``done``
         hears of each document as it is done."""
-        from concurrent.futures import FIRST_COMPLETED, wait
-
         pending = set(jobs)
         out: dict[str, Rendered] = {}
         while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            finished = self._wait_any(pending)
+            pending -= finished
             for future in finished:
-                try:
-                    out[jobs[future]] = future.result()
-                except BaseException as exc:
-                    for other in pending:
-                        other.cancel()
-                    raise self._failure(jobs[future], exc) from exc
+                out[jobs[future]] = self._result(future, jobs[future], pending)
                 if done is not None:
                     done(jobs[future], out[jobs[future]])
         return out
+
+    def _wait_all(self, layers: list[_Layer]) -> None:
+        """Wait for the jobs of ``layers`` (RenderFailed naming the first that failed)."""
+        jobs = {layer.job: layer.label for layer in layers if layer.job is not None}
+        for future, label in jobs.items():
+            self._result(future, label, set(jobs))
+
+    @staticmethod
+    def _wait_any(futures: set[Future[Rendered]]) -> set[Future[Rendered]]:
+        """Those of ``futures`` that are done, once one is."""
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        return set(wait(futures, return_when=FIRST_COMPLETED).done) if futures else set()
+
+    def _result(
+        self, future: Future[Rendered], document: str, others: Collection[Future[Rendered]] = ()
+    ) -> Rendered:
+        """What ``future`` rendered, or :class:`RenderFailed` naming ``document``, the
+        ``others`` cancelled (their workers stopped)."""
+        try:
+            return future.result()
+        except BaseException as exc:
+            for other in others:
+                other.cancel()
+            raise self._failure(document, exc) from exc
 
     def _failure(self, document: str, exc: BaseException) -> RenderFailed:
         from pebble import ProcessExpired
@@ -406,8 +570,3 @@ class PdfStage:
 def _summary_label(n: int, pieces: int) -> str:
     """The name of the job of piece ``n`` of the board pack's summary, of ``pieces``."""
     return f"{BOARD_PACK}.pdf (summary)" if pieces == 1 else f"{BOARD_PACK}.pdf (summary, part {n})"
-
-
-def _pdfs(layers: list[_Layer], rendered: dict[str, Rendered]) -> list[bytes]:
-    """The PDFs of ``layers``: read from ``.pages/``, or as the workers ``rendered`` them."""
-    return [layer.pdf if layer.pdf is not None else rendered[layer.label].pdf for layer in layers]

@@ -7,6 +7,7 @@ first page, which the last department's body cannot change (no entry comes after
 
 from __future__ import annotations
 
+import io
 import threading
 from concurrent.futures import Future
 from pathlib import Path
@@ -25,16 +26,21 @@ WAIT = 30  # seconds before a job that is never handed out fails the test
 class Pool:
     """Takes every job and remembers it; a job is done when the test says so."""
 
+    jobs = 8  # workers: every job is handed out at once
+
     def __init__(self) -> None:
-        self.jobs: list[tuple[str, Future[Rendered]]] = []
+        self.handed_out: list[tuple[str, Future[Rendered]]] = []
         self.handed = threading.Condition()
 
     def submit(self, html: str, *args: Any, **kwargs: Any) -> Future[Rendered]:
         future: Future[Rendered] = Future()
         with self.handed:
-            self.jobs.append((html, future))
+            self.handed_out.append((html, future))
             self.handed.notify_all()
         return future
+
+    def release(self) -> None:
+        """Nothing to stop."""
 
     def wait_for(self, text: str) -> Future[Rendered]:
         """The job whose HTML holds ``text``, once it has been handed out."""
@@ -44,7 +50,7 @@ class Pool:
         return found
 
     def _find(self, text: str) -> Future[Rendered] | None:
-        return next((future for html, future in self.jobs if text in html), None)
+        return next((future for html, future in self.handed_out if text in html), None)
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +88,7 @@ def test_the_cover_is_handed_out_before_the_last_body_is_done(
     waiting = threading.Thread(target=stage.bodies)
     waiting.start()
     try:
-        pool.jobs[0][1].set_result(Rendered(b"", 3))  # the summary
+        pool.handed_out[0][1].set_result(Rendered(b"", 3))  # the summary
         for n, slug in enumerate(first):
             pool.wait_for(f"body of {slug}").set_result(Rendered(b"", 4 + n))
         # the last body is still being rendered: the cover can be, meanwhile
@@ -115,7 +121,7 @@ def test_a_cover_of_another_length_than_guessed_is_rendered_again(
     pool = Pool()
     stage = PdfStage(tmp_path, plan.rs, pool, plan.allowed, None)  # type: ignore[arg-type]
     stage.start(pack, 2, {})
-    pool.jobs[0][1].set_result(Rendered(b"", 3))
+    pool.handed_out[0][1].set_result(Rendered(b"", 3))
     stage.bodies()
     bodies = [Rendered(b"", 1) for _ in pack.slugs]
     done = threading.Thread(target=lambda: numbers.append(stage._cover(pack, 2, 3, bodies)))
@@ -127,3 +133,91 @@ def test_a_cover_of_another_length_than_guessed_is_rendered_again(
     assert cover == Rendered(b"second", 3)
     assert [p["summary"] for p in pages] == [3, 4]
     assert [p[pack.slugs[-1]] for p in pages] == [2 + 3 + 3 + 1, 3 + 3 + 3 + 1]
+
+
+def test_a_header_and_footer_are_rendered_once_for_departments_of_the_same_length(
+    plan: Any, tmp_path: Path
+) -> None:
+    """Four departments of 3 pages have the same running header and footer: one job."""
+    pool = Pool()
+    stage = PdfStage(tmp_path, plan.rs, pool, plan.allowed, None)  # type: ignore[arg-type]
+    stage.start(None, 2, {})
+    slugs = [d.name for d in plan.departments]
+    for slug in slugs:
+        stage.start_body(slug, f"<p>body of {slug}</p>")
+    waiting = threading.Thread(target=stage.bodies, args=(set(slugs),))
+    waiting.start()
+    for slug in slugs:
+        pool.wait_for(f"body of {slug}").set_result(Rendered(b"", 3))
+    waiting.join(WAIT)
+    furniture = [html for html, _ in pool.handed_out if "body of" not in html]
+    assert len(slugs) == 4 and len(furniture) == 1
+
+
+def test_the_bodies_are_handed_out_as_the_workers_free_up(plan: Any, tmp_path: Path) -> None:
+    """No more bodies are in the pool than it has workers, so that a header and footer handed
+    out when a body is done are rendered next, not after every body: pebble's queue is first
+    come, first served."""
+    pool = Pool()
+    pool.jobs = 1
+    stage = PdfStage(tmp_path, plan.rs, pool, plan.allowed, None)  # type: ignore[arg-type]
+    stage.start(None, 2, {})
+    first, second, *_ = slugs = [d.name for d in plan.departments]
+    for slug in slugs:
+        stage.start_body(slug, f"<p>body of {slug}</p>" + "x" * (100 if slug == second else 0))
+    waiting = threading.Thread(target=stage.bodies, args=({first},))
+    waiting.start()
+    try:
+        # the first body was handed out at once; the others wait for the worker
+        assert [html for html, _ in pool.handed_out] == [f"<p>body of {first}</p>"]
+        pool.wait_for(f"body of {first}").set_result(Rendered(b"", 3))
+        # then its header and footer, and the longest body left
+        pool.wait_for("string-set: pageno")
+        bodies = [html for html, _ in pool.handed_out if "body of" in html]
+        assert bodies[1:] == [f"<p>body of {second}</p>" + "x" * 100]
+    finally:
+        for slug in slugs:
+            job = pool.wait_for(f"body of {slug}")
+            if not job.done():
+                job.set_result(Rendered(b"", 3))
+        waiting.join(WAIT)
+
+
+def test_a_department_pdf_is_put_together_while_other_bodies_render(
+    plan: Any, tmp_path: Path
+) -> None:
+    """bodies(ready=...) hands over a department's finished PDF as soon as its header and
+    footer are done, while the workers render the other bodies; assemble() leaves it out."""
+    from kpireport.render.pdf import render_pdf
+
+    page = render_pdf('<html lang="en"><p>a page</p></html>', plan.allowed)
+    pool = Pool()
+    stage = PdfStage(tmp_path, plan.rs, pool, plan.allowed, None)  # type: ignore[arg-type]
+    stage.start(None, 2, {})
+    first, *others = slugs = [d.name for d in plan.departments]
+    for slug in slugs:
+        stage.start_body(slug, f"<p>body of {slug}</p>")
+    ready: list[Any] = []
+    bodies: dict[str, Rendered] = {}
+    waiting = threading.Thread(target=lambda: bodies.update(stage.bodies({first}, ready.append)))
+    waiting.start()
+    try:
+        pool.wait_for(f"body of {first}").set_result(page)
+        pool.wait_for("string-set: pageno").set_result(page)
+        for _ in range(WAIT * 10):
+            if ready:
+                break
+            threading.Event().wait(0.1)
+        # the others are still being rendered
+        assert [pdf.name for pdf in ready] == [f"{first}.pdf"]
+        assert not any(pool.wait_for(f"body of {slug}").done() for slug in others)
+    finally:
+        for slug in others:
+            pool.wait_for(f"body of {slug}").set_result(page)
+        waiting.join(WAIT)
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(ready[0].pdf)) as pdf:
+        assert len(pdf.pages) == 1
+    departments = [d for d in plan.departments if d.name == first]
+    assert list(stage.assemble(departments, None, bodies)) == []
