@@ -400,12 +400,14 @@ def _write_set(
     pdfs = PdfStage(folder, plan.rs, pool, plan.allowed, options.pdf_variant)
     try:
         # the workers start on the PDFs first; the other files are written meanwhile
-        pdfs.start(pack, manifest.cover_pages(f"{BOARD_PACK}.pdf"), bodies)
+        pack_pdf = f"{BOARD_PACK}.pdf"
+        pdfs.start(pack, manifest.cover_pages(pack_pdf), bodies, manifest.cover_numbers(pack_pdf))
         html = {}  # each department's HTML is rendered once, for its body and its HTML file
         for slug in body_keys:
             if slug not in bodies:
                 html[slug] = department_html(plan.rs, by_slug[slug])
                 pdfs.start_body(slug, html[slug])
+        pdfs.go()
         for file in todo:
             if not file.pdf:
                 staging.add(file, file_content(file, plan, html))
@@ -416,13 +418,13 @@ def _write_set(
         files = {f.name: f for f in todo}
 
         def ready(pdf: Assembled) -> None:
-            staging.add(files[pdf.name], pdf.pdf, pdf.cover_pages)
+            staging.add(files[pdf.name], pdf.pdf, pdf.cover_pages, pdf.cover_numbers)
 
         rendered = pdfs.bodies({d.name for d in departments}, ready)
         manifest.keep_bodies(rendered, body_keys)
         bodies |= rendered
         for pdf in pdfs.assemble(departments, pack, bodies):
-            staging.add(files[pdf.name], pdf.pdf, pdf.cover_pages)
+            staging.add(files[pdf.name], pdf.pdf, pdf.cover_pages, pdf.cover_numbers)
         if pack is not None:
             manifest.forget_bodies(set(pack.slugs))
         staging.put_in_place(manifest)
@@ -445,6 +447,7 @@ class _Staged:
     file: OutputFile
     sha256: str
     cover_pages: int | None
+    cover_numbers: dict[str, int] | None
 
 
 class _Staging:
@@ -465,13 +468,14 @@ class _Staging:
         file: OutputFile,
         data: str | bytes | Iterable[str] | Iterable[bytes],
         cover_pages: int | None = None,
+        cover_numbers: dict[str, int] | None = None,
     ) -> None:
         """Write ``data`` (or its pieces, as they come) for ``file`` to a temporary file;
-        ``cover_pages``: of a board pack."""
+        ``cover_pages`` and ``cover_numbers``: of a board pack."""
         target = self.folder / file.name
         pieces = [data] if isinstance(data, str | bytes) else data
         temp, digest = write_temp_pieces(target, pieces, self.sync)
-        staged = _Staged(temp, target, file, digest, cover_pages)
+        staged = _Staged(temp, target, file, digest, cover_pages, cover_numbers)
         self.staged.append(staged)
         if self.progress is not None:
             self.progress(str(target), len(self.staged), self.total)
@@ -480,7 +484,7 @@ class _Staging:
         """Rename every file into place, and record it in ``manifest``."""
         for s in self.staged:
             put_in_place(s.temp, s.target)
-            manifest.record(s.file.name, s.file.key, s.sha256, s.cover_pages)
+            manifest.record(s.file.name, s.file.key, s.sha256, s.cover_pages, s.cover_numbers)
             self.written.append(s.target)
 
     def discard(self) -> None:

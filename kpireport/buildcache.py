@@ -35,6 +35,7 @@ class FileEntry(TypedDict):
     sha256: str  # of the bytes written
     pages: NotRequired[int]  # a department body in .pages/: its page count
     cover_pages: NotRequired[int]  # the board pack: the pages of its cover and contents
+    cover_numbers: NotRequired[dict[str, int]]  # and the page numbers in its contents
 
 
 class BuildEntry(TypedDict):
@@ -155,11 +156,25 @@ class Manifest:
         entry = self.files.get(name)
         return entry.get("cover_pages", COVER_PAGES) if entry else COVER_PAGES
 
-    def record(self, name: str, key: str, sha256: str, cover_pages: int | None = None) -> None:
+    def cover_numbers(self, name: str) -> dict[str, int] | None:
+        """The page numbers in the contents of board pack ``name`` when it was last built."""
+        entry = self.files.get(name)
+        return entry.get("cover_numbers") if entry else None
+
+    def record(
+        self,
+        name: str,
+        key: str,
+        sha256: str,
+        cover_pages: int | None = None,
+        cover_numbers: dict[str, int] | None = None,
+    ) -> None:
         """File ``name``, made from ``key``, was written with bytes of hash ``sha256``."""
         entry = FileEntry(key=key, sha256=sha256)
         if cover_pages is not None:
             entry["cover_pages"] = cover_pages
+        if cover_numbers is not None:
+            entry["cover_numbers"] = cover_numbers
         self.files[name] = entry
         self.changed = True
 
@@ -231,6 +246,11 @@ def _file_entry(value: object) -> FileEntry | None:
         entry["pages"] = pages
     if isinstance(cover, int):
         entry["cover_pages"] = cover
+    numbers = value.get("cover_numbers")
+    if isinstance(numbers, dict) and all(
+        isinstance(k, str) and type(n) is int for k, n in numbers.items()
+    ):
+        entry["cover_numbers"] = numbers
     return entry
 
 

@@ -139,6 +139,7 @@ class Importer:
         self._same = same
         self._shared = shared if shared is not None else {}
         self._queue: list[Any] = []
+        self._refs: dict[bytes, bytes] = {}  # a reference as the part writes it: as the output
 
     def number(self, obj: Any) -> int:
         """The output's number of indirect object ``obj`` (of this importer's PDF)."""
@@ -191,9 +192,16 @@ class Importer:
         return number
 
     def _renumber(self, match: re.Match[bytes]) -> bytes:
+        token = match.group(0)
+        done = self._refs.get(token)
+        if done is not None:
+            return done
         if match.group(1) is None:  # a string
-            return match.group(0)
-        return b"%d 0 R" % self._number((int(match.group(1)), int(match.group(2))))
+            return token
+        done = self._refs[token] = b"%d 0 R" % self._number(
+            (int(match.group(1)), int(match.group(2)))
+        )
+        return done
 
 
 def _scalar(value: Any) -> bytes:

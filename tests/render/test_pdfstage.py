@@ -121,6 +121,7 @@ def test_a_cover_of_another_length_than_guessed_is_rendered_again(
     pool = Pool()
     stage = PdfStage(tmp_path, plan.rs, pool, plan.allowed, None)  # type: ignore[arg-type]
     stage.start(pack, 2, {})
+    stage.go()
     pool.handed_out[0][1].set_result(Rendered(b"", 3))
     stage.bodies()
     bodies = [Rendered(b"", 1) for _ in pack.slugs]
@@ -221,3 +222,41 @@ def test_a_department_pdf_is_put_together_while_other_bodies_render(
         assert len(pdf.pages) == 1
     departments = [d for d in plan.departments if d.name == first]
     assert list(stage.assemble(departments, None, bodies)) == []
+
+
+def test_the_cover_of_a_rebuild_is_rendered_at_once_with_the_last_page_numbers(
+    plan: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Given the page numbers of the last build's contents, the cover is handed out before
+    anything else; once every page count is known it is kept when they are the same, and
+    rendered again when a department's length changed."""
+    import kpireport.render.pdfstage as pdfstage
+
+    monkeypatch.setattr(pdfstage, "board_pack_cover_html", lambda rs, n: f"<p>cover {n}</p>")
+    pack = next(f.document for f in plan.files if isinstance(f.document, BoardPack))
+    first, *rest = pack.slugs
+    cached = {slug: Rendered(b"", 4) for slug in rest}  # only the first department changed
+    last = _numbers_for(pack, [1, 4, *([4] * len(rest))])  # a 1-page summary, 4-page bodies
+    for pages, again in ((4, False), (5, True)):
+        pool = Pool()
+        stage = PdfStage(tmp_path, plan.rs, pool, plan.allowed, None)  # type: ignore[arg-type]
+        stage.start(pack, 2, cached, last)
+        assert pool.handed_out[0][0] == f"<p>cover {last}</p>"
+        stage.start_body(first, f"<p>body of {first}</p>")
+        waiting = threading.Thread(target=stage.bodies)
+        waiting.start()
+        pool.wait_for("<!DOCTYPE").set_result(Rendered(b"", 1))  # the summary
+        pool.wait_for(f"body of {first}").set_result(Rendered(b"", pages))
+        waiting.join(WAIT)
+        covers = [html for html, _ in pool.handed_out if html.startswith("<p>cover")]
+        assert len(covers) == (2 if again else 1)
+        assert covers[-1] == f"<p>cover {_numbers_for(pack, [1, pages, *([4] * len(rest))])}</p>"
+
+
+def _numbers_for(pack: BoardPack, counts: list[int]) -> dict[str, int]:
+    """The contents' page numbers after a cover of 2 pages, the summary and the bodies."""
+    numbers, page = {"summary": 3}, 3 + counts[0]
+    for slug, pages in zip(pack.slugs, counts[1:], strict=True):
+        numbers[slug] = page
+        page += pages
+    return numbers
