@@ -293,6 +293,7 @@ class PdfStage:
         # header and footer jobs of this build by their file in .pages/: the same layer (every
         # department of 13 pages has the same) is rendered once
         self._layer_jobs: dict[Path, Future[Rendered]] = {}
+        self._sizes: dict[str, int] = {}  # the bodies rendered: the length of their HTML
         self._used: set[Path] = set()  # the layers in .pages/ that this build's PDFs use
         self._kept: set[Path] = set()  # those of them it wrote there
         self.delivered: set[str] = set()  # the department PDFs bodies() handed over, finished
@@ -339,6 +340,7 @@ class PdfStage:
         last = self.pack is not None and self.pack.slugs[-1:] == (slug,)
         self.jobs[self._backlog.add(html, (1 if last else 0, -len(html)))] = f"{slug}.pdf"
         self.slugs.append(slug)
+        self._sizes[f"{slug}.pdf"] = len(html)
         self._backlog.go()
 
     def go(self) -> None:
@@ -374,10 +376,13 @@ class PdfStage:
             numbers = _numbers(self.pack, self.cover_guess, counts)
             if numbers != self.cover_numbers:
                 self.cover_job = self._cover_job(self.pack, numbers)
-            if self._pack_layers is None and len(counts) == len(bodies) + 1:
-                # every page count is known: the pack's header and footer for the cover's
-                # guessed length, rendered while the cover is (again in assemble(), if wrong)
-                total = self.cover_guess + sum(counts)
+            # the pack's header and footer, for the cover's guessed length and, while the
+            # last body is being rendered, for its guessed length: on the worker the last body
+            # leaves idle (rendered again once every length is known, if a guess was wrong)
+            total = self.cover_guess + sum(counts)
+            if len(counts) == len(bodies):
+                total += self._guess_pages(bodies[-1])
+            if self._pack_layers is None or self._pack_layers[0] != total:
                 layers = self._furniture(f"{self.pack.name}.pdf", total, cover=True)
                 self._pack_layers = (total, layers)
 
@@ -452,6 +457,14 @@ class PdfStage:
             pieces = assemble_pieces(parts, [self._layer_pdf(layer) for layer in furniture[name]])
             yield Assembled(name, pieces, cover.pages, self.cover_numbers)
             self._forget_layers({path.name for path in self._used})
+
+    def _guess_pages(self, label: str) -> int:
+        """The pages body ``label`` will have, before it is rendered: those of the rendered
+        body whose HTML is the nearest in length (departments of as many KPIs)."""
+        size = self._sizes.get(label, 0)
+        known = [name for name in self._sizes if name in self.pages]
+        nearest = min(known, key=lambda name: abs(self._sizes[name] - size), default=None)
+        return self.pages[nearest] if nearest is not None else 1
 
     def cancel(self) -> None:
         """Stop the jobs still running (the build failed)."""

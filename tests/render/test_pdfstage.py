@@ -8,6 +8,7 @@ first page, which the last department's body cannot change (no entry comes after
 from __future__ import annotations
 
 import io
+import re
 import threading
 from concurrent.futures import Future
 from pathlib import Path
@@ -260,3 +261,38 @@ def _numbers_for(pack: BoardPack, counts: list[int]) -> dict[str, int]:
         numbers[slug] = page
         page += pages
     return numbers
+
+
+@pytest.mark.parametrize("last_pages", [3, 7])
+def test_the_pack_header_and_footer_are_handed_out_before_the_last_body_is_done(
+    plan: Any, tmp_path: Path, last_pages: int
+) -> None:
+    """While the last body is rendered, the other worker renders the board pack's header and
+    footer for its guessed length (that of the body of the nearest length of HTML); again
+    once it is done only when the guess was wrong."""
+    pack = next(f.document for f in plan.files if isinstance(f.document, BoardPack))
+    *first, last = pack.slugs
+    pool = Pool()
+    stage = PdfStage(tmp_path, plan.rs, pool, plan.allowed, None)  # type: ignore[arg-type]
+    stage.start(pack, 2, {})
+    for slug in pack.slugs:
+        stage.start_body(slug, f"<p>body of {slug}</p>")
+    waiting = threading.Thread(target=stage.bodies)
+    waiting.start()
+    try:
+        pool.wait_for("<!DOCTYPE").set_result(Rendered(b"", 2))  # the summary
+        for slug in first:
+            pool.wait_for(f"body of {slug}").set_result(Rendered(b"", 3))
+        pool.wait_for("string-set: pageno")
+        assert not pool.wait_for(f"body of {last}").done()
+    finally:
+        pool.wait_for(f"body of {last}").set_result(Rendered(b"", last_pages))
+        waiting.join(WAIT)
+    totals = {
+        int(total)
+        for html, _ in pool.handed_out
+        if "string-set: pageno" in html  # a header and footer
+        for total in re.findall(r"Page \d+ of (\d+)", html)
+    }
+    guessed = 2 + 2 + 3 * len(pack.slugs)  # the cover, the summary, bodies of 3 pages
+    assert totals == ({guessed} if last_pages == 3 else {guessed, guessed - 3 + last_pages})
