@@ -54,6 +54,20 @@ class Pool:
         return next((future for html, future in self.handed_out if text in html), None)
 
 
+def _every_body_handed_out(plan: Any, tmp_path: Path) -> tuple[Any, Pool, PdfStage, Any]:
+    """The English sample's board pack and every body handed to a :class:`Pool`, and a thread
+    waiting for them (:meth:`PdfStage.bodies`)."""
+    pack = next(f.document for f in plan.files if isinstance(f.document, BoardPack))
+    pool = Pool()
+    stage = PdfStage(tmp_path, plan.rs, pool, plan.allowed, None)  # type: ignore[arg-type]
+    stage.start(pack, 2, {})
+    for slug in pack.slugs:
+        stage.start_body(slug, f"<p>body of {slug}</p>")
+    waiting = threading.Thread(target=stage.bodies)
+    waiting.start()
+    return pack, pool, stage, waiting
+
+
 @pytest.fixture(scope="module")
 def plan(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from kpireport.build import BuildOptions
@@ -79,15 +93,8 @@ def test_the_cover_is_handed_out_before_the_last_body_is_done(
         return "<p>cover and contents</p>"
 
     monkeypatch.setattr(pdfstage, "board_pack_cover_html", cover_html)
-    pack = next(f.document for f in plan.files if isinstance(f.document, BoardPack))
+    pack, pool, stage, waiting = _every_body_handed_out(plan, tmp_path)
     *first, last = pack.slugs
-    pool = Pool()
-    stage = PdfStage(tmp_path, plan.rs, pool, plan.allowed, None)  # type: ignore[arg-type]
-    stage.start(pack, 2, {})
-    for slug in pack.slugs:
-        stage.start_body(slug, f"<p>body of {slug}</p>")
-    waiting = threading.Thread(target=stage.bodies)
-    waiting.start()
     try:
         pool.handed_out[0][1].set_result(Rendered(b"", 3))  # the summary
         for n, slug in enumerate(first):
@@ -270,15 +277,8 @@ def test_the_pack_header_and_footer_are_handed_out_before_the_last_body_is_done(
     """While the last body is rendered, the other worker renders the board pack's header and
     footer for its guessed length (that of the body of the nearest length of HTML); again
     once it is done only when the guess was wrong."""
-    pack = next(f.document for f in plan.files if isinstance(f.document, BoardPack))
+    pack, pool, _stage, waiting = _every_body_handed_out(plan, tmp_path)
     *first, last = pack.slugs
-    pool = Pool()
-    stage = PdfStage(tmp_path, plan.rs, pool, plan.allowed, None)  # type: ignore[arg-type]
-    stage.start(pack, 2, {})
-    for slug in pack.slugs:
-        stage.start_body(slug, f"<p>body of {slug}</p>")
-    waiting = threading.Thread(target=stage.bodies)
-    waiting.start()
     try:
         pool.wait_for("<!DOCTYPE").set_result(Rendered(b"", 2))  # the summary
         for slug in first:
