@@ -417,14 +417,15 @@ def _write_set(
         heap.trim()  # what making the HTML freed, before the workers' long part
         files = {f.name: f for f in todo}
 
-        def ready(pdf: Assembled) -> None:
+        def stage(pdf: Assembled) -> None:
             staging.add(files[pdf.name], pdf.pdf, pdf.cover_pages, pdf.cover_numbers)
 
-        rendered = pdfs.bodies({d.name for d in departments}, ready)
+        # a department's PDF is staged as soon as it is put together, while the workers render
+        rendered = pdfs.bodies({d.name for d in departments}, stage)
         manifest.keep_bodies(rendered, body_keys)
         bodies |= rendered
         for pdf in pdfs.assemble(departments, pack, bodies):
-            staging.add(files[pdf.name], pdf.pdf, pdf.cover_pages, pdf.cover_numbers)
+            stage(pdf)
         if pack is not None:
             manifest.forget_bodies(set(pack.slugs))
         staging.put_in_place(manifest)

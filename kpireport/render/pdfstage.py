@@ -445,7 +445,7 @@ class PdfStage:
             else:
                 furniture[name] = self._furniture(name, total, cover=True)
         layers = [layer for document in furniture.values() for layer in document]
-        self._wait_all(layers)
+        self._wait({layer.job: layer.label for layer in layers if layer.job is not None})
         self.pool.release()  # every page is laid out: what is left is putting them together
         for dept in todo:
             name = f"{dept.name}.pdf"
@@ -578,12 +578,6 @@ class PdfStage:
                 if done is not None:
                     done(jobs[future], out[jobs[future]])
         return out
-
-    def _wait_all(self, layers: list[_Layer]) -> None:
-        """Wait for the jobs of ``layers`` (RenderFailed naming the first that failed)."""
-        jobs = {layer.job: layer.label for layer in layers if layer.job is not None}
-        for future, label in jobs.items():
-            self._result(future, label, set(jobs))
 
     @staticmethod
     def _wait_any(futures: set[Future[Rendered]]) -> set[Future[Rendered]]:
