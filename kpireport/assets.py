@@ -16,10 +16,12 @@ and the PDF renderer never sees more pixels than a page can show.
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import os
 import re
 import stat
+import threading
 import warnings
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -173,6 +175,7 @@ class Logos:
 # -- decoding and scaling ------------------------------------------------------------------------
 
 _PREPARED: OrderedDict[str, Checked] = OrderedDict()
+_DECODING = threading.Lock()  # one decode at a time sets Pillow's process-wide flag
 
 
 def _prepared(data: bytes, mime: str) -> Checked:
@@ -195,7 +198,7 @@ def _decode(data: bytes, mime: str, digest: str) -> Checked:
     from PIL import Image
 
     kind = _PILLOW_FORMATS[mime]
-    with warnings.catch_warnings():
+    with _strict_decoding(), warnings.catch_warnings():
         # No warning of Pillow's reaches the terminal: a bomb is one more reason to refuse.
         warnings.simplefilter("ignore")
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -213,6 +216,22 @@ def _decode(data: bytes, mime: str, digest: str) -> Checked:
         except Exception:  # Pillow's decoders raise many kinds of error on a broken file
             return Checked(reason="damaged")
     return Checked(Logo(_data_uri(mime, encoded), digest))
+
+
+@contextlib.contextmanager
+def _strict_decoding() -> Iterator[None]:
+    """Pillow refusing a file cut short, whatever the process set before: importing WeasyPrint
+    sets ``ImageFile.LOAD_TRUNCATED_IMAGES`` for the whole process, and a logo cut in half was
+    then decoded with its missing half grey, or refused, by what had been imported first."""
+    from PIL import ImageFile
+
+    with _DECODING:
+        before = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = before
 
 
 def _printable(image: Image.Image) -> Image.Image:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import os
+import random
 import resource
 import signal
 import subprocess
@@ -120,9 +121,10 @@ def departments(
     return write_workbook(folder / "wb.xlsx", sheets)
 
 
-def noise_png(path: Path, side: int) -> Path:
-    """A PNG of random pixels: it does not compress, so its file is as large as its pixels."""
-    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(path)
+def noise_png(path: Path, side: int, seed: int = 0) -> Path:
+    """A PNG of random pixels (the same for the same ``seed``): it does not compress, so its file
+    is as large as its pixels."""
+    Image.frombytes("RGB", (side, side), random.Random(seed).randbytes(side * side * 3)).save(path)
     return path
 
 
@@ -285,15 +287,35 @@ def test_a_logo_is_decoded_once_per_build(tmp_path: Path, monkeypatch: pytest.Mo
     assert len(decoded) == 1
 
 
+def _damaged_images(folder: Path) -> list[str]:
+    """A PNG cut short, and one with junk after its header, in ``folder``: both pass the magic
+    bytes check."""
+    noise = noise_png(folder / "noise.png", 200).read_bytes()
+    (folder / "cut.png").write_bytes(noise[: len(noise) // 2])
+    (folder / "junk.png").write_bytes(noise[:33] + random.Random(1).randbytes(5000))
+    return ["cut.png", "junk.png"]
+
+
 def test_a_damaged_image_is_refused_at_validation(tmp_path: Path) -> None:
-    """A PNG cut short, or with junk after its header, passes the magic bytes: it is refused
-    when decoded, at validation, not dropped by the renderer later without a word."""
-    noise = noise_png(tmp_path / "noise.png", 200).read_bytes()
-    (tmp_path / "cut.png").write_bytes(noise[: len(noise) // 2])
-    (tmp_path / "junk.png").write_bytes(noise[:33] + os.urandom(5000))
-    for name in ("cut.png", "junk.png"):
+    """A damaged PNG is refused when decoded, at validation, not dropped by the renderer later
+    without a word."""
+    for name in _damaged_images(tmp_path):
         assert assets.check_image(name, tmp_path).reason == "damaged", name
     assert assets.check_image("noise.png", tmp_path).uri is not None
+
+
+def test_a_damaged_image_is_refused_after_weasyprint_is_imported(tmp_path: Path) -> None:
+    """WeasyPrint sets Pillow's LOAD_TRUNCATED_IMAGES for the whole process when it is imported,
+    and a PNG cut short then decoded with its missing half grey: the check does not depend on
+    what else the process imported (the test passed or failed by the tests run before it)."""
+    import weasyprint.images  # noqa: F401  (what sets the flag)
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES
+    for name in _damaged_images(tmp_path):
+        assets._PREPARED.clear()  # decoded anew, not taken from an earlier test's check
+        assert assets.check_image(name, tmp_path).reason == "damaged", name
+    assert ImageFile.LOAD_TRUNCATED_IMAGES, "WeasyPrint's setting is left as it was"
 
 
 # --- point 9: a word too long for its line ---------------------------------------------------
