@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable
 
 FREQUENCIES = ("daily", "weekly", "monthly", "quarterly", "yearly")
 GRANULARITY = {
@@ -76,6 +77,23 @@ def periods_between(a: dt.date, b: dt.date, frequency: str) -> int:
         return (b - a).days // 7
     months = (b.year - a.year) * 12 + b.month - a.month
     return months // {"monthly": 1, "quarterly": 3, "yearly": 12}[frequency]
+
+
+def period_number(frequency: str) -> Callable[[dt.date], int]:
+    """A date's period of ``frequency`` as a number, consecutive periods one apart, so that
+    ``periods_between(a, b, f)`` is ``number(b) - number(a)``: for many dates at once, where
+    periods_between's two period starts a pair cost a third of validating a large workbook."""
+    if frequency == "daily":
+        return dt.date.toordinal
+    if frequency == "weekly":
+        return lambda d: (d.toordinal() - 1) // 7  # day 1, 1 January of year 1, was a Monday
+    if frequency == "monthly":
+        return lambda d: d.year * 12 + d.month - 1
+    if frequency == "quarterly":
+        return lambda d: d.year * 4 + (d.month - 1) // 3
+    if frequency == "yearly":
+        return lambda d: d.year
+    raise ValueError(f"unknown frequency {frequency!r}")
 
 
 def coarser(granularity: str, frequency: str) -> bool:

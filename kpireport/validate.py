@@ -11,7 +11,6 @@ import difflib
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from itertools import pairwise
 from pathlib import Path
 
 from kpireport.issues import Date, Issue, Number, Plural, Text, ValidationReport, Value, Word
@@ -20,6 +19,7 @@ from kpireport.periods import (
     coarser,
     period_end,
     period_label,
+    period_number,
     period_start,
     periods_between,
 )
@@ -423,9 +423,11 @@ class _Validator:
         required = sign * (kpi.target - current) / remaining
         if required <= 0:
             return
+        numbers = list(map(period_number(kpi.frequency), [period for period, _ in values]))
+        amounts = [amount for _, amount in values]
         best = max(
-            sign * (b - a) / max(periods_between(pa, pb, kpi.frequency), 1)
-            for (pa, a), (pb, b) in pairwise(values)
+            sign * (b - a) / max(nb - na, 1)
+            for na, nb, a, b in zip(numbers, numbers[1:], amounts, amounts[1:], strict=False)
         )
         # A change of a percentage is in percentage points.
         scale, suffix = (100.0, " pp") if kpi.unit.is_percent else (1.0, "")

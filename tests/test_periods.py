@@ -20,6 +20,7 @@ from kpireport.periods import (
     next_period,
     period_end,
     period_label,
+    period_number,
     period_start,
     periods_between,
 )
@@ -333,6 +334,21 @@ def test_periods_between_adds_up_and_turns_round(
     assert periods_between(a, b, frequency) == -periods_between(b, a, frequency)
     same = period_start(a, frequency) == period_start(b, frequency)
     assert (periods_between(a, b, frequency) == 0) == same
+
+
+@given(dates, dates, frequencies)
+def test_period_numbers_differ_by_the_periods_between(
+    a: dt.date, b: dt.date, frequency: str
+) -> None:
+    """period_number, which validation uses for the pace of thousands of periods at once, agrees
+    with periods_between for any two dates, not only period starts."""
+    number = period_number(frequency)
+    assert number(b) - number(a) == periods_between(a, b, frequency)
+
+
+def test_period_number_of_an_unknown_frequency_is_an_error() -> None:
+    with pytest.raises(ValueError, match="fortnightly"):
+        period_number("fortnightly")
 
 
 @given(dates, st.integers(0, 60), frequencies)
