@@ -58,7 +58,10 @@ def render_pdf(
     out is the print form of ``html`` (:mod:`kpireport.render.printform`): the same pages."""
     import weasyprint
 
+    from kpireport.render import svgtext
     from kpireport.render.printform import for_print
+
+    svgtext.install()  # once a process: the charts' labels drawn a run, not a letter, at a time
 
     fetcher = _fetcher_class()(allowed)
     document = weasyprint.HTML(
