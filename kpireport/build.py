@@ -397,7 +397,7 @@ def _write_set(
     body_keys = {slug: by_slug[slug].body_key for slug in slugs}
     bodies = manifest.cached_bodies(body_keys)
     staging = _Staging(folder, progress, len(todo), options.sync)
-    pdfs = PdfStage(folder, plan.rs, pool, plan.allowed, options.pdf_variant)
+    pdfs = PdfStage(folder, plan.rs, pool, plan.allowed, options.pdf_variant, plan.base)
     try:
         # the workers start on the PDFs first; the other files are written meanwhile
         pack_pdf = f"{BOARD_PACK}.pdf"

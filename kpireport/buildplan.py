@@ -52,6 +52,7 @@ class Plan:
     files: list[OutputFile]
     allowed: list[Path]  # the folders the PDFs may read files from (templates, logos)
     summary: dict[str, object]  # results.json's company summary
+    base: str = ""  # what renders every page besides its own HTML: version, templates, variant
 
 
 def plan_set(
@@ -129,7 +130,7 @@ def plan_set(
     index_key = digest(base, page, names, data["summary"], asdict(sets))
     files.append(OutputFile("index.html", index_key, IndexPage(names, sets)))
     allowed = [default_templates(), *([options.templates] if options.templates else []), assets]
-    return Plan(rs, results, departments, files, allowed, data["summary"])
+    return Plan(rs, results, departments, files, allowed, data["summary"], base)
 
 
 def _uri(logo: Logo | None) -> str | None:

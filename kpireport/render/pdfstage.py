@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from pebble import ProcessPool
 
 PAGES = ".pages"  # in a report set: the department bodies, and header and footer layers
+_PARTS = ("furniture", "summary")  # the parts in PAGES named by what renders them
 FURNITURE_CHUNK = 150  # pages of running header and footer rendered by one worker job
 COVER_PAGES = 2  # the first guess at a board pack's cover and contents, without a last build's
 # What the workers' fork server imports, in order: the quiet excepthook first (forkquiet.py),
@@ -272,8 +273,12 @@ class PdfStage:
         pool: Renderer,
         allowed: list[Path],
         variant: str | None,
+        base: str = "",
     ) -> None:
         self.folder = folder
+        # what renders a part besides its HTML (kpireport's version, the templates and the
+        # rendering code, the PDF variant: buildplan's), in the names of the parts in .pages/
+        self.base = base
         self.rs = rs
         self.pool = pool
         self.allowed = allowed  # folders the documents may read files from (templates, logos)
@@ -294,8 +299,10 @@ class PdfStage:
         # department of 13 pages has the same) is rendered once
         self._layer_jobs: dict[Path, Future[Rendered]] = {}
         self._sizes: dict[str, int] = {}  # the bodies rendered: the length of their HTML
-        self._used: set[Path] = set()  # the layers in .pages/ that this build's PDFs use
+        self._used: set[Path] = set()  # the parts in .pages/ that this build's PDFs use
         self._kept: set[Path] = set()  # those of them it wrote there
+        # the summary's pieces handed to the workers: their files in .pages/
+        self._new_parts: dict[Future[Rendered], Path] = {}
         self.delivered: set[str] = set()  # the department PDFs bodies() handed over, finished
         # the board pack's header and footer, handed out with the bodies' last page counts
         # for the cover's guessed length: (the pack's pages as guessed, its layers)
@@ -332,8 +339,12 @@ class PdfStage:
         self._backlog.hold()
         for n, piece in enumerate(pieces, start=1):
             html = board_pack_summary_html(self.rs, piece)
-            rank = (0, -round(SUMMARY_COST * len(html)))
-            self.jobs[self._backlog.add(html, rank)] = _summary_label(n, len(pieces))
+            path, piece_job = self._part("summary", html)
+            if piece_job is None:  # not in .pages/ as this HTML renders it
+                rank = (0, -round(SUMMARY_COST * len(html)))
+                piece_job = self._backlog.add(html, rank)
+                self._new_parts[piece_job] = path
+            self.jobs[piece_job] = _summary_label(n, len(pieces))
 
     def start_body(self, slug: str, html: str) -> None:
         """Hand the workers the body of department ``slug`` (one not in the build's cache)."""
@@ -452,11 +463,12 @@ class PdfStage:
             yield Assembled(name, self._put_together(name, bodies[dept.name], furniture[name]))
         if pack is not None:
             name = f"{pack.name}.pdf"
+            self._keep_parts()
             summary = [piece.pdf for piece in self.summary]
             parts = [cover.pdf, *summary, *(bodies[s].pdf for s in pack.slugs)]
             pieces = assemble_pieces(parts, [self._layer_pdf(layer) for layer in furniture[name]])
             yield Assembled(name, pieces, cover.pages, self.cover_numbers)
-            self._forget_layers({path.name for path in self._used})
+            self._forget_parts({path.name for path in self._used})
 
     def _guess_pages(self, label: str) -> int:
         """The pages body ``label`` will have, before it is rendered: those of the rendered
@@ -505,6 +517,32 @@ class PdfStage:
         html = board_pack_cover_html(self.rs, numbers)
         return {self._submit(html, pack.attachments): f"{pack.name}.pdf (cover and contents)"}
 
+    def _part(self, kind: str, html: str) -> tuple[Path, Future[Rendered] | None]:
+        """Where in ``.pages/`` the board pack's part ``kind`` (a piece of its summary)
+        rendered from ``html`` is kept, and, when the last build kept it there, a job done
+        already that gives it: a change that leaves the summary as it was (a department's
+        texts, a KPI on track) lays out only that department's pages. (Not the cover, whose
+        document data, the workbook's hash among it, is the pack's: it changes every time.)"""
+        key = digest(self.base, html, self.variant)
+        path = self.folder / PAGES / f"{kind}-{key[:32]}.pdf"
+        self._used.add(path)
+        rendered = _read_part(path)
+        if rendered is None:
+            return path, None
+        job: Future[Rendered] = Future()
+        job.set_result(rendered)
+        return path, job
+
+    def _keep_parts(self) -> None:
+        """Write the summary's pieces rendered by this build into ``.pages/`` for the next."""
+        from kpireport.fsutil import write_atomic
+
+        for job in self.jobs:
+            path = self._new_parts.get(job)
+            if path is not None and job.done() and not job.cancelled() and path not in self._kept:
+                write_atomic(path, job.result().pdf)
+                self._kept.add(path)
+
     def _furniture(self, name: str, total: int, cover: bool) -> list[_Layer]:
         """The header and footer layers of document ``name`` (``total`` pages), in page order;
         a layer rendered before from the same HTML is taken from ``.pages/`` (a board pack's,
@@ -522,7 +560,8 @@ class PdfStage:
         for first, count in chunks:
             html = furniture_html(self.rs, first, count, total, cover)
             label = f"{name} (header and footer, page {first})"
-            path = self.folder / PAGES / f"furniture-{digest(html, self.variant)[:32]}.pdf"
+            key = digest(self.base, html, self.variant)
+            path = self.folder / PAGES / f"furniture-{key[:32]}.pdf"
             self._used.add(path)
             job = self._layer_jobs.get(path)
             if job is not None:  # the same layer, handed out already for another document
@@ -555,12 +594,14 @@ class PdfStage:
 
         return assemble([body.pdf], [self._layer_pdf(layer) for layer in layers])
 
-    def _forget_layers(self, used: set[str]) -> None:
-        """Delete the header and footer layers in ``.pages/`` that this build did not use."""
-        for layer in (self.folder / PAGES).glob("furniture-*.pdf"):
-            if layer.name not in used:
-                with contextlib.suppress(OSError):
-                    layer.unlink()
+    def _forget_parts(self, used: set[str]) -> None:
+        """Delete the header and footer layers and summary pieces in ``.pages/`` that this
+        build did not use."""
+        for kind in _PARTS:
+            for part in (self.folder / PAGES).glob(f"{kind}-*.pdf"):
+                if part.name not in used:
+                    with contextlib.suppress(OSError):
+                        part.unlink()
 
     def _wait(
         self, jobs: Jobs, done: Callable[[str, Rendered], None] | None = None
@@ -607,6 +648,22 @@ class PdfStage:
         if isinstance(exc, ProcessExpired):
             return RenderFailed(document, f"the renderer stopped unexpectedly ({exc})")
         return RenderFailed(document, f"{type(exc).__name__}: {exc}")
+
+
+def _read_part(path: Path) -> Rendered | None:
+    """The part kept at ``path`` and its pages, or None when there is none there, or what is
+    there is not a PDF pikepdf can open (cut short, or changed by hand)."""
+    import io
+
+    import pikepdf  # the assembly imports it anyway
+
+    try:
+        data = path.read_bytes()
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            pages = len(pdf.pages)
+    except Exception:  # whatever is wrong with it, the part is rendered again
+        return None
+    return Rendered(data, pages) if pages else None
 
 
 def _summary_label(n: int, pieces: int) -> str:

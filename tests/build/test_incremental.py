@@ -213,7 +213,9 @@ def test_rebuild_with_nothing_changed_rewrites_no_report(pdf_set: Path, tmp_path
     workbook, out, folder = copy_set(pdf_set, tmp_path)
     before = snapshot(folder)
     layers = {n for n in before if n.startswith(".pages/furniture-")}  # headers and footers
-    assert layers and set(before) == REPORTS | PAGES | layers | {MANIFEST}
+    summary = {n for n in before if n.startswith(".pages/summary-")}  # the board pack's
+    assert layers and summary
+    assert set(before) == REPORTS | PAGES | layers | summary | {MANIFEST}
     proc = run(workbook, out, "-j", "2")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == [str(folder / "board-pack.pdf")]
@@ -349,6 +351,69 @@ def test_a_changed_department_leaves_the_other_departments_untouched(
     assert not untouched & wrote(finance_changed.proc.stderr)
     for name in untouched | layers:
         assert finance_changed.after[name] == finance_changed.before[name], name
+
+
+@pytest.mark.slow
+def test_a_change_that_leaves_the_summary_as_it_was_renders_only_its_department(
+    pdf_set: Path, tmp_path: Path
+) -> None:
+    """A KPI's description is on its department's pages only: the rebuild lays out those
+    pages, and takes the board pack's summary from ``.pages/``, where the last build kept it
+    under the hash of what renders it; the board pack has the new text."""
+    workbook, out, folder = copy_set(pdf_set, tmp_path)
+    before = snapshot(folder)
+    parts = {n for n in before if n.startswith(".pages/summary-")}
+    assert parts
+    sheets = two_departments()
+    (row,) = [r for r in sheets["KPIs"] if r[0] == "FIN-01"]
+    row[3] = "Average days from invoice to payment, from the ledger"
+    write_workbook(workbook, sheets)
+    proc = run(workbook, out, "-j", "2")
+    assert proc.returncode == 0, proc.stderr
+    after = snapshot(folder)
+    assert {f"{B}.pdf", f".pages/{B}.pdf", "board-pack.pdf"} <= rewritten(before, after)
+    for name in parts:  # not rendered again: not even written again
+        assert after[name] == before[name], name
+    assert {n for n in after if n.startswith(".pages/summary-")} == parts
+    assert "from the ledger" in " ".join(_pdf_text(folder / "board-pack.pdf").split())
+    check_set(folder)
+
+
+@pytest.mark.slow
+def test_a_summary_piece_damaged_in_pages_is_rendered_again(pdf_set: Path, tmp_path: Path) -> None:
+    """A piece cut short in ``.pages/`` (by hand, a full disk) is not used: it is rendered
+    again and the board pack is whole."""
+    workbook, out, folder = copy_set(pdf_set, tmp_path)
+    (part,) = (folder / ".pages").glob("summary-*.pdf")
+    part.write_bytes(part.read_bytes()[:500])
+    sheets = two_departments()
+    (row,) = [r for r in sheets["KPIs"] if r[0] == "FIN-01"]
+    row[3] = "Average days from invoice to payment, from the ledger"
+    write_workbook(workbook, sheets)
+    proc = run(workbook, out, "-j", "2")
+    assert proc.returncode == 0, proc.stderr
+    assert len(part.read_bytes()) > 500
+    check_set(folder)  # every PDF, the pieces in .pages/ too, passes qpdf --check
+
+
+@pytest.mark.slow
+def test_a_summary_that_changed_is_rendered_again_and_the_old_one_removed(
+    pdf_set: Path, tmp_path: Path
+) -> None:
+    """Sales's June measurement far below its plan puts it on the attention list: the summary
+    is rendered again, its old piece deleted, and the board pack shows the new one."""
+    workbook, out, folder = copy_set(pdf_set, tmp_path)
+    before = {n for n in snapshot(folder) if n.startswith(".pages/summary-")}
+    sheets = two_departments()
+    for row in sheets["Measurements"]:
+        if row[0] == "SALES-01" and row[1] == dt.date(2026, 6, 1):
+            row[2] = 1
+    write_workbook(workbook, sheets)
+    proc = run(workbook, out, "-j", "2")
+    assert proc.returncode == 0, proc.stderr
+    after = {n for n in snapshot(folder) if n.startswith(".pages/summary-")}
+    assert before and after and not before & after
+    check_set(folder)
 
 
 # --- templates and language -------------------------------------------------------------------
