@@ -58,12 +58,7 @@ def install() -> bool:
         """WeasyPrint's ``draw_node``: a simple text anchored at its end or middle is moved
         by ``text`` once laid out, not drawn into a form to be moved afterwards."""
         anchor = node.get("text-anchor")
-        if (
-            anchor in ("end", "middle")
-            and node.tag == "text"
-            and node.get("direction", "ltr") == "ltr"
-            and _simple(node)
-        ):
+        if anchor in ("end", "middle") and _simple(node):
             del node.attrib["text-anchor"]
             node.attrib[_ANCHOR] = anchor
             try:
@@ -89,6 +84,7 @@ def _simple(node: Any) -> bool:
     attrib = node.attrib
     return (
         node.tag == "text"
+        and node.get("direction", "ltr") == "ltr"
         and bool(node.text)
         and not any(key in attrib for key in _PER_CHARACTER)
         and all(len(str(attrib.get(key, "")).replace(",", " ").split()) <= 1 for key in "xy")

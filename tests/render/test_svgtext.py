@@ -33,10 +33,12 @@ SIMPLE = f"""
 <text x="380" y="110" text-anchor="end" font-weight="700" {FONT}>Kundetilfredshed</text>
 <g text-anchor="end"><text x="100" y="140" {FONT}>Inherited</text></g>
 """
-# a character placed on its own (dx), and a text with a child element: WeasyPrint's to draw
+# a character placed on its own (dx), a text with a child element, one right to left:
+# WeasyPrint's to draw
 OWN = f"""
 <text x="20" y="170" dx="0 6 6 6" {FONT}>Wide</text>
 <text x="300" y="190" text-anchor="end" {FONT}>Two <tspan font-weight="700">parts</tspan></text>
+<text x="380" y="150" direction="rtl" {FONT}>Backwards</text>
 """
 
 
@@ -96,12 +98,13 @@ def test_simple_texts_land_where_weasyprint_puts_them(tmp_path: Path) -> None:
 
 
 def test_other_texts_are_drawn_by_weasyprint(tmp_path: Path) -> None:
-    """A letter placed on its own (dx) and a text with a child element: as WeasyPrint draws
-    them, to the hundredth of a point."""
+    """A letter placed on its own (dx), a text with a child element and one right to left: as
+    WeasyPrint draws them, to the hundredth of a point."""
     html = PAGE.format(texts=OWN)
     before = words(stock(html, tmp_path / "stock.pdf"))
     after = words(ours(html, tmp_path / "ours.pdf"))
     assert {"W", "i", "d", "e", "Two", "parts"} <= before.keys()
+    assert len(before) >= 7
     assert before.keys() == after.keys()
     for word, box in before.items():
         assert after[word] == pytest.approx(box, abs=0.01), word
