@@ -68,10 +68,13 @@ def generate(
     years: float = 2.5,
     seed: int = 1,
     changed: int | None = None,
+    described: int | None = None,
 ) -> Counts:
     """Write the workbook to ``path`` and return how many rows each sheet got. ``changed``: the
     index of a department whose measurements are all 1% higher, every other row the same (for
-    timing a rebuild after one department's rows changed)."""
+    timing a rebuild after one department's rows changed); ``described``: the index of a
+    department whose KPIs' descriptions are worded anew (a change the board pack's summary
+    does not show)."""
     rng = random.Random(seed)
     start = REPORT_DATE - dt.timedelta(days=round(years * 365.25) - 1)
     weekdays = [
@@ -105,7 +108,8 @@ def generate(
             kpi_rows.append((kpi_id, percent, is_daily, level))
             ws.append([
                 kpi_id, f"Department {d:02d}", f"KPI {k} of department {d}",
-                "What is measured, and how", "%" if percent else "count",
+                "What is measured, and how" + (", as counted" if d == described else ""),
+                "%" if percent else "count",
                 "higher" if higher else "lower", _cell(ws, target, percent),
                 dt.date(2027, 12, 31), _cell(ws, level, percent), start,
                 "daily" if is_daily else "monthly", "mean",

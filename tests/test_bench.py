@@ -24,7 +24,11 @@ def test_bench_quick_prints_the_table_and_ratios() -> None:
     rows = {line.split("  ")[1].strip() for line in run.stdout.splitlines() if line[:2] == "  "}
     for name in ("read", "validate", "compute", "render HTML", "build"):
         assert name in rows, run.stdout
-    for name in ("rebuild, nothing changed", "rebuild, one department changed"):
+    for name in (
+        "rebuild, nothing changed",
+        "rebuild, one department changed",
+        "rebuild, one department's texts",
+    ):
         assert name in rows, run.stdout
     for name in ("peak memory, all processes (PSS)", "pages", "time per page"):
         assert name in rows, run.stdout
@@ -43,6 +47,11 @@ def test_bench_quick_prints_the_table_and_ratios() -> None:
     (changed,) = [ln for ln in run.stdout.splitlines() if "after one department changed" in ln]
     assert "department-00.pdf" in changed and "board-pack.pdf" in changed
     assert "department-01" not in changed
+    # then department 01's texts: its own files and the board pack's
+    (texts,) = [ln for ln in run.stdout.splitlines() if "after its texts changed" in ln]
+    assert "department-01.pdf" in texts and "board-pack.pdf" in texts
+    assert "department-00" not in texts
+    assert "one department's texts changed / build:" in run.stdout
     # the scaling table has a row per size
     assert "scaling:" in run.stdout
     table = run.stdout.split("scaling:")[1].split("memory 4:")[0].splitlines()[2:]
