@@ -87,13 +87,16 @@ def build_key(
 
 
 def templates_digest(user_dir: Path | None) -> str:
-    """The templates and the rendering code: a change to either makes pages out of date."""
+    """The templates and the rendering code, WeasyPrint's version among it: a change to any
+    makes pages out of date (a page kept in ``.pages/`` is never put beside pages another
+    WeasyPrint laid out)."""
     import hashlib
+    from importlib.metadata import version
 
     from kpireport import render
     from kpireport.render import default_templates
 
-    h = hashlib.sha256()
+    h = hashlib.sha256(f"weasyprint {version('weasyprint')}".encode())
     code = Path(render.__file__).parent
     for root in [default_templates(), code, *([user_dir] if user_dir else [])]:
         for file in sorted(p for p in Path(root).rglob("*") if p.is_file() and p.suffix != ".pyc"):
