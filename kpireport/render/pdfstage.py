@@ -521,7 +521,8 @@ class PdfStage:
         """Where in ``.pages/`` the board pack's part ``kind`` (a piece of its summary)
         rendered from ``html`` is kept, and, when the last build kept it there, a job done
         already that gives it: a change that leaves the summary as it was (a department's
-        texts, a KPI on track) lays out only that department's pages. (Not the cover, whose
+        texts, the numbers of a KPI the summary does not list) lays out only that department's
+        pages. (Not the cover, whose
         document data, the workbook's hash among it, is the pack's: it changes every time.)"""
         key = digest(self.base, html, self.variant)
         path = self.folder / PAGES / f"{kind}-{key[:32]}.pdf"
