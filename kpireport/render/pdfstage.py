@@ -394,6 +394,8 @@ class PdfStage:
             if len(counts) == len(bodies):
                 total += self._guess_pages(bodies[-1])
             if self._pack_layers is None or self._pack_layers[0] != total:
+                if self._pack_layers is not None:
+                    self._drop(self._pack_layers[1])
                 layers = self._furniture(f"{self.pack.name}.pdf", total, cover=True)
                 self._pack_layers = (total, layers)
 
@@ -454,6 +456,8 @@ class PdfStage:
             if guessed is not None and guessed[0] == total:
                 furniture[name] = guessed[1]
             else:
+                if guessed is not None:
+                    self._drop(guessed[1])
                 furniture[name] = self._furniture(name, total, cover=True)
         layers = [layer for document in furniture.values() for layer in document]
         self._wait({layer.job: layer.label for layer in layers if layer.job is not None})
@@ -575,6 +579,15 @@ class PdfStage:
                 job = self._layer_jobs[path] = self._submit(html, tags=False)
                 layers.append(_Layer(label, path, None, job))
         return layers
+
+    def _drop(self, layers: list[_Layer]) -> None:
+        """Cancel the jobs of the board pack's header and footer ``layers``, rendered for a
+        length it turned out not to have, that are not done yet: a worker freed for the rest
+        (the pack's layers name its length on every page, so no other document shares them)."""
+        for layer in layers:
+            if layer.job is not None and not layer.job.done():
+                layer.job.cancel()
+                self._layer_jobs.pop(layer.path, None)
 
     def _layer_pdf(self, layer: _Layer) -> bytes:
         """The PDF of ``layer``, rendered (and kept in .pages/ for the next build) or read."""

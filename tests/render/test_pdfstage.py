@@ -296,3 +296,8 @@ def test_the_pack_header_and_footer_are_handed_out_before_the_last_body_is_done(
     }
     guessed = 2 + 2 + 3 * len(pack.slugs)  # the cover, the summary, bodies of 3 pages
     assert totals == ({guessed} if last_pages == 3 else {guessed, guessed - 3 + last_pages})
+    # a header and footer for a wrong length, not done yet, is stopped: its worker is free
+    for html, job in pool.handed_out:
+        if "string-set: pageno" in html:
+            wrong = f" of {guessed}<" in html and last_pages != 3
+            assert job.cancelled() == wrong, html[-200:]
