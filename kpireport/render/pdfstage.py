@@ -526,11 +526,9 @@ class PdfStage:
         rendered from ``html`` is kept, and, when the last build kept it there, a job done
         already that gives it: a change that leaves the summary as it was (a department's
         texts, the numbers of a KPI the summary does not list) lays out only that department's
-        pages. (Not the cover, whose
-        document data, the workbook's hash among it, is the pack's: it changes every time.)"""
-        key = digest(self.base, html, self.variant)
-        path = self.folder / PAGES / f"{kind}-{key[:32]}.pdf"
-        self._used.add(path)
+        pages. (Not the cover, whose document data, the workbook's hash among it, is the
+        pack's: it changes every time.)"""
+        path = self._kept_at(kind, html)
         rendered = _read_part(path)
         if rendered is None:
             return path, None
@@ -539,14 +537,25 @@ class PdfStage:
         return path, job
 
     def _keep_parts(self) -> None:
-        """Write the summary's pieces rendered by this build into ``.pages/`` for the next."""
+        """Write the summary's pieces rendered by this build (done: bodies() waited for them)
+        into ``.pages/`` for the next."""
+        for job, path in self._new_parts.items():
+            self._keep(path, job.result().pdf)
+
+    def _kept_at(self, kind: str, html: str) -> Path:
+        """The file in ``.pages/`` of a part of ``kind`` rendered from ``html``, named by the
+        hash of what renders it, and in use by this build."""
+        path = self.folder / PAGES / f"{kind}-{digest(self.base, html, self.variant)[:32]}.pdf"
+        self._used.add(path)
+        return path
+
+    def _keep(self, path: Path, pdf: bytes) -> None:
+        """Write ``pdf``, a part this build rendered, at ``path`` in ``.pages/``, once."""
         from kpireport.fsutil import write_atomic
 
-        for job in self.jobs:
-            path = self._new_parts.get(job)
-            if path is not None and job.done() and not job.cancelled() and path not in self._kept:
-                write_atomic(path, job.result().pdf)
-                self._kept.add(path)
+        if path not in self._kept:
+            write_atomic(path, pdf)
+            self._kept.add(path)
 
     def _furniture(self, name: str, total: int, cover: bool) -> list[_Layer]:
         """The header and footer layers of document ``name`` (``total`` pages), in page order;
@@ -565,9 +574,7 @@ class PdfStage:
         for first, count in chunks:
             html = furniture_html(self.rs, first, count, total, cover)
             label = f"{name} (header and footer, page {first})"
-            key = digest(self.base, html, self.variant)
-            path = self.folder / PAGES / f"furniture-{key[:32]}.pdf"
-            self._used.add(path)
+            path = self._kept_at("furniture", html)
             job = self._layer_jobs.get(path)
             if job is not None:  # the same layer, handed out already for another document
                 layers.append(_Layer(label, path, None, job))
@@ -591,15 +598,11 @@ class PdfStage:
 
     def _layer_pdf(self, layer: _Layer) -> bytes:
         """The PDF of ``layer``, rendered (and kept in .pages/ for the next build) or read."""
-        from kpireport.fsutil import write_atomic
-
         if layer.pdf is not None:
             return layer.pdf
         assert layer.job is not None
         pdf = self._result(layer.job, layer.label).pdf
-        if layer.path not in self._kept:
-            write_atomic(layer.path, pdf)
-            self._kept.add(layer.path)
+        self._keep(layer.path, pdf)
         return pdf
 
     def _put_together(self, name: str, body: Rendered, layers: list[_Layer]) -> bytes:
