@@ -540,15 +540,36 @@ def test_normal_pdfs_are_not_labelled_pdfa(built: Built) -> None:
 LINETO = re.compile(rb"(?:^|\s)-?[\d.]+\s+-?[\d.]+\s+l(?=\s)")
 
 
-def _line_segments(page: Any) -> int:
-    """``x y l`` (line to) operators on a page and in the form XObjects it draws; a regular
-    expression over the decoded streams, many times faster than parsing them with pypdf."""
+def _drawn(page: Any) -> list[bytes]:
+    """What a page draws: its content stream and those of the form XObjects it uses, decoded."""
     streams = [page.get_contents().get_data()]
     for xobject in page["/Resources"].get("/XObject", {}).values():
         xobject = xobject.get_object()
         if xobject["/Subtype"] == "/Form":
             streams.append(xobject.get_data())
-    return sum(len(LINETO.findall(data)) for data in streams)
+    return streams
+
+
+def _line_segments(page: Any) -> int:
+    """``x y l`` (line to) operators on a page and in the form XObjects it draws; a regular
+    expression over the decoded streams, many times faster than parsing them with pypdf."""
+    return sum(len(LINETO.findall(data)) for data in _drawn(page))
+
+
+# The most a page of these samples may draw, decoded: their fullest pages draw about 80 KB.
+# The contents page drew 770 KB when its dotted rules were a border (WeasyPrint draws a border
+# dotted on one side a path a dot, and took 0.8 s to lay out a 40-department contents).
+MOST_DRAWN = 200_000
+
+
+def test_no_page_draws_far_more_than_it_shows(built: Built) -> None:
+    heavy = []
+    for pdf in built.all_pdfs():
+        for n, page in enumerate(PdfReader(pdf).pages, start=1):
+            size = sum(map(len, _drawn(page)))
+            if size > MOST_DRAWN:
+                heavy.append(f"{pdf.name} page {n}: {size:,} bytes drawn")
+    assert not heavy, "\n".join(heavy)
 
 
 @pytest.mark.parametrize("sample", SAMPLE_NAMES)
