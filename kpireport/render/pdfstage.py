@@ -47,6 +47,9 @@ if TYPE_CHECKING:
 PAGES = ".pages"  # in a report set: the department bodies, and header and footer layers
 _PARTS = ("furniture", "summary")  # the parts in PAGES named by what renders them
 FURNITURE_CHUNK = 150  # pages of running header and footer rendered by one worker job
+# The page number every contents entry shows in the cover rendered for its length: as wide as
+# a pack's numbers most often are.
+PROBE_NUMBER = 100
 COVER_PAGES = 2  # the first guess at a board pack's cover and contents, without a last build's
 # What the workers' fork server imports, in order: the quiet excepthook first (forkquiet.py),
 # last a first document laid out (warm.py), so that every worker starts warm.
@@ -295,6 +298,7 @@ class PdfStage:
         self.pages: dict[str, int] = {}  # by job label: the pages of the parts known so far
         self.cover_job: Jobs = {}
         self.cover_numbers: dict[str, int] | None = None  # the page numbers of cover_job
+        self._cover_probe: Future[Rendered] | None = None  # the cover rendered for its length
         # header and footer jobs of this build by their file in .pages/: the same layer (every
         # department of 13 pages has the same) is rendered once
         self._layer_jobs: dict[Path, Future[Rendered]] = {}
@@ -333,6 +337,14 @@ class PdfStage:
             return
         if numbers is not None and set(numbers) == {"summary", *pack.slugs}:
             self.cover_job = self._cover_job(pack, numbers)
+        else:
+            # No last build's contents to render the cover with: its length, on which every
+            # page number of the pack depends, is learnt from a first rendering with page
+            # numbers made up (0.1 s), not guessed; a wrong guess (a contents of 40 departments
+            # runs to a third page) rendered the pack's header and footer twice at the end.
+            made_up = dict.fromkeys(["summary", *pack.slugs], PROBE_NUMBER)
+            html = board_pack_cover_html(self.rs, made_up)
+            self._cover_probe = self._submit(html, tags=False)
         pieces = summary_pieces(self.rs)
         self._pieces = len(pieces)
         # held back until the first body is added (or go()): the longest job goes out first
@@ -384,6 +396,7 @@ class PdfStage:
                 return
             counts = [sum(self.pages[name] for name in pieces)]
             counts += [self.pages[name] for name in bodies if name in self.pages]
+            self._learn_cover_length()
             numbers = _numbers(self.pack, self.cover_guess, counts)
             if numbers != self.cover_numbers:
                 self.cover_job = self._cover_job(self.pack, numbers)
@@ -449,6 +462,7 @@ class PdfStage:
             assert self.summary, "bodies() waits for the summary"
             summary_pages = sum(piece.pages for piece in self.summary)
             bodies_in_order = [bodies[s] for s in pack.slugs]
+            self._learn_cover_length()
             cover = self._cover(pack, self.cover_guess, summary_pages, bodies_in_order)
             total = cover.pages + summary_pages + sum(bodies[s].pages for s in pack.slugs)
             name = f"{pack.name}.pdf"
@@ -474,6 +488,16 @@ class PdfStage:
             yield Assembled(name, pieces, cover.pages, self.cover_numbers)
             self._forget_parts({path.name for path in self._used})
 
+    def _learn_cover_length(self) -> None:
+        """The cover's length from its first rendering (start()), once that is done."""
+        probe, self._cover_probe = self._cover_probe, None
+        if probe is None:
+            return
+        if not probe.done():
+            self._cover_probe = probe  # not yet: the guess holds until it is
+        elif not probe.cancelled() and probe.exception() is None:
+            self.cover_guess = probe.result().pages
+
     def _guess_pages(self, label: str) -> int:
         """The pages body ``label`` will have, before it is rendered: those of the rendered
         body whose HTML is the nearest in length (departments of as many KPIs)."""
@@ -485,7 +509,8 @@ class PdfStage:
     def cancel(self) -> None:
         """Stop the jobs still running (the build failed)."""
         self._backlog.cancel()
-        for future in [*self.jobs, *self._layer_jobs.values(), *self.cover_job]:
+        probe = [self._cover_probe] if self._cover_probe is not None else []
+        for future in [*self.jobs, *self._layer_jobs.values(), *self.cover_job, *probe]:
             future.cancel()
 
     # -- parts -----------------------------------------------------------------------------------

@@ -18,10 +18,11 @@ import pytest
 
 from kpireport.render.documents import BoardPack
 from kpireport.render.pdf import Rendered
-from kpireport.render.pdfstage import PdfStage
+from kpireport.render.pdfstage import PROBE_NUMBER, PdfStage
 from tests.conftest import SAMPLES
 
 WAIT = 30  # seconds before a job that is never handed out fails the test
+SUMMARY = 'id="summary-title"'  # in the HTML of the summary's (first) piece, not the cover's
 
 
 class Pool:
@@ -90,27 +91,71 @@ def test_the_cover_is_handed_out_before_the_last_body_is_done(
 
     def cover_html(rs: Any, pages: dict[str, int]) -> str:
         numbers.append(pages)
-        return "<p>cover and contents</p>"
+        return f"<p>cover and contents {len(numbers)}</p>"
 
     monkeypatch.setattr(pdfstage, "board_pack_cover_html", cover_html)
     pack, pool, stage, waiting = _every_body_handed_out(plan, tmp_path)
     *first, last = pack.slugs
     try:
-        pool.handed_out[0][1].set_result(Rendered(b"", 3))  # the summary
+        pool.wait_for("cover and contents 1").set_result(Rendered(b"", 2))  # for its length
+        pool.wait_for(SUMMARY).set_result(Rendered(b"", 3))
         for n, slug in enumerate(first):
             pool.wait_for(f"body of {slug}").set_result(Rendered(b"", 4 + n))
         # the last body is still being rendered: the cover can be, meanwhile
-        cover = pool.wait_for("cover and contents")
+        cover = pool.wait_for("cover and contents 2")
     finally:
         pool.wait_for(f"body of {last}").set_result(Rendered(b"", 9))
         waiting.join(WAIT)
     # its page numbers: the cover's 2 pages, the summary's 3, then the bodies' 4, 5 and 6
-    assert numbers == [{"summary": 3, first[0]: 6, first[1]: 10, first[2]: 15, last: 21}]
+    made_up = dict.fromkeys(["summary", *pack.slugs], PROBE_NUMBER)
+    real = {"summary": 3, first[0]: 6, first[1]: 10, first[2]: 15, last: 21}
+    assert numbers == [made_up, real]
     assert stage.summary == [Rendered(b"", 3)]  # the summary of the sample: one piece
     # assemble() takes that job, and renders the cover again only when its length was wrong
     cover.set_result(Rendered(b"cover", 2))
     assert stage._cover(pack, 2, 3, [Rendered(b"", p) for p in (4, 5, 6, 9)]).pdf == b"cover"
-    assert len(numbers) == 1
+    assert len(numbers) == 2
+
+
+@pytest.mark.parametrize("probed", [2, 3])
+def test_a_first_build_learns_the_covers_length_before_numbering_the_pack(
+    plan: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, probed: int
+) -> None:
+    """With no last build's contents, the cover is first rendered with made-up page numbers
+    for its length, handed out before anything else; the contents' numbers and the pack's
+    header and footer then count that many cover pages, and neither is rendered twice. (A
+    40-department contents runs to a third page: the guess of two rendered both again.)"""
+    import kpireport.render.pdfstage as pdfstage
+
+    numbers: list[dict[str, int]] = []
+
+    def cover_html(rs: Any, pages: dict[str, int]) -> str:
+        numbers.append(pages)
+        return f"<p>cover and contents {len(numbers)}</p>"
+
+    monkeypatch.setattr(pdfstage, "board_pack_cover_html", cover_html)
+    pack, pool, stage, waiting = _every_body_handed_out(plan, tmp_path)
+    assert pool.handed_out[0][0] == "<p>cover and contents 1</p>"
+    *first, last = pack.slugs
+    try:
+        pool.wait_for("cover and contents 1").set_result(Rendered(b"", probed))
+        pool.wait_for(SUMMARY).set_result(Rendered(b"", 2))
+        for slug in first:
+            pool.wait_for(f"body of {slug}").set_result(Rendered(b"", 3))
+        pool.wait_for("cover and contents 2").set_result(Rendered(b"cover", probed))
+    finally:
+        pool.wait_for(f"body of {last}").set_result(Rendered(b"", 3))
+        waiting.join(WAIT)
+    assert numbers[1]["summary"] == probed + 1
+    assert stage._cover(pack, stage.cover_guess, 2, [Rendered(b"", 3)] * len(pack.slugs)).pdf
+    assert len(numbers) == 2  # the cover rendered for its length, then once with its numbers
+    totals = {
+        int(total)
+        for html, _ in pool.handed_out
+        if "string-set: pageno" in html
+        for total in re.findall(r"Page \d+ of (\d+)", html)
+    }
+    assert totals == {probed + 2 + 3 * len(pack.slugs)}
 
 
 def test_a_cover_of_another_length_than_guessed_is_rendered_again(
@@ -130,15 +175,15 @@ def test_a_cover_of_another_length_than_guessed_is_rendered_again(
     stage = PdfStage(tmp_path, plan.rs, pool, plan.allowed, None)  # type: ignore[arg-type]
     stage.start(pack, 2, {})
     stage.go()
-    pool.handed_out[0][1].set_result(Rendered(b"", 3))
+    pool.wait_for(SUMMARY).set_result(Rendered(b"", 3))
     stage.bodies()
     bodies = [Rendered(b"", 1) for _ in pack.slugs]
     done = threading.Thread(target=lambda: numbers.append(stage._cover(pack, 2, 3, bodies)))
     done.start()
-    pool.wait_for("cover and contents 1").set_result(Rendered(b"first", 3))  # not 2 pages
-    pool.wait_for("cover and contents 2").set_result(Rendered(b"second", 3))
+    pool.wait_for("cover and contents 2").set_result(Rendered(b"first", 3))  # not 2 pages
+    pool.wait_for("cover and contents 3").set_result(Rendered(b"second", 3))
     done.join(WAIT)
-    *pages, cover = numbers
+    *pages, cover = numbers[1:]  # after the cover rendered for its length, not waited for
     assert cover == Rendered(b"second", 3)
     assert [p["summary"] for p in pages] == [3, 4]
     assert [p[pack.slugs[-1]] for p in pages] == [2 + 3 + 3 + 1, 3 + 3 + 3 + 1]
@@ -253,7 +298,7 @@ def test_the_cover_of_a_rebuild_is_rendered_at_once_with_the_last_page_numbers(
         stage.start_body(first, f"<p>body of {first}</p>")
         waiting = threading.Thread(target=stage.bodies)
         waiting.start()
-        pool.wait_for("<!DOCTYPE").set_result(Rendered(b"", 1))  # the summary
+        pool.wait_for(SUMMARY).set_result(Rendered(b"", 1))
         pool.wait_for(f"body of {first}").set_result(Rendered(b"", pages))
         waiting.join(WAIT)
         covers = [html for html, _ in pool.handed_out if html.startswith("<p>cover")]
@@ -280,7 +325,7 @@ def test_the_pack_header_and_footer_are_handed_out_before_the_last_body_is_done(
     pack, pool, _stage, waiting = _every_body_handed_out(plan, tmp_path)
     *first, last = pack.slugs
     try:
-        pool.wait_for("<!DOCTYPE").set_result(Rendered(b"", 2))  # the summary
+        pool.wait_for(SUMMARY).set_result(Rendered(b"", 2))
         for slug in first:
             pool.wait_for(f"body of {slug}").set_result(Rendered(b"", 3))
         pool.wait_for("string-set: pageno")
