@@ -28,6 +28,7 @@ from kpireport.buildcache import MANIFEST as MANIFEST  # re-exported: tests impo
 from kpireport.buildcache import (
     BuildEntry,
     Manifest,
+    StagedCards,
     build_key,
     owned,
     templates_digest,
@@ -396,8 +397,15 @@ def _write_set(
     slugs = dict.fromkeys([*(pack.slugs if pack else ()), *(d.name for d in departments)])
     body_keys = {slug: by_slug[slug].body_key for slug in slugs}
     bodies = manifest.cached_bodies(body_keys)
+    # the cards each department made once for its page and the board pack, kept by the last
+    # build: only a changed department's are made again for the HTML board pack
+    memo = plan.rs.view.memo
+    card_keys = {d.name: d.body_key for d in plan.departments}
+    if memo is not None and any(not f.pdf for f in todo):
+        memo.update(manifest.cached_cards(card_keys))
     staging = _Staging(folder, progress, len(todo), options.sync)
     pdfs = PdfStage(folder, plan.rs, pool, plan.allowed, options.pdf_variant, plan.base)
+    cards: list[StagedCards] = []  # the departments' cards for .pages/, once all is in place
     try:
         # the workers start on the PDFs first; the other files are written meanwhile
         pack_pdf = f"{BOARD_PACK}.pdf"
@@ -411,8 +419,9 @@ def _write_set(
         for file in todo:
             if not file.pdf:
                 staging.add(file, file_content(file, plan, html))
-        if plan.rs.view.memo is not None:
-            plan.rs.view.memo.clear()  # the cards, made once for the pages and the board pack
+        if memo is not None:
+            cards = manifest.stage_cards(memo, card_keys, options.sync)
+            memo.clear()  # the cards, made once for the pages and the board pack
         del html
         heap.trim()  # what making the HTML freed, before the workers' long part
         files = {f.name: f for f in todo}
@@ -429,10 +438,13 @@ def _write_set(
         if pack is not None:
             manifest.forget_bodies(set(pack.slugs))
         staging.put_in_place(manifest)
+        manifest.keep_cards(cards)
         manifest.record_build(record)
     except BaseException:
         pdfs.cancel()
         staging.discard()
+        for staged in cards:
+            staged.temp.unlink(missing_ok=True)
         raise
     finally:
         manifest.write(options.sync)

@@ -230,7 +230,7 @@ def test_same_name_twice_keeps_both_workbooks_and_both_report_sets(
     first = write_workbook(inbox / "kpis.xlsx", valid_sheets()).read_bytes()
     assert run_watch(inbox, out)[0].ok
     june = out / "kpis" / "2026-06-30"
-    june_files = {p.name: p.read_bytes() for p in june.iterdir()}
+    june_files = {str(p.relative_to(june)): p.read_bytes() for p in june.rglob("*") if p.is_file()}
 
     sheets = valid_sheets()
     sheets["Settings"][2] = ["report_date", dt.date(2026, 7, 31)]
@@ -242,7 +242,8 @@ def test_same_name_twice_keeps_both_workbooks_and_both_report_sets(
     assert STAMPED.match(summary.processed[0].name), summary.processed[0].name
     kept = {p.name: p.read_bytes() for p in (inbox / PROCESSED).iterdir()}
     assert kept == {"kpis.xlsx": first, summary.processed[0].name: second}
-    assert {p.name: p.read_bytes() for p in june.iterdir()} == june_files  # nothing rewritten
+    again = {str(p.relative_to(june)): p.read_bytes() for p in june.rglob("*") if p.is_file()}
+    assert again == june_files  # nothing rewritten
     assert results(out / "kpis" / "2026-07-31")["report_date"] == "2026-07-31"
 
 

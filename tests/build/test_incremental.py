@@ -11,6 +11,7 @@ and bytes.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -48,6 +49,8 @@ REPORTS = {
 HTML_JSON = {n for n in REPORTS if not n.endswith(".pdf")}
 # each department's pages, laid out once for its PDF and the board pack, kept for the next build
 PAGES = {f".pages/{A}.pdf", f".pages/{B}.pdf"}
+# and the cards each department made for its page and the board pack (Manifest.keep_cards)
+CARDS = {f".pages/{A}.cards.json", f".pages/{B}.cards.json"}
 TEMP = re.compile(r"\.[^/]+\.[A-Za-z0-9_]+\.tmp")  # write_atomic's temporary names
 
 Snapshot = dict[str, tuple[int, int, bytes]]
@@ -165,7 +168,7 @@ def check_set(folder: Path, names: set[str] = REPORTS) -> dict[str, Any]:
         if name == ".pages":
             for page in os.listdir(folder / name):
                 if not TEMP.fullmatch(page):
-                    assert page.endswith(".pdf"), f"unexpected file .pages/{page}"
+                    assert page.endswith((".pdf", ".cards.json")), f"unexpected file .pages/{page}"
                     check_output(folder / name / page)
             continue
         if name.startswith("."):
@@ -215,7 +218,7 @@ def test_rebuild_with_nothing_changed_rewrites_no_report(pdf_set: Path, tmp_path
     layers = {n for n in before if n.startswith(".pages/furniture-")}  # headers and footers
     summary = {n for n in before if n.startswith(".pages/summary-")}  # the board pack's
     assert layers and summary
-    assert set(before) == REPORTS | PAGES | layers | summary | {MANIFEST}
+    assert set(before) == REPORTS | PAGES | CARDS | layers | summary | {MANIFEST}
     proc = run(workbook, out, "-j", "2")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == [str(folder / "board-pack.pdf")]
@@ -245,7 +248,7 @@ def test_rebuild_html_json_is_a_no_op_and_force_rewrites_all(tmp_path: Path) -> 
     assert wrote(forced.stderr) == HTML_JSON
     assert "unchanged" not in forced.stderr
     after = snapshot(folder)
-    assert rewritten(before, after) == HTML_JSON | {MANIFEST}
+    assert rewritten(before, after) == HTML_JSON | CARDS | {MANIFEST}  # the cards made again
     assert {n: v[2] for n, v in after.items()} == {n: v[2] for n, v in before.items()}
 
 
@@ -279,8 +282,52 @@ def test_manifest_entries_of_the_wrong_shape_are_not_trusted(tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     assert wrote(result.stderr) == {"index.html", f"{A}.html"}
     again = json.loads((folder / MANIFEST).read_text())
-    assert set(again) == HTML_JSON | {"build"}
+    assert set(again) == HTML_JSON | CARDS | {"build"}
     assert all(isinstance(again[name]["key"], str) for name in again)
+
+
+def test_a_rebuild_makes_only_the_changed_departments_cards(tmp_path: Path) -> None:
+    """Each department's cards (its KPI table and its KPIs' cards with their charts, made once
+    for its page and the board pack) are kept in ``.pages/``: after one department's numbers
+    changed, the rebuild makes that department's again and takes the other's from there, and
+    writes the files a build from scratch writes."""
+    workbook = write_workbook(tmp_path / "kpis.xlsx", two_departments())
+    out = tmp_path / "out"
+    folder = out / "kpis" / DATE
+    assert cli(workbook, out, "--format", "html,json").exit_code == 0
+    before = snapshot(folder)
+    assert set(before) >= CARDS
+    write_workbook(workbook, two_departments(finance_june=36))
+    assert cli(workbook, out, "--format", "html,json").exit_code == 0
+    after = snapshot(folder)
+    assert CARDS & rewritten(before, after) == {f".pages/{B}.cards.json"}
+    scratch = tmp_path / "scratch"
+    assert cli(workbook, scratch, "--format", "html,json").exit_code == 0
+    for name in sorted(HTML_JSON | CARDS):
+        assert (folder / name).read_bytes() == (scratch / "kpis" / DATE / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("trusted", [True, False])
+def test_kept_cards_are_used_only_as_they_were_written(tmp_path: Path, trusted: bool) -> None:
+    """The board pack takes an unchanged department's cards from ``.pages/``; a cards file
+    that is not as the manifest says it was written (edited, damaged) is not used."""
+    workbook = write_workbook(tmp_path / "kpis.xlsx", two_departments())
+    out = tmp_path / "out"
+    folder = out / "kpis" / DATE
+    assert cli(workbook, out, "--format", "html,json").exit_code == 0
+    cards = folder / ".pages" / f"{A}.cards.json"
+    edited = cards.read_text().replace("Same period last year", "Edited in .pages")
+    assert edited != cards.read_text()
+    cards.write_text(edited)
+    if trusted:  # as a build would have written it: the manifest says so
+        manifest = json.loads((folder / MANIFEST).read_text())
+        manifest[f".pages/{A}.cards.json"]["sha256"] = hashlib.sha256(edited.encode()).hexdigest()
+        (folder / MANIFEST).write_text(json.dumps(manifest))
+    write_workbook(workbook, two_departments(finance_june=36))  # the board pack is made again
+    assert cli(workbook, out, "--format", "html,json").exit_code == 0
+    pack = (folder / "board-pack.html").read_text()
+    assert ("Edited in .pages" in pack) == trusted
+    assert "Same period last year" in pack  # Finance's cards, made anew
 
 
 def test_rebuild_with_nothing_changed_leaves_the_home_page_alone(tmp_path: Path) -> None:
@@ -476,7 +523,7 @@ def test_changing_the_language_rerenders_everything_once(tmp_path: Path) -> None
     danish = cli(workbook, out, "--format", "html,json", "--lang", "da")
     assert danish.exit_code == 0, danish.output
     first = snapshot(folder)
-    assert rewritten(english, first) == HTML_JSON | {MANIFEST}
+    assert rewritten(english, first) == HTML_JSON | CARDS | {MANIFEST}
     for name in HTML_JSON - {"results.json"}:
         assert '<html lang="da">' in (folder / name).read_text(), name
     assert json.loads((folder / "results.json").read_text())["language"] == "da"
@@ -486,7 +533,7 @@ def test_changing_the_language_rerenders_everything_once(tmp_path: Path) -> None
     assert snapshot(folder) == first
 
     back = cli(workbook, out, "--format", "html,json")  # the workbook's language again
-    assert rewritten(first, snapshot(folder)) == HTML_JSON | {MANIFEST}
+    assert rewritten(first, snapshot(folder)) == HTML_JSON | CARDS | {MANIFEST}
     assert back.exit_code == 0 and '<html lang="en">' in (folder / f"{A}.html").read_text()
 
 
@@ -597,7 +644,7 @@ def test_an_interrupted_build_never_leaves_a_half_written_report(
     assert proc.stdout.splitlines() == [str(folder / "board-pack.pdf")]
     manifest = check_set(folder)
     assert finance_june(folder) == 36
-    assert set(manifest) == REPORTS | PAGES | {"build"}
+    assert set(manifest) == REPORTS | PAGES | CARDS | {"build"}
     # leftover temporary files are ignored, never taken for reports; and the set is consistent
     again = run(workbook, out, "-j", "2")
     assert again.returncode == 0 and wrote(again.stderr) == set()
@@ -846,7 +893,7 @@ def test_two_builds_into_the_same_folder_at_once(tmp_path: Path) -> None:
     names = {f"{A}.html", f"{A}.pdf", "board-pack.html", "board-pack.pdf"}
     names |= {"results.json", "validation.html", "index.html"}
     manifest = check_set(folder, names)
-    assert set(manifest) == names | {f".pages/{A}.pdf", "build"}
+    assert set(manifest) == names | {f".pages/{A}.pdf", f".pages/{A}.cards.json", "build"}
     check_output(out / "index.html")
     # the manifest describes the files on disk: the next build has nothing to do
     again = cli(workbook, out)

@@ -329,13 +329,18 @@ def test_hostile_department_names_and_kpi_ids_stay_inside_the_output_folder(
     ]
     slugs = [slug for _, _, slug in DEPARTMENTS]
     assert len(set(slugs)) == len(slugs)
-    report_set = {f"{slug}.html" for slug in slugs} | {
-        "board-pack.html",
-        "index.html",
-        "validation.html",
-        "results.json",
-        ".kpireport-build.json",
-    }
+    report_set = (
+        {f"{slug}.html" for slug in slugs}
+        | {
+            "board-pack.html",
+            "index.html",
+            "validation.html",
+            "results.json",
+            ".kpireport-build.json",
+            ".pages",
+        }
+        | {f".pages/{slug}.cards.json" for slug in slugs}
+    )  # each department's cards, kept
     expected = {".kpireport.lock", "index.html", "kpis", f"kpis/{REPORT_DATE}"} | {
         f"kpis/{REPORT_DATE}/{name}" for name in report_set
     }

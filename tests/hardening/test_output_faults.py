@@ -238,7 +238,7 @@ def test_a_disk_that_fills_up_during_the_build_leaves_only_whole_files(
             continue
         assert data in (before[name], new_set.get(name)), f"{name} is neither old nor new"
         if name.startswith(f"{folder}/"):
-            recorded = manifest[name.rsplit("/", 1)[1]]["sha256"]
+            recorded = manifest[name.removeprefix(f"{folder}/")]["sha256"]
             assert recorded == hashlib.sha256(data).hexdigest(), name
 
 
