@@ -140,6 +140,11 @@ class Importer:
         self._shared = shared if shared is not None else {}
         self._queue: list[Any] = []
         self._refs: dict[bytes, bytes] = {}  # a reference as the part writes it: as the output
+        # Called with each object that is not a stream whose unparsed form ``retouch_marks``
+        # finds something in, that form and its number in the output, before it is written:
+        # True when it changed the object (then written as changed).
+        self.retouch: Callable[[Any, bytes, int], bool] | None = None
+        self.retouch_marks: re.Pattern[bytes] = re.compile(rb"(?!)")  # by default, none
 
     def number(self, obj: Any) -> int:
         """The output's number of indirect object ``obj`` (of this importer's PDF)."""
@@ -174,7 +179,11 @@ class Importer:
                 dictionary = b"<< " + self.entries(obj.stream_dict, skip=("/Length",)) + b" >>"
                 self.writer.put_stream(number, dictionary, obj.read_raw_bytes())
             else:
-                self.writer.put(number, self.body(obj))
+                text = obj.unparse(resolved=True)
+                retouch = self.retouch
+                if retouch and self.retouch_marks.search(text) and retouch(obj, text, number):
+                    text = obj.unparse(resolved=True)
+                self.writer.put(number, _TOKENS.sub(self._renumber, text))
 
     def _number(self, objgen: tuple[int, int]) -> int:
         number = self.numbers.get(objgen)

@@ -12,10 +12,16 @@ scope), and the ids their ``/IDTree``.
 
 from __future__ import annotations
 
+import functools
+import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from kpireport.render.pdfwrite import Importer, PdfWriter
+
+
+# In an object's unparsed form: what a header or data cell, or an element with an id, has.
+_CELL_OR_ID = re.compile(rb"/T[HD]\b|/ID\b")
 
 
 class Structure:
@@ -76,10 +82,14 @@ class Structure:
             self.root_entries = part.entries(root, skip=kept)
             self.document_entries = part.entries(documents[0], skip=("/K",))
         self.parts += 1
+        # each element is tidied as it is written (not by walking the tree first: a part has
+        # about 300 elements a page, and the walk was a quarter of a board pack's assembly)
+        part.retouch = functools.partial(self._retouch, prefix)
+        part.retouch_marks = _CELL_OR_ID
         for document in documents:
             for element in _kids(document):
-                if isinstance(element, pikepdf.Dictionary):
-                    self._tidy(element, prefix, part)
+                if isinstance(element, pikepdf.Dictionary) and not element.is_indirect:
+                    self._tidy(element, prefix, None)
                 self.kids.append(part.text(element))
 
     def finish(self) -> int | None:
@@ -110,11 +120,24 @@ class Structure:
         put(self.root, root + b" >>")
         return self.root
 
-    def _tidy(self, top: Any, prefix: str, part: Importer) -> None:
-        """Under ``top``: header cells get a scope, ids and the cells' references to them the
-        part's ``prefix``; every id is recorded for the /IDTree."""
+    def _retouch(self, prefix: str, obj: Any, text: bytes, number: int) -> bool:
+        """:meth:`_tidy` an object of a part as it is written (its unparsed form ``text``, in
+        which :data:`_CELL_OR_ID` found something; its ``number`` in the whole); whether it
+        changed."""
         import pikepdf
 
+        if not isinstance(obj, pikepdf.Dictionary) or "/S" not in obj:
+            return False
+        return self._tidy(obj, prefix, number)
+
+    def _tidy(self, top: Any, prefix: str, number: int | None) -> bool:
+        """``top`` (a structure element) and the elements within it that are not objects of
+        their own (those are tidied as they are written): header cells get a scope, ids and
+        the cells' references to them the part's ``prefix``; every id of an element written
+        as ``number`` is recorded for the /IDTree. Whether anything changed."""
+        import pikepdf
+
+        changed = False
         stack = [top]
         while stack:
             element = stack.pop()
@@ -123,21 +146,28 @@ class Structure:
                 attributes = element.get("/A")
                 if not isinstance(attributes, pikepdf.Dictionary):
                     attributes = element.A = pikepdf.Dictionary(O=pikepdf.Name.Table)
+                    changed = True
                 if kind == "/TH" and "/Scope" not in attributes:
                     attributes.Scope = pikepdf.Name.Column  # every <th> of the reports: scope=col
+                    changed = True
                 headers = attributes.get("/Headers")
                 if prefix and isinstance(headers, pikepdf.Array):
                     attributes.Headers = pikepdf.Array(
                         [pikepdf.String(prefix + str(h)) for h in headers]
                     )
+                    changed = True
             if "/ID" in element:
                 name = prefix + str(element.ID)
                 element.ID = pikepdf.String(name)
-                if element.is_indirect:  # WeasyPrint's are; a direct one cannot be referred to
-                    self.ids[name] = part.number(element)
+                changed = True
+                if element is top and number is not None:  # a direct one cannot be referred to
+                    self.ids[name] = number
             stack += [
-                kid for kid in _kids(element) if isinstance(kid, pikepdf.Dictionary) and "/S" in kid
+                kid
+                for kid in _kids(element)
+                if isinstance(kid, pikepdf.Dictionary) and not kid.is_indirect and "/S" in kid
             ]
+        return changed
 
 
 def _kids(node: Any) -> list[Any]:

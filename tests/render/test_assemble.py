@@ -376,3 +376,74 @@ def test_the_parts_are_opened_one_at_a_time(parts: Parts, monkeypatch: pytest.Mo
     assert most == 2  # a part, and the furniture PDF drawn over its pages
     assert not open_now
     assert len(page_texts(whole)) == 18
+
+
+# -- the structure tree --------------------------------------------------------------------------
+
+TABLE = (
+    CSS + '<html lang="en"><h1>TITLE</h1><table><thead><tr><th>KPI</th><th>Value</th></tr>'
+    "</thead><tbody><tr><td>Orders</td><td>42</td></tr></tbody></table></html>"
+)
+
+
+def _direct_header_cells(pdf_bytes: bytes) -> bytes:
+    """The part with its header cells made direct objects inside their rows, as another
+    writer may leave them (WeasyPrint makes every element an object of its own)."""
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        for row in [o for o in pdf.objects if isinstance(o, pikepdf.Dictionary)]:
+            if row.get("/S") != "/TR":
+                continue
+            kids = row.K if isinstance(row.K, pikepdf.Array) else pikepdf.Array([row.K])
+            row.K = pikepdf.Array(
+                [
+                    pikepdf.Dictionary({k: v for k, v in kid.items()})
+                    if isinstance(kid, pikepdf.Dictionary) and kid.get("/S") == "/TH"
+                    else kid
+                    for kid in kids
+                ]
+            )
+        out = io.BytesIO()
+        pdf.save(out)
+        return out.getvalue()
+
+
+@pytest.mark.parametrize("direct", [False, True])
+def test_every_header_cell_of_every_part_gets_a_scope_and_an_id_of_its_own(
+    parts: Parts, direct: bool
+) -> None:
+    """Header cells get /Scope, their ids the part's prefix (each part numbers its own from
+    the same start), the data cells' /Headers follow, and the /IDTree finds each one: whether
+    a cell is an object of its own or written inside its row."""
+    allowed = [Path(__file__).parent]
+    first, second = (render_pdf(TABLE.replace("TITLE", t), allowed).pdf for t in ("One", "Two"))
+    if direct:
+        second = _direct_header_cells(second)
+    with open_pdf(assemble([first, second], [parts.furniture_1_2])) as whole:
+        tree = whole.Root.StructTreeRoot
+        names = tree.IDTree.Names
+        ids = {str(names[i]): names[i + 1] for i in range(0, len(names), 2)}
+        cells = [o for o in _elements(tree) if o.get("/S") in ("/TH", "/TD")]
+        headers = [c for c in cells if c.S == "/TH"]
+        assert len(headers) == 4 and all(c.A.Scope == "/Column" for c in headers)
+        own = [str(c.ID) for c in headers]
+        assert len(set(own)) == 4  # the two parts' ids, made unique
+        indirect = {str(c.ID) for c in headers if c.is_indirect}
+        assert len(indirect) == (2 if direct else 4)
+        assert indirect <= set(ids)  # (a direct cell cannot be referred to)
+        assert all(str(ids[name].ID) == name for name in ids)
+        referred = {str(h) for c in cells if c.S == "/TD" for h in c.A.get("/Headers", [])}
+        assert referred and referred <= set(own)
+
+
+def _elements(tree: Any) -> list[Any]:
+    """Every structure element under ``tree``, direct or not."""
+    found, stack = [], [tree]
+    while stack:
+        node = stack.pop()
+        kids = node.get("/K")
+        kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []
+        for kid in kids:
+            if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                found.append(kid)
+                stack.append(kid)
+    return found
