@@ -209,13 +209,19 @@ class Manifest:
         found = {}
         for slug, key in keys.items():
             name = f"{PAGES}/{slug}.pdf"
-            entry = self.files.get(name)
-            if entry is None or entry["key"] != key or not (self.folder / name).is_file():
-                continue
-            data = (self.folder / name).read_bytes()
-            if sha256(data) == entry["sha256"]:
-                found[slug] = Rendered(data, entry.get("pages", 0))
+            data = self._kept(name, key)
+            if data is not None:
+                found[slug] = Rendered(data, self.files[name].get("pages", 0))
         return found
+
+    def _kept(self, name: str, key: str) -> bytes | None:
+        """The bytes of file ``name`` of ``.pages/`` when a build of ``key`` wrote them, as it
+        wrote them; else None."""
+        entry = self.files.get(name)
+        if entry is None or entry["key"] != key or not (self.folder / name).is_file():
+            return None
+        data = (self.folder / name).read_bytes()
+        return data if sha256(data) == entry["sha256"] else None
 
     def keep_bodies(self, bodies: dict[str, Rendered], keys: dict[str, str]) -> None:
         """Write ``bodies`` (slug: pages) into ``.pages/`` for the next build, each under its
@@ -254,12 +260,8 @@ class Manifest:
 
         found: dict[tuple[object, ...], Markup] = {}
         for slug, key in keys.items():
-            name = f"{PAGES}/{slug}{CARDS}"
-            entry = self.files.get(name)
-            if entry is None or entry["key"] != key or not (self.folder / name).is_file():
-                continue
-            data = (self.folder / name).read_bytes()
-            if sha256(data) != entry["sha256"]:
+            data = self._kept(f"{PAGES}/{slug}{CARDS}", key)
+            if data is None:
                 continue
             found |= {tuple(memo_key): Markup(html) for memo_key, html in json.loads(data)}
         return found

@@ -69,6 +69,21 @@ def _every_body_handed_out(plan: Any, tmp_path: Path) -> tuple[Any, Pool, PdfSta
     return pack, pool, stage, waiting
 
 
+def _counted_covers(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, int]]:
+    """Each cover handed out is "<p>cover and contents N</p>" for the Nth, its page numbers
+    the Nth item of the list returned."""
+    import kpireport.render.pdfstage as pdfstage
+
+    numbers: list[dict[str, int]] = []
+
+    def cover_html(rs: Any, pages: dict[str, int]) -> str:
+        numbers.append(pages)
+        return f"<p>cover and contents {len(numbers)}</p>"
+
+    monkeypatch.setattr(pdfstage, "board_pack_cover_html", cover_html)
+    return numbers
+
+
 @pytest.fixture(scope="module")
 def plan(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from kpireport.build import BuildOptions
@@ -85,15 +100,7 @@ def plan(tmp_path_factory: pytest.TempPathFactory) -> Any:
 def test_the_cover_is_handed_out_before_the_last_body_is_done(
     plan: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import kpireport.render.pdfstage as pdfstage
-
-    numbers: list[dict[str, int]] = []
-
-    def cover_html(rs: Any, pages: dict[str, int]) -> str:
-        numbers.append(pages)
-        return f"<p>cover and contents {len(numbers)}</p>"
-
-    monkeypatch.setattr(pdfstage, "board_pack_cover_html", cover_html)
+    numbers = _counted_covers(monkeypatch)
     pack, pool, stage, waiting = _every_body_handed_out(plan, tmp_path)
     *first, last = pack.slugs
     try:
@@ -125,15 +132,7 @@ def test_a_first_build_learns_the_covers_length_before_numbering_the_pack(
     for its length, handed out before anything else; the contents' numbers and the pack's
     header and footer then count that many cover pages, and neither is rendered twice. (A
     40-department contents runs to a third page: the guess of two rendered both again.)"""
-    import kpireport.render.pdfstage as pdfstage
-
-    numbers: list[dict[str, int]] = []
-
-    def cover_html(rs: Any, pages: dict[str, int]) -> str:
-        numbers.append(pages)
-        return f"<p>cover and contents {len(numbers)}</p>"
-
-    monkeypatch.setattr(pdfstage, "board_pack_cover_html", cover_html)
+    numbers = _counted_covers(monkeypatch)
     pack, pool, stage, waiting = _every_body_handed_out(plan, tmp_path)
     assert pool.handed_out[0][0] == "<p>cover and contents 1</p>"
     *first, last = pack.slugs
@@ -161,15 +160,7 @@ def test_a_first_build_learns_the_covers_length_before_numbering_the_pack(
 def test_a_cover_of_another_length_than_guessed_is_rendered_again(
     plan: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import kpireport.render.pdfstage as pdfstage
-
-    numbers: list[dict[str, int]] = []
-
-    def cover_html(rs: Any, pages: dict[str, int]) -> str:
-        numbers.append(pages)
-        return f"<p>cover and contents {len(numbers)}</p>"
-
-    monkeypatch.setattr(pdfstage, "board_pack_cover_html", cover_html)
+    numbers = _counted_covers(monkeypatch)
     pack = next(f.document for f in plan.files if isinstance(f.document, BoardPack))
     pool = Pool()
     stage = PdfStage(tmp_path, plan.rs, pool, plan.allowed, None)  # type: ignore[arg-type]
