@@ -127,6 +127,7 @@ class Manifest:
         self.files = files  # file name in the folder: its entry
         self.build = build
         self.changed = False
+        self._cards_taken: set[str] = set()  # the departments whose cards came from .pages/
 
     @classmethod
     def read(cls, folder: Path) -> Manifest:
@@ -263,6 +264,7 @@ class Manifest:
             data = self._kept(f"{PAGES}/{slug}{CARDS}", key)
             if data is None:
                 continue
+            self._cards_taken.add(slug)
             found |= {tuple(memo_key): Markup(html) for memo_key, html in json.loads(data)}
         return found
 
@@ -270,17 +272,17 @@ class Manifest:
         self, memo: dict[tuple[object, ...], Markup], keys: dict[str, str], sync: bool = True
     ) -> list[StagedCards]:
         """What ``memo`` holds of each department ``keys`` names (slug: body key), written
-        beside its place in ``.pages/`` under a temporary name, unless it is there already
-        under that key: :meth:`keep_cards` puts it in place once the build has succeeded (a
-        failed build leaves ``.pages/`` as it was). ``sync``: as ``write_temp_pieces``'s."""
+        beside its place in ``.pages/`` under a temporary name, unless :meth:`cached_cards`
+        took it from there (a file deleted or damaged is written again):
+        :meth:`keep_cards` puts it in place once the build has succeeded (a failed build
+        leaves ``.pages/`` as it was). ``sync``: as ``write_temp_pieces``'s."""
         from kpireport.fsutil import write_temp_pieces
 
         staged = []
         for slug, key in keys.items():
-            name = f"{PAGES}/{slug}{CARDS}"
-            entry = self.files.get(name)
-            if entry is not None and entry["key"] == key:
+            if slug in self._cards_taken:
                 continue
+            name = f"{PAGES}/{slug}{CARDS}"
             made = [
                 [list(memo_key), str(html)]
                 for memo_key, html in memo.items()

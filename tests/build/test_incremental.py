@@ -307,6 +307,21 @@ def test_a_rebuild_makes_only_the_changed_departments_cards(tmp_path: Path) -> N
         assert (folder / name).read_bytes() == (scratch / "kpis" / DATE / name).read_bytes(), name
 
 
+def test_cards_deleted_from_pages_are_written_again(tmp_path: Path) -> None:
+    """Deleting ``.pages/`` only makes the next build slower: cards it no longer finds there
+    are made and kept again, though the manifest still names them under the same key."""
+    workbook = write_workbook(tmp_path / "kpis.xlsx", two_departments())
+    out = tmp_path / "out"
+    folder = out / "kpis" / DATE
+    assert cli(workbook, out, "--format", "html,json").exit_code == 0
+    kept = (folder / ".pages" / f"{A}.cards.json").read_bytes()
+    shutil.rmtree(folder / ".pages")
+    write_workbook(workbook, two_departments(finance_june=36))  # the board pack is made again
+    assert cli(workbook, out, "--format", "html,json").exit_code == 0
+    assert (folder / ".pages" / f"{A}.cards.json").read_bytes() == kept
+    check_set(folder, HTML_JSON)
+
+
 @pytest.mark.parametrize("trusted", [True, False])
 def test_kept_cards_are_used_only_as_they_were_written(tmp_path: Path, trusted: bool) -> None:
     """The board pack takes an unchanged department's cards from ``.pages/``; a cards file
