@@ -489,14 +489,13 @@ class PdfStage:
             self._forget_parts({path.name for path in self._used})
 
     def _learn_cover_length(self) -> None:
-        """The cover's length from its first rendering (start()), once that is done."""
-        probe, self._cover_probe = self._cover_probe, None
-        if probe is None:
-            return
-        if not probe.done():
-            self._cover_probe = probe  # not yet: the guess holds until it is
-        elif not probe.cancelled() and probe.exception() is None:
-            self.cover_guess = probe.result().pages
+        """The cover's length from its first rendering (start()), once that is done (until
+        then the guess holds)."""
+        probe = self._cover_probe
+        if probe is not None and probe.done():
+            self._cover_probe = None
+            if not probe.cancelled() and probe.exception() is None:
+                self.cover_guess = probe.result().pages
 
     def _guess_pages(self, label: str) -> int:
         """The pages body ``label`` will have, before it is rendered: those of the rendered

@@ -157,10 +157,6 @@ class Importer:
             return _scalar(obj)
         return _TOKENS.sub(self._renumber, obj.unparse())
 
-    def body(self, obj: Any) -> bytes:
-        """The direct form of indirect object ``obj``, references renumbered."""
-        return _TOKENS.sub(self._renumber, obj.unparse(resolved=True))
-
     def entries(self, dictionary: Any, skip: tuple[str, ...] = ()) -> bytes:
         """The entries of ``dictionary`` but those of ``skip`` (keys), written as in a
         dictionary (``/Key value /Key value``), references renumbered."""
