@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -50,7 +51,7 @@ from kpireport.fsutil import (
     remove_temp_files,
     write_temp_pieces,
 )
-from kpireport.history import earlier_summaries
+from kpireport.history import earlier_summaries, set_folders
 from kpireport.i18n import SOURCE, language_code
 from kpireport.issues import Issue, ValidationReport
 from kpireport.limits import Limits
@@ -325,6 +326,7 @@ def _build_checked(
                 raise
             if replaced is not None:
                 settle(replaced)
+            _forget_older_pages(folder)
             # the workbook is valid now: a validation page from a failed build would mislead
             _remove_validation_page(out_dir, path)
     except RenderFailed as exc:
@@ -533,6 +535,17 @@ def _failed_validation(
         page = inside(Path(out_dir), folder_name(path.stem), "validation.html")
         result.validation_page = write_atomic(page, html, sync=options.sync)
     return result
+
+
+def _forget_older_pages(folder: Path) -> None:
+    """Delete ``.pages/`` from the sets of the same workbook dated before ``folder``'s, which
+    was just built. It serves the next build of its own set only (a 1,000-KPI set's is 23 MB,
+    a quarter of the set), and a workbook gets a set each report date; a newer set keeps its
+    own, so a corrected earlier workbook does not make the next month's rebuild start cold."""
+    for name in set_folders(folder.parent):
+        pages = folder.parent / name / PAGES
+        if name < folder.name and pages.is_dir() and not pages.is_symlink():
+            shutil.rmtree(pages, ignore_errors=True)
 
 
 def _remove_validation_page(out_dir: Path, path: Path) -> None:

@@ -568,10 +568,40 @@ def test_a_new_report_date_gets_a_new_folder_and_keeps_the_old_one(
     assert result.stdout.splitlines() == [str(july)]
     check_set(july, HTML_JSON)
     assert json.loads((july / "results.json").read_text())["report_date"] == "2026-07-31"
-    assert snapshot(folder) == before  # byte-identical, not even touched
+    # the reports byte-identical, not even touched; only the cache of pages is gone (below)
+    assert snapshot(folder) == {n: v for n, v in before.items() if not n.startswith(".pages/")}
     assert sorted(p.name for p in (out / "kpis").iterdir()) == [DATE, "2026-07-31"]
     home = (out / "index.html").read_text()
     assert "kpis/2026-07-31/index.html" in home and f"kpis/{DATE}/index.html" in home
+
+
+@pytest.mark.slow
+def test_only_the_newest_set_and_the_set_just_built_keep_their_pages(
+    pdf_set: Path, tmp_path: Path
+) -> None:
+    """``.pages/`` serves the next build of the same set only (a 1,000-KPI set's is 23 MB), so
+    a build deletes it from the sets of the same workbook dated before its own; a newer set keeps
+    its own, and a set of another workbook is not touched."""
+    workbook, out, june = copy_set(pdf_set, tmp_path)
+    other = out / "other" / DATE
+    shutil.copytree(june, other)  # another workbook's set of the same date
+    assert (june / ".pages").is_dir()
+    write_workbook(workbook, two_departments(report_date=dt.date(2026, 7, 31), july=True))
+    assert cli(workbook, out, "--format", "html,json").exit_code == 0
+    july = out / "kpis" / "2026-07-31"
+    assert not (june / ".pages").exists()
+    assert (july / ".pages").is_dir() and (other / ".pages").is_dir()
+
+    # June again (its workbook corrected): June's set gets pages of its own, July keeps its own
+    write_workbook(workbook, two_departments(finance_june=39))
+    assert cli(workbook, out, "--format", "html,json").exit_code == 0
+    assert (june / ".pages").is_dir() and (july / ".pages").is_dir()
+    # a failed build deletes nothing
+    broken = two_departments(report_date=dt.date(2026, 8, 31), july=True)
+    broken["KPIs"][2][5] = "sideways"
+    write_workbook(workbook, broken)
+    assert cli(workbook, out, "--format", "html,json").exit_code == 1
+    assert (june / ".pages").is_dir() and (july / ".pages").is_dir()
 
 
 @pytest.mark.slow
