@@ -41,6 +41,13 @@ def test_bench_quick_prints_the_table_and_ratios() -> None:
         assert ratio in run.stdout
     assert "ratio 3, small cold build / plain WeasyPrint:" in run.stdout
     assert "memory 4:" in run.stdout
+    # the floors: the PDF jobs of the full build (its bodies, summary, cover, headers and
+    # footers) and of the rebuild (fewer: the other department is taken from .pages/)
+    floors = {}
+    for ratio in (1, 2):
+        (line,) = [ln for ln in run.stdout.splitlines() if f"floor of ratio {ratio}:" in ln]
+        floors[ratio] = int(line.split(": ")[1].split(" PDF jobs")[0])
+    assert floors[1] >= 4 and 1 <= floors[2] < floors[1], run.stdout
     # a rebuild with nothing changed writes nothing; one changed department rewrites its own
     # files, the board pack and the summaries, not the other department's
     assert "files rewritten with nothing changed: 0" in run.stdout
