@@ -604,6 +604,30 @@ def test_only_the_newest_set_and_the_set_just_built_keep_their_pages(
     assert (june / ".pages").is_dir() and (july / ".pages").is_dir()
 
 
+def test_pages_of_earlier_sets_are_deleted_through_no_link(tmp_path: Path) -> None:
+    """An earlier set's ``.pages`` that is a link, or an earlier set that is a link itself, is
+    left alone: what they point at is not kpireport's to delete."""
+    workbook, out = tmp_path / "kpis.xlsx", tmp_path / "out"
+    write_workbook(workbook, two_departments())
+    assert cli(workbook, out, "--format", "html,json").exit_code == 0
+    june = out / "kpis" / DATE
+    outside = tmp_path / "outside"
+    (outside / "set" / ".pages").mkdir(parents=True)
+    for place in (outside, outside / "set" / ".pages"):
+        (place / "keep.txt").write_text("not kpireport's")
+    shutil.copy2(june / MANIFEST, outside / "set" / MANIFEST)
+    shutil.rmtree(june / ".pages")
+    (june / ".pages").symlink_to(outside, target_is_directory=True)
+    (out / "kpis" / "2026-05-31").symlink_to(outside / "set", target_is_directory=True)
+
+    write_workbook(workbook, two_departments(report_date=dt.date(2026, 7, 31), july=True))
+    assert cli(workbook, out, "--format", "html,json").exit_code == 0
+    assert (out / "kpis" / "2026-07-31" / ".pages").is_dir()
+    assert (june / ".pages").is_symlink()
+    assert (outside / "keep.txt").read_text() == "not kpireport's"
+    assert (outside / "set" / ".pages" / "keep.txt").read_text() == "not kpireport's"
+
+
 @pytest.mark.slow
 def test_a_workbook_that_gets_an_error_keeps_its_earlier_sets(
     pdf_set: Path, tmp_path: Path
