@@ -22,9 +22,9 @@ the other with ``page.pdf()``, what a user would otherwise reach for. Prints a t
 as ratios to the baselines.
 
 Then the floors under ratios 1 and 2: every PDF job the full build and the one-department
-rebuild handed their workers, rendered again one at a time in this process and summed, divided
-by ``--jobs``: the least time WeasyPrint's rendering alone can take on that many cores, with no
-reading, HTML, scheduling or assembly counted.
+rebuild handed their workers, rendered again one after the other on one worker, plus this
+process's CPU time during that build (reading, computing, HTML, assembly), divided by
+``--jobs``: the least time that build's work can take on that many cores, however scheduled.
 
 ``--scaling``: department counts (x ``--kpis``) for which the full build runs again, each in a
 fresh process (so its peak memory is its own), to show how time and memory grow.
