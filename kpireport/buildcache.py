@@ -278,21 +278,16 @@ class Manifest:
         leaves ``.pages/`` as it was). ``sync``: as ``write_temp_pieces``'s."""
         from kpireport.fsutil import write_temp_pieces
 
+        made: dict[object, list[list[object]]] = {}  # by department: its entries, one pass
+        for memo_key, html in memo.items():
+            if len(memo_key) > 1 and all(isinstance(part, str) for part in memo_key):
+                made.setdefault(memo_key[1], []).append([list(memo_key), str(html)])
         staged = []
         for slug, key in keys.items():
-            if slug in self._cards_taken:
-                continue
+            if slug in self._cards_taken or slug not in made:
+                continue  # taken from .pages/, or not made in this build (all up to date)
             name = f"{PAGES}/{slug}{CARDS}"
-            made = [
-                [list(memo_key), str(html)]
-                for memo_key, html in memo.items()
-                if len(memo_key) > 1
-                and memo_key[1] == slug
-                and all(isinstance(part, str) for part in memo_key)
-            ]
-            if not made:  # not made in this build (its page and the board pack were up to date)
-                continue
-            data = json.dumps(made, ensure_ascii=False, separators=(",", ":"))
+            data = json.dumps(made[slug], ensure_ascii=False, separators=(",", ":"))
             temp, sha = write_temp_pieces(self.folder / name, [data], sync)
             staged.append(StagedCards(temp, name, key, sha))
         return staged
